@@ -1,0 +1,189 @@
+import type { RecordCache } from './cache/types.js'
+import type { Environment } from './environment.js'
+import { defaultEnvironment } from './environment.js'
+import { SyncError } from './errors.js'
+import type { BackoffOptions, SyncStatus } from './machine.js'
+import type { WatchRecordStore } from './records/recordStore.js'
+import { createRecordStore } from './records/recordStore.js'
+import { Listeners } from './subscribable.js'
+
+export interface SyncClientOptions {
+  /** Base for relative watchRecords URLs. @default location.origin in browsers */
+  recordsBaseUrl?: string | undefined
+  /** Bearer token (or a function returning a fresh one, called per connect) used to mint watch tickets. */
+  token?: string | (() => Promise<string>) | undefined
+  cache?: RecordCache | undefined
+  reconnect?: boolean | BackoffOptions | undefined
+  /**
+   * How long a store with no subscribers keeps its connection. Long enough for React
+   * StrictMode's unmount/remount and quick route changes to reuse the same stream.
+   * @default 1000
+   */
+  releaseDelayMs?: number | undefined
+  fetch?: typeof fetch | undefined
+  WebSocket?: typeof WebSocket | undefined
+  environment?: Environment | undefined
+  onIgnoredError?: ((error: unknown) => void) | undefined
+}
+
+export interface RecordStoreRequest {
+  transport?: 'sse' | 'ws' | undefined
+}
+
+export interface SyncStatusSummary {
+  /** Local writes the server has not confirmed yet. */
+  readonly pending: number
+  /** Everything received so far is in the local cache. */
+  readonly savedLocal: boolean
+  /** Every local write is confirmed by the server. */
+  readonly savedServer: boolean
+}
+
+interface Entry {
+  store: WatchRecordStore<unknown>
+  refs: number
+  releaseTimer: unknown
+  unlisten: (() => void) | null
+}
+
+/** When several stores disagree, the status that most needs a person's attention wins. */
+const STATUS_PRIORITY: readonly SyncStatus[] = ['reconnecting', 'connecting', 'snapshot', 'live', 'closed', 'idle']
+
+/**
+ * The registry behind `<SyncProvider>`: one store per (transport, URL), shared by every
+ * hook that asks for it, started by its first user and stopped a short delay after its last.
+ * It also folds every store's state into the summaries `useSyncStatus` and
+ * `useConnectionStatus` show.
+ */
+export class SyncClient {
+  readonly options: SyncClientOptions
+  #entries = new Map<string, Entry>()
+  #listeners = new Listeners()
+  #env: Environment
+  #summary: SyncStatusSummary = { pending: 0, savedLocal: true, savedServer: true }
+  #status: SyncStatus = 'idle'
+
+  constructor(options: SyncClientOptions = {}) {
+    this.options = options
+    this.#env = options.environment ?? defaultEnvironment
+  }
+
+  /** The shared store for this watch URL; creating it opens nothing until `retain`. */
+  getRecordStore<V = Record<string, unknown>>(url: string, request: RecordStoreRequest = {}): WatchRecordStore<V> {
+    const transport = request.transport ?? 'sse'
+    const key = `${transport} ${url}`
+    let entry = this.#entries.get(key)
+    if (!entry) {
+      const { token, cache, reconnect, fetch, WebSocket, onIgnoredError, recordsBaseUrl } = this.options
+      const store = createRecordStore<unknown>(
+        {
+          url,
+          transport,
+          ...(recordsBaseUrl !== undefined && { baseUrl: recordsBaseUrl }),
+          ...(cache !== undefined && { cache }),
+          ...(reconnect !== undefined && { reconnect }),
+          ...(fetch !== undefined && { fetch }),
+          ...(WebSocket !== undefined && { WebSocket }),
+          ...(onIgnoredError !== undefined && { onIgnoredError }),
+          ...(token !== undefined && { mintTicket: () => this.#mintTicket(url, token) }),
+        },
+        { environment: this.#env },
+      )
+      entry = { store, refs: 0, releaseTimer: null, unlisten: null }
+      this.#entries.set(key, entry)
+    }
+    return entry.store as WatchRecordStore<V>
+  }
+
+  /** Counts a user of `store`; the returned function releases it (idempotent). */
+  retain(store: WatchRecordStore<unknown>): () => void {
+    const entry = [...this.#entries.values()].find((candidate) => candidate.store === store)
+    if (!entry) throw new SyncError('bad-input', 'This store does not belong to this SyncClient')
+    entry.refs++
+    if (entry.releaseTimer !== null) {
+      this.#env.clearTimeout(entry.releaseTimer)
+      entry.releaseTimer = null
+    }
+    if (entry.unlisten === null) {
+      entry.unlisten = store.subscribe(() => this.#recompute())
+      store.start()
+      this.#recompute()
+    }
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      entry.refs--
+      if (entry.refs > 0) return
+      entry.releaseTimer = this.#env.setTimeout(() => {
+        entry.releaseTimer = null
+        if (entry.refs > 0) return
+        entry.unlisten?.()
+        entry.unlisten = null
+        void store.stop().then(() => this.#recompute())
+      }, this.options.releaseDelayMs ?? 1000)
+    }
+  }
+
+  subscribe = (listener: () => void): (() => void) => this.#listeners.subscribe(listener)
+
+  getSyncStatus = (): SyncStatusSummary => this.#summary
+
+  /** The connection status across active stores (the most urgent one). */
+  getConnectionStatus = (): SyncStatus => this.#status
+
+  /** Stops every store, flushing caches; the client can be used again afterwards. */
+  async close(): Promise<void> {
+    const entries = [...this.#entries.values()]
+    this.#entries.clear()
+    for (const entry of entries) {
+      if (entry.releaseTimer !== null) this.#env.clearTimeout(entry.releaseTimer)
+      entry.unlisten?.()
+    }
+    await Promise.all(entries.map((entry) => entry.store.stop()))
+    this.#recompute()
+  }
+
+  #recompute(): void {
+    let pending = 0
+    let savedLocal = true
+    let statusRank = STATUS_PRIORITY.length - 1
+    for (const { store, unlisten } of this.#entries.values()) {
+      const save = store.getSaveState()
+      pending += save.pending
+      savedLocal &&= save.savedLocal
+      if (unlisten !== null) statusRank = Math.min(statusRank, STATUS_PRIORITY.indexOf(store.getSnapshot().status))
+    }
+    const status = STATUS_PRIORITY[statusRank] ?? 'idle'
+    const summary = this.#summary
+    const changed = summary.pending !== pending || summary.savedLocal !== savedLocal || status !== this.#status
+    if (!changed) return
+    this.#summary = { pending, savedLocal, savedServer: pending === 0 }
+    this.#status = status
+    this.#listeners.notify()
+  }
+
+  async #mintTicket(watchUrl: string, token: string | (() => Promise<string>)): Promise<string> {
+    const bearer = typeof token === 'function' ? await token() : token
+    const base = this.options.recordsBaseUrl ?? (typeof location === 'undefined' ? undefined : location.origin)
+    const endpoint = new URL(watchUrl, base)
+    const collection = endpoint.pathname.split('/').pop()?.replace(/\.watchRecords$/, '') ?? ''
+    const roomUri = endpoint.searchParams.get('roomUri') ?? ''
+    const fetchImpl = this.options.fetch ?? globalThis.fetch.bind(globalThis)
+    const response = await fetchImpl(new URL('/xrpc/realtime.ticket', endpoint), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+      body: JSON.stringify({ collection, roomUri }),
+    })
+    if (response.status === 401) throw new SyncError('unauthorized', 'The server refused the token', { status: 401 })
+    if (response.status === 403) throw new SyncError('forbidden', 'Not allowed to watch this collection', { status: 403 })
+    if (!response.ok) throw new SyncError('network', `Minting a ticket failed with HTTP ${response.status}`, { status: response.status })
+    const body = (await response.json()) as { ticket?: unknown }
+    if (typeof body.ticket !== 'string') throw new SyncError('protocol', 'The ticket endpoint answered without a ticket')
+    return body.ticket
+  }
+}
+
+export function createSyncClient(options?: SyncClientOptions): SyncClient {
+  return new SyncClient(options)
+}

@@ -1,0 +1,186 @@
+import { SyncError } from './errors.js'
+import type { Environment } from './environment.js'
+import { defaultEnvironment } from './environment.js'
+import type { BackoffOptions, MachineEvent, MachineState } from './machine.js'
+import { backoffDelay, initialMachineState, transition } from './machine.js'
+
+/** What a transport may tell the driver about one connection attempt. */
+export interface ConnectAttempt {
+  /** Connected; the server is catching us up (`snapshot`). */
+  opened(): void
+  /** Catch-up complete (`live`). */
+  caughtUp(): void
+  /** The connection ended. `retry: false` ends in `closed` whatever the reconnect option says. */
+  lost(error: SyncError | null, options?: { retry?: boolean }): void
+  /** A skipped bad frame or similar: surfaced as `error`, status unchanged. */
+  problem(error: SyncError): void
+  /** Any sign of life (data or keepalive); resets the heartbeat watchdog. */
+  alive(): void
+  /** Aborted when this attempt is superseded or the driver stops. */
+  readonly signal: AbortSignal
+}
+
+export interface TransportHandle {
+  close(): void
+}
+
+export interface ConnectionDriverOptions {
+  connect: (attempt: ConnectAttempt) => TransportHandle
+  /** @default true */
+  reconnect?: boolean | BackoffOptions | undefined
+  /** Silence longer than this (after `opened`) counts as a dead connection. Off when undefined. */
+  heartbeatMs?: number | undefined
+  environment?: Environment | undefined
+  onChange: (state: MachineState, previous: MachineState) => void
+}
+
+/**
+ * Runs the state machine against the real world: opens transports, schedules backoff
+ * timers, listens for `online`/visibility while it is running, and ignores callbacks from
+ * attempts it has already abandoned (a late `opened` from a closed socket must not
+ * resurrect it).
+ */
+export class ConnectionDriver {
+  #state: MachineState = initialMachineState
+  #options: ConnectionDriverOptions
+  #env: Environment
+  #attemptId = 0
+  #abort: AbortController | null = null
+  #transport: TransportHandle | null = null
+  #retryTimer: unknown = null
+  #heartbeatTimer: unknown = null
+  #unlisten: Array<() => void> = []
+
+  constructor(options: ConnectionDriverOptions) {
+    this.#options = options
+    this.#env = options.environment ?? defaultEnvironment
+  }
+
+  get state(): MachineState {
+    return this.#state
+  }
+
+  start(): void {
+    if (this.#state.status !== 'idle' && this.#state.status !== 'closed') return
+    this.#listenForWakeUps()
+    this.#dispatch({ type: 'start' })
+    this.#connect()
+  }
+
+  stop(): void {
+    this.#teardownAttempt()
+    this.#clearRetryTimer()
+    for (const unlisten of this.#unlisten.splice(0)) unlisten()
+    this.#dispatch({ type: 'stop' })
+  }
+
+  /** Surfaces a problem found outside the transport (e.g. a cache failure). */
+  reportProblem(error: SyncError): void {
+    this.#dispatch({ type: 'problem', error })
+  }
+
+  #dispatch(event: MachineEvent): void {
+    const previous = this.#state
+    const next = transition(previous, event)
+    if (next === previous) return
+    this.#state = next
+    this.#options.onChange(next, previous)
+  }
+
+  #connect(): void {
+    this.#teardownAttempt()
+    const id = ++this.#attemptId
+    const abort = new AbortController()
+    this.#abort = abort
+    const current = (): boolean => id === this.#attemptId && !abort.signal.aborted
+    const attempt: ConnectAttempt = {
+      signal: abort.signal,
+      opened: () => {
+        if (!current()) return
+        this.#dispatch({ type: 'opened' })
+        this.#armHeartbeat()
+      },
+      caughtUp: () => {
+        if (current()) this.#dispatch({ type: 'caughtUp' })
+      },
+      alive: () => {
+        if (current()) this.#armHeartbeat()
+      },
+      problem: (error) => {
+        if (current()) this.#dispatch({ type: 'problem', error })
+      },
+      lost: (error, options) => {
+        if (current()) this.#onLost(error, options?.retry ?? true)
+      },
+    }
+    try {
+      this.#transport = this.#options.connect(attempt)
+    } catch (error) {
+      attempt.lost(new SyncError('network', 'Could not start the connection', { cause: error }))
+    }
+  }
+
+  #scheduleRetry(): void {
+    this.#clearRetryTimer()
+    const backoff = typeof this.#options.reconnect === 'object' ? this.#options.reconnect : {}
+    const delay = backoffDelay(this.#state.attempt, backoff, () => this.#env.random())
+    this.#retryTimer = this.#env.setTimeout(() => {
+      this.#retryTimer = null
+      this.#retryNow()
+    }, delay)
+  }
+
+  #retryNow(): void {
+    if (this.#state.status !== 'reconnecting') return
+    this.#clearRetryTimer()
+    this.#dispatch({ type: 'retry' })
+    this.#connect()
+  }
+
+  #listenForWakeUps(): void {
+    if (this.#unlisten.length > 0) return
+    // Coming back online or to the tab is the best moment to retry: skip the backoff wait.
+    this.#unlisten.push(this.#env.onOnline(() => this.#retryNow()))
+    this.#unlisten.push(this.#env.onVisible(() => this.#retryNow()))
+  }
+
+  #armHeartbeat(): void {
+    const window = this.#options.heartbeatMs
+    if (window === undefined) return
+    if (this.#heartbeatTimer !== null) this.#env.clearTimeout(this.#heartbeatTimer)
+    const id = this.#attemptId
+    this.#heartbeatTimer = this.#env.setTimeout(() => {
+      this.#heartbeatTimer = null
+      if (id !== this.#attemptId || this.#abort === null) return
+      const error = new SyncError('network', `No data or keepalive for ${window} ms; reconnecting`)
+      this.#onLost(error, true)
+    }, window)
+  }
+
+  #onLost(error: SyncError | null, retry: boolean): void {
+    this.#teardownAttempt()
+    this.#dispatch({ type: 'lost', error, retry: retry && this.#options.reconnect !== false })
+    if (this.#state.status === 'reconnecting') this.#scheduleRetry()
+    // Parked (auth failure, revoked access, reconnect off): nothing to wake up for.
+    else for (const unlisten of this.#unlisten.splice(0)) unlisten()
+  }
+
+  #teardownAttempt(): void {
+    if (this.#heartbeatTimer !== null) {
+      this.#env.clearTimeout(this.#heartbeatTimer)
+      this.#heartbeatTimer = null
+    }
+    const transport = this.#transport
+    this.#transport = null
+    this.#abort?.abort()
+    this.#abort = null
+    this.#attemptId++
+    transport?.close()
+  }
+
+  #clearRetryTimer(): void {
+    if (this.#retryTimer === null) return
+    this.#env.clearTimeout(this.#retryTimer)
+    this.#retryTimer = null
+  }
+}

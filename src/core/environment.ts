@@ -1,0 +1,38 @@
+/**
+ * Every kind of I/O the core touches besides the network, behind one replaceable object so
+ * tests can drive time and connectivity deterministically (fake timers, fake online events).
+ */
+export interface Environment {
+  setTimeout(callback: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+  random(): number
+  /** Calls `callback` when the device comes back online; returns an unsubscribe function. */
+  onOnline(callback: () => void): () => void
+  /** Calls `callback` when the page becomes visible again; returns an unsubscribe function. */
+  onVisible(callback: () => void): () => void
+}
+
+const noop = (): void => {}
+
+/**
+ * Looks globals up at call time, not import time, so importing syncline stays safe during
+ * server-side rendering and fake timers installed after import still apply.
+ */
+export const defaultEnvironment: Environment = {
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+  random: () => Math.random(),
+  onOnline(callback) {
+    if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return noop
+    window.addEventListener('online', callback)
+    return () => window.removeEventListener('online', callback)
+  },
+  onVisible(callback) {
+    if (typeof document === 'undefined' || typeof document.addEventListener !== 'function') return noop
+    const listener = (): void => {
+      if (document.visibilityState === 'visible') callback()
+    }
+    document.addEventListener('visibilitychange', listener)
+    return () => document.removeEventListener('visibilitychange', listener)
+  },
+}

@@ -1,0 +1,41 @@
+/**
+ * Every failure syncline reports is a `SyncError` with a machine-readable `code`, so apps can
+ * branch on `error.code` instead of parsing messages.
+ */
+export type SyncErrorCode =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'unavailable'
+  | 'protocol'
+  | 'network'
+  | 'bad-input'
+  | (string & {})
+
+export class SyncError extends Error {
+  override name = 'SyncError'
+  readonly code: SyncErrorCode
+  /** HTTP status when the error came from an HTTP response. */
+  readonly status: number | undefined
+
+  constructor(code: SyncErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.status = options?.status
+  }
+}
+
+export function isSyncError(value: unknown): value is SyncError {
+  return value instanceof SyncError
+}
+
+/** Wraps anything thrown into a SyncError, keeping the original as `cause`. */
+export function toSyncError(error: unknown, fallbackCode: SyncErrorCode = 'network'): SyncError {
+  if (error instanceof SyncError) return error
+  const message = error instanceof Error ? error.message : String(error)
+  return new SyncError(fallbackCode, message, { cause: error })
+}
+
+/** Authentication and authorization failures must not be retried with the same credentials. */
+export function isAuthError(error: SyncError | null | undefined): boolean {
+  return error?.code === 'unauthorized' || error?.code === 'forbidden'
+}

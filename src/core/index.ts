@@ -1,0 +1,23 @@
+// The framework-agnostic core. Nothing below src/core imports React.
+export { SyncError, isSyncError } from './errors.js'
+export type { SyncErrorCode } from './errors.js'
+export { backoffDelay, transition, initialMachineState } from './machine.js'
+export type { SyncStatus, BackoffOptions, MachineState, MachineEvent } from './machine.js'
+export { defaultEnvironment } from './environment.js'
+export type { Environment } from './environment.js'
+export { createRecordStore, WatchRecordStore } from './records/recordStore.js'
+export type { RecordSaveState } from './records/recordStore.js'
+export type {
+  WatchRecord,
+  WatchEvent,
+  RecordSnapshot,
+  RecordStore,
+  RecordStoreOptions,
+  OptimisticInput,
+} from './records/types.js'
+export { createMemoryCache } from './cache/memoryCache.js'
+export { createIndexedDBCache } from './cache/indexedDBCache.js'
+export type { IndexedDBCacheOptions } from './cache/indexedDBCache.js'
+export type { RecordCache } from './cache/types.js'
+export { SyncClient, createSyncClient } from './client.js'
+export type { SyncClientOptions, RecordStoreRequest, SyncStatusSummary } from './client.js'

@@ -1,0 +1,91 @@
+import { authorKey, confirmedKey, sameRecord } from './recordKey.js'
+import type { WatchRecord } from './types.js'
+
+/**
+ * The records the server has confirmed, with snapshot reconciliation: while a snapshot is in
+ * flight every key it mentions is noted, and at its end everything else is evicted. Until
+ * then old records stay visible, so a reconnect never blanks the list.
+ */
+export class ConfirmedRecords<V> {
+  #byKey = new Map<string, WatchRecord<V>>()
+  /** did+rkey → confirmed key, so deletes by did/rkey and optimistic settlement are O(1). */
+  #byAuthor = new Map<string, string>()
+  #seenInSnapshot: Set<string> | null = null
+
+  get size(): number {
+    return this.#byKey.size
+  }
+
+  values(): IterableIterator<WatchRecord<V>> {
+    return this.#byKey.values()
+  }
+
+  hasAuthorKey(did: string, rkey: string): boolean {
+    return this.#byAuthor.has(authorKey(did, rkey))
+  }
+
+  /** Returns false when nothing changed (same content re-sent). */
+  upsert(record: WatchRecord<V>): boolean {
+    const key = confirmedKey(record)
+    this.#seenInSnapshot?.add(key)
+    const existing = this.#byKey.get(key)
+    if (existing && sameRecord(existing, record)) return false
+    this.#byKey.set(key, record)
+    this.#byAuthor.set(authorKey(record.did, record.rkey), key)
+    return true
+  }
+
+  /** Deletes by uri, or by did+rkey when the uri is unknown. Returns false if absent. */
+  delete(target: { uri?: string | undefined; did: string; rkey: string }): boolean {
+    const key = (target.uri && this.#byKey.has(target.uri) ? target.uri : undefined) ??
+      this.#byAuthor.get(authorKey(target.did, target.rkey))
+    if (key === undefined) return false
+    const record = this.#byKey.get(key)
+    this.#byKey.delete(key)
+    if (record) this.#byAuthor.delete(authorKey(record.did, record.rkey))
+    return true
+  }
+
+  /** Adds records loaded from a cache without overriding anything the network already said. */
+  seed(records: readonly WatchRecord<V>[]): boolean {
+    let changed = false
+    for (const record of records) {
+      const key = confirmedKey(record)
+      if (this.#byKey.has(key)) continue
+      this.#byKey.set(key, record)
+      this.#byAuthor.set(authorKey(record.did, record.rkey), key)
+      changed = true
+    }
+    return changed
+  }
+
+  beginSnapshot(): void {
+    this.#seenInSnapshot = new Set()
+  }
+
+  /** A snapshot that never finished must not evict anything. */
+  abandonSnapshot(): void {
+    this.#seenInSnapshot = null
+  }
+
+  /** Evicts every record the finished snapshot did not mention. Returns false if none. */
+  endSnapshot(): boolean {
+    const seen = this.#seenInSnapshot
+    this.#seenInSnapshot = null
+    if (seen === null) return false
+    let changed = false
+    for (const [key, record] of this.#byKey) {
+      if (seen.has(key)) continue
+      this.#byKey.delete(key)
+      this.#byAuthor.delete(authorKey(record.did, record.rkey))
+      changed = true
+    }
+    return changed
+  }
+
+  clear(): void {
+    this.#byKey.clear()
+    this.#byAuthor.clear()
+    this.#seenInSnapshot = null
+  }
+}

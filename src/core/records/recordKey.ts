@@ -1,0 +1,32 @@
+import type { WatchRecord } from './types.js'
+
+/** Confirmed records are keyed by uri, falling back to did/rkey (DESIGN §6). */
+export function confirmedKey(record: { uri?: string | undefined; did: string; rkey: string }): string {
+  return record.uri || `${record.did}/${record.rkey}`
+}
+
+/**
+ * Optimistic entries are the local user's own writes; an entry is settled only by a record
+ * whose did AND rkey both match (rkey alone collides across users).
+ */
+export function authorKey(did: string, rkey: string): string {
+  return `${did}\u0000${rkey}`
+}
+
+/** time_us descending, then rkey descending: newest first, stable for equal times. */
+export function compareNewestFirst<V>(a: WatchRecord<V>, b: WatchRecord<V>): number {
+  const byTime = (b.time_us ?? 0) - (a.time_us ?? 0)
+  if (byTime !== 0) return byTime
+  return a.rkey < b.rkey ? 1 : a.rkey > b.rkey ? -1 : 0
+}
+
+/**
+ * Whether a re-sent record carries nothing new, so the old object can be kept and components
+ * selecting it do not re-render. A content id settles it cheaply; otherwise compare the JSON.
+ */
+export function sameRecord<V>(a: WatchRecord<V>, b: WatchRecord<V>): boolean {
+  if (a === b) return true
+  if (a.uri !== b.uri || a.time_us !== b.time_us || a.did !== b.did || a.rkey !== b.rkey) return false
+  if (a.cid && b.cid) return a.cid === b.cid
+  return JSON.stringify(a) === JSON.stringify(b)
+}

@@ -1,0 +1,108 @@
+import type { SyncError } from '../errors.js'
+import type { BackoffOptions, SyncStatus } from '../machine.js'
+import type { RecordCache } from '../cache/types.js'
+
+/** One record of a watched collection, as the watchRecords wire format carries it. */
+export interface WatchRecord<V = Record<string, unknown>> {
+  uri: string
+  did: string
+  rkey: string
+  collection: string
+  value: V
+  cid?: string | null
+  time_us?: number
+  indexed_at?: number
+  /** Set only on the local user's own writes that the server has not confirmed yet. */
+  optimistic?: 'pending' | 'failed'
+  optimisticError?: Error
+}
+
+/** The events of the watchRecords stream (DESIGN §6), after validation. */
+export type WatchEvent<V = Record<string, unknown>> =
+  | { kind: 'snapshot.start'; data: { collection?: string; spaceUri?: string; actor?: string } }
+  | { kind: 'snapshot.record'; data: { record: WatchRecord<V> } }
+  | { kind: 'snapshot.end'; data: { cursor?: string | null } }
+  | { kind: 'record.created'; data: { record: WatchRecord<V> } }
+  | { kind: 'record.deleted'; data: { uri?: string; did: string; rkey: string } }
+  | { kind: 'member.removed'; data: { space?: string; did?: string } }
+  | { kind: 'error'; data: { message: string } }
+
+export interface RecordSnapshot<V> {
+  readonly records: readonly WatchRecord<V>[]
+  readonly status: SyncStatus
+  readonly error: SyncError | null
+}
+
+export interface OptimisticInput<V> {
+  rkey: string
+  did: string
+  collection?: string
+  value: V
+  uri?: string
+  time_us?: number
+}
+
+export interface RecordStoreOptions<V> {
+  /** A watchRecords endpoint, absolute or relative to `baseUrl`. */
+  url: string
+  /** @default location.origin in browsers */
+  baseUrl?: string
+  /** @default 'sse' */
+  transport?: 'sse' | 'ws'
+  /** A ticket, or a function that mints a fresh one; called on every (re)connect. */
+  mintTicket?: string | (() => Promise<string>)
+  cache?: RecordCache
+  /** @default url */
+  cacheKey?: string
+  /** Most records kept in the cache, in sort order. @default 200 */
+  cacheMaxRecords?: number
+  /** @default time_us descending, then rkey descending */
+  compareRecords?: (a: WatchRecord<V>, b: WatchRecord<V>) => number
+  /** @default true */
+  reconnect?: boolean | BackoffOptions
+  fetch?: typeof fetch
+  WebSocket?: typeof WebSocket
+  onIgnoredError?: (error: unknown) => void
+}
+
+export interface RecordStore<V = Record<string, unknown>> {
+  getSnapshot(): RecordSnapshot<V>
+  subscribe(listener: () => void): () => void
+  /** Idempotent; start() after stop() starts again. */
+  start(): void
+  /** Flushes the cache, closes the transport; status becomes 'closed'. */
+  stop(): Promise<void>
+  addOptimistic(input: OptimisticInput<V>): void
+  markFailed(rkey: string, error: unknown, did?: string): void
+  removeOptimistic(rkey: string, did?: string): void
+}
+
+/**
+ * The contract between the record store and one transport (one module per transport).
+ * A transport opens one connection; it reports through `sink` and never reconnects by
+ * itself: reconnecting is the state machine's job.
+ */
+export interface RecordTransportSink<V> {
+  /** HTTP response accepted / socket open: status goes to `snapshot`. */
+  opened(): void
+  /** A batch of validated events, in order (one network chunk, so listeners are notified once). */
+  events(batch: readonly WatchEvent<V>[]): void
+  /** A frame was skipped (bad JSON, unknown kind, record without keys); the stream stays open. */
+  ignored(error: SyncError): void
+  /** Bytes or a keepalive arrived. */
+  alive(): void
+  /** The connection ended. `error.code` 'unauthorized' / 'forbidden' / 'protocol' etc. */
+  closed(error: SyncError | null): void
+}
+
+export interface RecordTransportOptions<V> {
+  /** Absolute http(s) URL of the watchRecords endpoint, without a ticket. */
+  url: string
+  ticket?: string | undefined
+  fetch: typeof fetch
+  WebSocket?: typeof WebSocket | undefined
+  signal: AbortSignal
+  sink: RecordTransportSink<V>
+}
+
+export type RecordTransport = <V>(options: RecordTransportOptions<V>) => { close(): void }
