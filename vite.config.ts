@@ -23,6 +23,8 @@ const chromiumArgs = [
   '--disable-sync',
 ]
 
+export { chromiumArgs, chromiumPath }
+
 export default defineConfig({
   plugins: [react()],
   build: {
@@ -35,8 +37,6 @@ export default defineConfig({
       entry: {
         index: resolve(import.meta.dirname, 'src/index.ts'),
         'core/index': resolve(import.meta.dirname, 'src/core/index.ts'),
-        'server/index': resolve(import.meta.dirname, 'src/server/index.ts'),
-        'server/cli': resolve(import.meta.dirname, 'src/server/cli.ts'),
       },
       formats: ['es'],
     },
@@ -62,7 +62,6 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.{ts,tsx}'],
-          globalSetup: ['test/browser/globalSetup.ts'],
           browser: {
             enabled: true,
             headless: true,

@@ -1,0 +1,248 @@
+import { SyncError } from '../errors.js'
+import { describeEndpoint, errorMessage, responseError, withQuery } from './httpErrors.js'
+import { collectionFromWatchUrl, parseWatchEvent } from './parseWatchEvent.js'
+import type { RecordTransport, RecordTransportOptions, WatchEvent } from './types.js'
+
+const CONNECTING = 0
+const OPEN = 1
+
+/** What `GET <url>&mode=ws` answers (DESIGN §6), after validation. */
+interface Handshake {
+  records: readonly unknown[]
+  cursor: string | null | undefined
+  wsUrl: string
+  ticket: string | undefined
+}
+
+/**
+ * watchRecords over WebSocket, in two steps: an HTTP GET returns the snapshot and a
+ * watch-scoped ticket, then a socket to `wsUrl` carries the live `{ kind, data }` frames.
+ * The store is `live` once that socket is open: the server holds live events from the
+ * snapshot's time until then.
+ *
+ * Works with the browser WebSocket and with `ws` (Node): only the `on*` handler
+ * properties, `binaryType`, `readyState` and `close()` are used.
+ */
+export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<V>) => {
+  const { sink } = options
+  const endpoint = describeEndpoint(options.url)
+  const context = { collection: collectionFromWatchUrl(options.url) }
+  const abort = new AbortController()
+  let socket: WebSocket | null = null
+  /** Set once closed (by us, the caller or the signal): from then on, no sink calls. */
+  let done = false
+
+  const release = (): void => {
+    options.signal.removeEventListener('abort', close)
+    abort.abort()
+    if (socket) releaseSocket(socket)
+  }
+  function close(): void {
+    if (done) return
+    done = true
+    release()
+  }
+  const finish = (error: SyncError): void => {
+    if (done) return
+    done = true
+    release()
+    sink.closed(error)
+  }
+
+  /** Hands events on in order; a bad frame goes to `ignored` between the good ones around it. */
+  const deliver = (events: WatchEvent<V>[], bad: SyncError | null = null): void => {
+    if (events.length > 0 && !done) sink.events(events)
+    if (bad && !done) sink.ignored(bad)
+  }
+
+  const run = async (): Promise<void> => {
+    // Every sink call happens after transport() has returned its handle.
+    await Promise.resolve()
+    const WebSocketImpl = options.WebSocket ?? (globalThis.WebSocket as typeof WebSocket | undefined)
+    if (!WebSocketImpl) {
+      return finish(new SyncError('bad-input', 'No WebSocket implementation: pass the WebSocket option (in Node 20, the "ws" package\'s WebSocket)'))
+    }
+
+    const handshake = await fetchHandshake()
+    if (handshake === null || done) return
+    let socketUrl: string
+    try {
+      socketUrl = resolveSocketUrl(handshake.wsUrl, options.url, handshake.ticket)
+    } catch (error) {
+      return finish(new SyncError('protocol', `The handshake's wsUrl "${handshake.wsUrl}" is not a usable WebSocket URL`, { cause: error }))
+    }
+
+    sink.opened()
+    let batch: WatchEvent<V>[] = [{ kind: 'snapshot.start', data: {} }]
+    for (const record of handshake.records) {
+      const parsed = parseWatchEvent<V>('snapshot.record', { record }, context)
+      if (parsed instanceof SyncError) {
+        deliver(batch, parsed)
+        batch = []
+      } else {
+        batch.push(parsed)
+      }
+    }
+    deliver(batch)
+    if (done) return
+
+    let ws: WebSocket
+    try {
+      ws = new WebSocketImpl(socketUrl)
+    } catch (error) {
+      return finish(new SyncError('network', `Could not open ${describeEndpoint(socketUrl)}: ${errorMessage(error)}`, { cause: error }))
+    }
+    socket = ws
+    ws.binaryType = 'arraybuffer'
+    /** `ws` reports a refused upgrade as "Unexpected server response: 401"; browsers say nothing. */
+    let upgradeStatus: number | undefined
+    ws.onerror = (event) => {
+      const match = /Unexpected server response: (\d{3})/.exec(String((event as { message?: unknown }).message ?? ''))
+      if (match) upgradeStatus = Number(match[1])
+    }
+    ws.onopen = () => {
+      const end: WatchEvent<V> = handshake.cursor === undefined
+        ? { kind: 'snapshot.end', data: {} }
+        : { kind: 'snapshot.end', data: { cursor: handshake.cursor } }
+      deliver([end])
+      if (!done) sink.alive()
+    }
+    ws.onmessage = (event) => {
+      if (done) return
+      const parsed = parseFrame<V>(event.data, context)
+      if (parsed instanceof SyncError) deliver([], parsed)
+      else deliver([parsed])
+      if (!done) sink.alive()
+    }
+    ws.onclose = (event) => finish(closeError(event.code, event.reason, upgradeStatus, describeEndpoint(socketUrl)))
+  }
+
+  const fetchHandshake = async (): Promise<Handshake | null> => {
+    let response: Response
+    let text: string
+    try {
+      response = await options.fetch(withQuery(options.url, { mode: 'ws', ticket: options.ticket }), {
+        headers: { accept: 'application/json' },
+        signal: abort.signal,
+        cache: 'no-store',
+      })
+      if (done) {
+        response.body?.cancel().catch(() => {})
+        return null
+      }
+      const failure = await responseError(response, endpoint)
+      if (failure) {
+        finish(failure)
+        return null
+      }
+      text = await response.text()
+    } catch (error) {
+      finish(new SyncError('network', `Could not get the WebSocket handshake from ${endpoint}: ${errorMessage(error)}`, { cause: error }))
+      return null
+    }
+    const handshake = parseHandshake(text)
+    if (typeof handshake === 'string') {
+      finish(new SyncError('protocol', `${endpoint} answered the WebSocket handshake with ${handshake}`, { status: response.status }))
+      return null
+    }
+    return handshake
+  }
+
+  if (!options.signal.aborted) {
+    options.signal.addEventListener('abort', close, { once: true })
+    // A throwing sink is a bug upstream; end this connection visibly rather than hang silently.
+    run().catch((error: unknown) => finish(new SyncError('network', `Record transport failed: ${errorMessage(error)}`, { cause: error })))
+  } else {
+    done = true
+  }
+  return { close }
+}
+
+/** Returns the handshake, or what is wrong with it. */
+function parseHandshake(text: string): Handshake | string {
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    return `something that is not JSON: ${JSON.stringify(text.slice(0, 80))}`
+  }
+  if (typeof body !== 'object' || body === null) return 'a JSON value that is not an object'
+  const { transport, snapshot, wsUrl, ticket } = body as { transport?: unknown; snapshot?: unknown; wsUrl?: unknown; ticket?: unknown }
+  if (transport !== 'ws') return `transport ${JSON.stringify(transport)} instead of "ws"`
+  if (typeof wsUrl !== 'string' || wsUrl.length === 0) return 'no "wsUrl"'
+  if (typeof snapshot !== 'object' || snapshot === null) return 'no "snapshot" object'
+  const { records, cursor } = snapshot as { records?: unknown; cursor?: unknown }
+  if (!Array.isArray(records)) return 'no "snapshot.records" array'
+  if (cursor !== undefined && cursor !== null && typeof cursor !== 'string') return 'a "snapshot.cursor" that is not a string'
+  if (ticket !== undefined && ticket !== null && typeof ticket !== 'string') return 'a "ticket" that is not a string'
+  return { records, cursor, wsUrl, ticket: ticket ?? undefined }
+}
+
+/**
+ * `wsUrl` is relative to the endpoint, with http→ws and https→wss. The upgrade needs the
+ * handshake's watch-scoped ticket: a server may put it into `wsUrl` itself; if it did not,
+ * it is added as `?ticket=` (browsers cannot send headers on an upgrade).
+ */
+function resolveSocketUrl(wsUrl: string, endpoint: string, ticket: string | undefined): string {
+  const url = new URL(wsUrl, endpoint)
+  if (url.protocol === 'http:') url.protocol = 'ws:'
+  else if (url.protocol === 'https:') url.protocol = 'wss:'
+  else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new Error(`unsupported scheme ${url.protocol}`)
+  url.hash = ''
+  const resolved = url.toString()
+  return ticket && !url.searchParams.has('ticket') ? withQuery(resolved, { ticket }) : resolved
+}
+
+/** One socket message: JSON `{ kind, data }`, as text (or UTF-8 bytes from lenient servers). */
+function parseFrame<V>(data: unknown, context: { collection: string | undefined }): WatchEvent<V> | SyncError {
+  let text: string
+  if (typeof data === 'string') text = data
+  else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) text = new TextDecoder().decode(data)
+  else return new SyncError('protocol', 'A WebSocket frame that is neither text nor bytes')
+  let frame: unknown
+  try {
+    frame = JSON.parse(text)
+  } catch (error) {
+    return new SyncError('protocol', `Malformed JSON in a WebSocket frame: ${text.length > 120 ? `${text.slice(0, 120)}…` : text}`, { cause: error })
+  }
+  if (typeof frame !== 'object' || frame === null || typeof (frame as { kind?: unknown }).kind !== 'string') {
+    return new SyncError('protocol', 'A WebSocket frame that is not a { kind, data } object')
+  }
+  const { kind, data: payload } = frame as { kind: string; data?: unknown }
+  return parseWatchEvent<V>(kind, payload, context)
+}
+
+/**
+ * Close codes: 4401 (or 1008 naming auth) → 'unauthorized'; 4403 → 'forbidden'; 4409 — the
+ * server wants a fresh snapshot, which is what a normal reconnect does — and everything
+ * else → 'network'.
+ */
+function closeError(code: number, reason: string, upgradeStatus: number | undefined, where: string): SyncError {
+  if (upgradeStatus !== undefined) {
+    const message = `${where} refused the WebSocket upgrade with HTTP ${upgradeStatus}`
+    const status = { status: upgradeStatus }
+    if (upgradeStatus === 401) return new SyncError('unauthorized', message, status)
+    if (upgradeStatus === 403) return new SyncError('forbidden', message, status)
+    return new SyncError('network', message, status)
+  }
+  const message = `${where} closed the WebSocket (code ${code}${reason ? `: ${reason}` : ''})`
+  if (code === 4401 || (code === 1008 && /auth|ticket|token|credential/i.test(reason))) return new SyncError('unauthorized', message)
+  if (code === 4403 || (code === 1008 && /forbidden|denied|permission/i.test(reason))) return new SyncError('forbidden', message)
+  if (code === 4409) return new SyncError('network', `${message}; a fresh snapshot is needed`)
+  return new SyncError('network', message)
+}
+
+/** Stops listening and closes. `ws` throws on an 'error' event nobody listens to, so keep one. */
+function releaseSocket(ws: WebSocket): void {
+  ws.onopen = null
+  ws.onmessage = null
+  ws.onclose = null
+  ws.onerror = () => {}
+  if (ws.readyState === CONNECTING || ws.readyState === OPEN) {
+    try {
+      ws.close(1000)
+    } catch {
+      // Already closing.
+    }
+  }
+}

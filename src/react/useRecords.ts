@@ -1,0 +1,122 @@
+'use client'
+import { useCallback, useMemo } from 'react'
+import type { SyncError } from '../core/errors.js'
+import type { SyncStatus } from '../core/machine.js'
+import type { OptimisticInput, RecordSnapshot, WatchRecord } from '../core/records/types.js'
+import { useSyncContext } from './context.js'
+import { recordStoreFor, retainingSource, serverRecordSource } from './recordStoreSources.js'
+import { isLoadingRecords, suspendForRecords } from './suspendForRecords.js'
+import type { ExternalStore } from './useStore.js'
+import { useStore } from './useStore.js'
+
+export interface UseRecordsOptions<V, S = readonly WatchRecord<V>[]> {
+  /** How the stream travels. Each transport has its own store and stream. @default 'sse' */
+  transport?: 'sse' | 'ws' | undefined
+  /**
+   * Picks what this component needs from the sorted records; it re-renders only when the
+   * picked value changes (by `isEqual`). It runs again only when the record list changes.
+   * @default the whole list
+   */
+  selector?: ((records: readonly WatchRecord<V>[]) => S) | undefined
+  /** Decides whether a new selection is the same as the last one. @default Object.is */
+  isEqual?: ((a: S, b: S) => boolean) | undefined
+  /**
+   * Suspend (show the nearest `<Suspense>` fallback) until there is something to show:
+   * records (from the cache or the server), a `live` stream, or an error.
+   * @default false
+   */
+  suspense?: boolean | undefined
+}
+
+export interface RecordActions<V> {
+  /** Shows the local user's write at once, marked `optimistic: 'pending'`, until the server confirms it. */
+  addOptimistic(input: OptimisticInput<V>): void
+  /** Keeps the optimistic entry but marks it `optimistic: 'failed'`, with `optimisticError`. */
+  markFailed(rkey: string, error: unknown, did?: string): void
+  /** Rolls an optimistic entry back. */
+  removeOptimistic(rkey: string, did?: string): void
+}
+
+export interface UseRecordsResult<V, S = readonly WatchRecord<V>[]> extends RecordActions<V> {
+  records: S
+  status: SyncStatus
+  error: SyncError | null
+}
+
+interface RecordsState<S> {
+  records: S
+  status: SyncStatus
+  error: SyncError | null
+}
+
+const selectAll = <V>(records: readonly WatchRecord<V>[]): readonly WatchRecord<V>[] => records
+
+const noActions: RecordActions<never> = {
+  addOptimistic: () => {},
+  markFailed: () => {},
+  removeOptimistic: () => {},
+}
+
+/**
+ * The records of one watchRecords endpoint, kept live. Every `useRecords` of the same URL
+ * and transport under one provider shares one store and one stream; the stream opens with
+ * the first subscribed component and closes shortly after the last one unmounts.
+ *
+ * ```tsx
+ * const { records, status, addOptimistic } = useRecords<Message>('/xrpc/com.example.message.watchRecords?roomUri=room1')
+ * const text = useRecords<Message, string | undefined>(url, {
+ *   selector: (records) => records.find((r) => r.rkey === rkey)?.value.text,
+ * }).records   // re-renders only when this record's text changes
+ * ```
+ */
+export function useRecords<V = Record<string, unknown>, S = readonly WatchRecord<V>[]>(
+  url: string,
+  options: UseRecordsOptions<V, S> = {},
+): UseRecordsResult<V, S> {
+  const { client } = useSyncContext('useRecords')
+  const { transport, suspense = false } = options
+  const selector = options.selector ?? (selectAll as (records: readonly WatchRecord<V>[]) => S)
+  const isEqual = options.isEqual ?? Object.is
+
+  const store = useMemo(() => recordStoreFor<V>(client, url, transport), [client, url, transport])
+  const source = useMemo(
+    () => (store === null ? (serverRecordSource as ExternalStore<RecordSnapshot<V>>) : retainingSource(client, store)),
+    [client, store],
+  )
+
+  const selectState = useMemo(() => recordsStateSelector(selector), [selector])
+  const isStateEqual = useCallback(
+    (a: RecordsState<S>, b: RecordsState<S>) => a.status === b.status && a.error === b.error && isEqual(a.records, b.records),
+    [isEqual],
+  )
+  const state = useStore(source, selectState, isStateEqual)
+
+  // Bound once per store, so they are safe in effect dependencies and memoized children.
+  const actions = useMemo<RecordActions<V>>(
+    () =>
+      store === null
+        ? noActions
+        : {
+            addOptimistic: (input) => store.addOptimistic(input),
+            markFailed: (rkey, error, did) => store.markFailed(rkey, error, did),
+            removeOptimistic: (rkey, did) => store.removeOptimistic(rkey, did),
+          },
+    [store],
+  )
+
+  // After every hook has run, so suspending never changes the order of hooks.
+  if (suspense && store !== null && isLoadingRecords(store.getSnapshot())) {
+    throw suspendForRecords(client, store as Parameters<typeof suspendForRecords>[1])
+  }
+
+  return useMemo(() => ({ ...state, ...actions }), [state, actions])
+}
+
+/** Status-only changes hand out a new snapshot with the same records array; the selector is skipped then. */
+function recordsStateSelector<V, S>(selector: (records: readonly WatchRecord<V>[]) => S): (snapshot: RecordSnapshot<V>) => RecordsState<S> {
+  let last: { records: readonly WatchRecord<V>[]; selected: S } | null = null
+  return (snapshot) => {
+    if (last === null || last.records !== snapshot.records) last = { records: snapshot.records, selected: selector(snapshot.records) }
+    return { records: last.selected, status: snapshot.status, error: snapshot.error }
+  }
+}

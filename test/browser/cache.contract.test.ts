@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest'
+import { createIndexedDBCache } from '../../src/core/cache/indexedDBCache.js'
+import { createMemoryCache } from '../../src/core/cache/memoryCache.js'
+import type { RecordCache } from '../../src/core/cache/types.js'
+import type { WatchRecord } from '../../src/core/records/types.js'
+
+const record = (rkey: string, text: string): WatchRecord<{ text: string }> => ({
+  uri: `at://did:example:a/com.example.message/${rkey}`,
+  did: 'did:example:a',
+  rkey,
+  collection: 'com.example.message',
+  value: { text },
+  time_us: Number(rkey.replace(/\D/g, '')) || 1,
+})
+
+let dbCounter = 0
+const caches: Array<[string, () => { open: () => RecordCache }]> = [
+  ['memory', () => {
+    const shared = createMemoryCache()
+    return { open: () => shared }
+  }],
+  ['indexedDB', () => {
+    // Each "open" is a new connection to the same database, as after a page reload.
+    const dbName = `contract-${Date.now()}-${dbCounter++}`
+    return { open: () => createIndexedDBCache({ dbName }) }
+  }],
+]
+
+describe.each(caches)('%s record cache', (_name, make) => {
+  it('returns undefined for a key never saved', async () => {
+    const cache = make().open()
+    expect(await cache.loadRecords('nothing-here')).toBeUndefined()
+  })
+
+  it('round-trips records under a key, in order, across connections', async () => {
+    const factory = make()
+    const writer = factory.open()
+    await writer.saveRecords('room-a', [record('r3', 'three'), record('r2', 'two')])
+    await writer.saveRecords('room-b', [record('r9', 'other')])
+    const reader = factory.open()
+    expect((await reader.loadRecords('room-a'))?.map((r) => r.rkey)).toEqual(['r3', 'r2'])
+    expect((await reader.loadRecords<{ text: string }>('room-b'))?.[0]?.value.text).toBe('other')
+  })
+
+  it('replaces on save and forgets on delete', async () => {
+    const cache = make().open()
+    await cache.saveRecords('room', [record('r1', 'one'), record('r2', 'two')])
+    await cache.saveRecords('room', [record('r5', 'five')])
+    expect((await cache.loadRecords('room'))?.map((r) => r.rkey)).toEqual(['r5'])
+    await cache.deleteRecords('room')
+    expect(await cache.loadRecords('room')).toBeUndefined()
+  })
+
+  it('is not affected by mutating the array after saving', async () => {
+    const cache = make().open()
+    const list = [record('r1', 'one')]
+    await cache.saveRecords('room', list)
+    list.push(record('r2', 'two'))
+    expect(await cache.loadRecords('room')).toHaveLength(1)
+  })
+})

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest'
+import { createSseParser } from '../../../src/core/records/sseParser.js'
+import type { SseEvent } from '../../../src/core/records/sseParser.js'
+
+function parse(chunks: readonly string[]): { events: SseEvent[]; comments: number } {
+  const events: SseEvent[] = []
+  let comments = 0
+  const parser = createSseParser((event) => events.push(event), () => comments++)
+  for (const chunk of chunks) parser.feed(chunk)
+  return { events, comments }
+}
+
+/** Every way of cutting `text` into two and three pieces must parse the same. */
+function everySplit(text: string): string[][] {
+  const splits: string[][] = [[text]]
+  for (let i = 1; i < text.length; i++) {
+    splits.push([text.slice(0, i), text.slice(i)])
+    for (let j = i + 1; j < text.length; j++) splits.push([text.slice(0, i), text.slice(i, j), text.slice(j)])
+  }
+  return splits
+}
+
+describe('createSseParser', () => {
+  it('dispatches a frame on the blank line, with the event name and data', () => {
+    expect(parse(['event: snapshot.start\ndata: {"a":1}\n\n']).events).toEqual([{ event: 'snapshot.start', data: '{"a":1}' }])
+  })
+
+  it("defaults the event to 'message' and resets it after each frame", () => {
+    const { events } = parse(['event: one\ndata: 1\n\ndata: 2\n\n'])
+    expect(events).toEqual([{ event: 'one', data: '1' }, { event: 'message', data: '2' }])
+  })
+
+  it('joins data lines with \\n and strips exactly one space after the colon', () => {
+    const { events } = parse(['data:first\ndata:  second\ndata\ndata: \n\n'])
+    expect(events).toEqual([{ event: 'message', data: 'first\n second\n\n' }])
+  })
+
+  it('keeps colons inside the value', () => {
+    expect(parse(['data: {"uri":"at://x/y/z"}\n\n']).events[0]?.data).toBe('{"uri":"at://x/y/z"}')
+  })
+
+  it('reports comments and does not dispatch them', () => {
+    const { events, comments } = parse([': keepalive\n\n:\n', 'event: e\n: in between\ndata: x\n\n'])
+    expect(comments).toBe(3)
+    expect(events).toEqual([{ event: 'e', data: 'x' }])
+  })
+
+  it('does not dispatch a frame without data, nor an unterminated one', () => {
+    expect(parse(['event: nothing\n\n', 'event: half\ndata: x\n']).events).toEqual([])
+  })
+
+  it('ignores id, retry and unknown fields', () => {
+    expect(parse(['id: 7\nretry: 10\nfoo: bar\ndata: x\n\n']).events).toEqual([{ event: 'message', data: 'x' }])
+  })
+
+  it('strips a leading byte order mark', () => {
+    expect(parse(['\uFEFFdata: x\n\n']).events).toEqual([{ event: 'message', data: 'x' }])
+  })
+
+  it.each([
+    ['\\n', '\n'],
+    ['\\r\\n', '\r\n'],
+    ['\\r', '\r'],
+  ])('parses %s line endings the same at every chunk boundary', (_name, eol) => {
+    const text = `: hi${eol}event: a${eol}data: 1${eol}data: 2${eol}${eol}data: 3${eol}${eol}`
+    const expected = [{ event: 'a', data: '1\n2' }, { event: 'message', data: '3' }]
+    for (const chunks of everySplit(text)) {
+      const { events, comments } = parse(chunks)
+      expect({ chunks, events, comments }).toEqual({ chunks, events: expected, comments: 1 })
+    }
+  })
+
+  it('does not read a \\r\\n split across chunks as two line breaks', () => {
+    const { events } = parse(['data: a\r', '\ndata: b\r', '\n\r', '\n'])
+    expect(events).toEqual([{ event: 'message', data: 'a\nb' }])
+  })
+
+  it('handles mixed line endings and a long line fed in many pieces', () => {
+    const long = 'x'.repeat(10_000)
+    const chunks = [`data: ${long.slice(0, 10)}`, ...Array.from({ length: 999 }, (_, i) => long.slice(10 + i * 10, 20 + i * 10)), '\r\n\ndata: y\r\r']
+    expect(parse(chunks).events).toEqual([{ event: 'message', data: long }, { event: 'message', data: 'y' }])
+  })
+
+  it('parses a large snapshot quickly', () => {
+    const frameText = `event: snapshot.record\ndata: ${JSON.stringify({ record: { uri: 'at://d/c/r', value: { text: 'hello' } } })}\n\n`
+    const body = frameText.repeat(100_000)
+    let count = 0
+    const parser = createSseParser(() => count++)
+    const started = performance.now()
+    for (let i = 0; i < body.length; i += 16_384) parser.feed(body.slice(i, i + 16_384))
+    const elapsed = performance.now() - started
+    expect(count).toBe(100_000)
+    expect(elapsed).toBeLessThan(1000)
+  })
+})
