@@ -35,14 +35,12 @@ describe('sseTransport', () => {
       setTimeout(() => response.write(`: keepalive\n\n${frame('record.deleted', { uri: record('r1', '').uri, did: 'did:example:a', rkey: 'r1' })}`), 20)
     })
     await t.until(() => t.kinds().includes('record.deleted'))
-    expect(t.trace()).toEqual([
-      'opened',
-      'events(snapshot.start,snapshot.record,snapshot.end)',
-      'events(record.created)',
-      'events(record.deleted)',
-    ])
+    // Later writes may coalesce into one TCP chunk on a loaded machine, so only the first
+    // chunk's batch boundary is fixed; the order of every event is.
+    expect(t.trace().slice(0, 2)).toEqual(['opened', 'events(snapshot.start,snapshot.record,snapshot.end)'])
+    expect(t.kinds()).toEqual(['snapshot.start', 'snapshot.record', 'snapshot.end', 'record.created', 'record.deleted'])
     expect(t.events()[1]).toEqual({ kind: 'snapshot.record', data: { record: record('r1', 'one') } })
-    expect(t.calls.filter((call) => call.type === 'alive').length).toBeGreaterThanOrEqual(3)
+    expect(t.calls.filter((call) => call.type === 'alive').length).toBeGreaterThanOrEqual(2)
     const request = t.server.requests[0]!
     expect(request.headers.accept).toBe('text/event-stream')
     expect(request.url).toBe(WATCH_PATH)
