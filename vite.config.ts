@@ -37,6 +37,8 @@ export default defineConfig({
       entry: {
         index: resolve(import.meta.dirname, 'src/index.ts'),
         'core/index': resolve(import.meta.dirname, 'src/core/index.ts'),
+        'server/index': resolve(import.meta.dirname, 'src/server/index.ts'),
+        'server/cli': resolve(import.meta.dirname, 'src/server/cli.ts'),
       },
       formats: ['es'],
     },
@@ -59,9 +61,15 @@ export default defineConfig({
       },
       {
         extends: true,
+        // A real Chromium driven by playwright-core against the dev servers: reloads, two tabs.
+        test: { name: 'e2e', environment: 'node', include: ['test/e2e/**/*.test.ts'], testTimeout: 90_000, hookTimeout: 90_000 },
+      },
+      {
+        extends: true,
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.{ts,tsx}'],
+          globalSetup: ['test/browser/globalSetup.ts'],
           browser: {
             enabled: true,
             headless: true,

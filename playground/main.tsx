@@ -1,0 +1,58 @@
+import { StrictMode, useState } from 'react'
+import { createRoot } from 'react-dom/client'
+import { SyncProvider } from 'syncline'
+import { Chat } from './Chat.js'
+
+/** `?server=` overrides the server for tests and for pointing at a deployed instance. */
+const serverUrl =
+  new URLSearchParams(location.search).get('server') ?? import.meta.env.VITE_SYNCLINE_URL ?? 'http://127.0.0.1:3030'
+
+const ROOMS = ['general', 'design', 'random'] as const
+
+function storedName(): string {
+  const existing = localStorage.getItem('syncline-playground-name')
+  if (existing) return existing
+  const name = `guest-${Math.random().toString(36).slice(2, 6)}`
+  localStorage.setItem('syncline-playground-name', name)
+  return name
+}
+
+function App() {
+  const params = new URLSearchParams(location.search)
+  const [room, setRoom] = useState<string>(params.get('room') ?? ROOMS[0])
+  const [name] = useState(storedName)
+  return (
+    <SyncProvider recordsBaseUrl={serverUrl}>
+      <div className="app">
+        <aside className="sidebar">
+          <h1 className="brand">syncline</h1>
+          <p className="who">
+            Signed in as <strong>{name}</strong>
+          </p>
+          <nav aria-label="Rooms">
+            {[...new Set([...ROOMS, room])].map((candidate) => (
+              <button
+                key={candidate}
+                type="button"
+                className={candidate === room ? 'room active' : 'room'}
+                onClick={() => setRoom(candidate)}
+              >
+                # {candidate}
+              </button>
+            ))}
+          </nav>
+          <p className="server">
+            Server <code>{serverUrl}</code>
+          </p>
+        </aside>
+        <Chat key={room} room={room} did={`did:example:${name}`} serverUrl={serverUrl} />
+      </div>
+    </SyncProvider>
+  )
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+)

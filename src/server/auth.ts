@@ -1,0 +1,70 @@
+import type { IncomingMessage } from 'node:http'
+import { HttpError, bearerToken } from './http.js'
+import { requireDid } from './records/validation.js'
+
+/** Who a request comes from, as `authenticate` said (or the dev-mode stand-in). */
+export interface Identity {
+  userId: string
+  context?: unknown
+}
+
+export type Authenticate = (input: { token: string; request: IncomingMessage }) => Promise<Identity | undefined> | Identity | undefined
+
+/**
+ * `read` covers watchRecords, listRecords and minting a watch ticket; `write` covers
+ * putRecord and deleteRecord; `sync` covers opening an Automerge document.
+ */
+export interface AuthorizeRequest {
+  type: 'read' | 'write' | 'sync'
+  userId: string
+  context: unknown
+  collection?: string
+  room?: string
+  documentId?: string
+}
+
+export type Authorize = (request: AuthorizeRequest) => Promise<boolean> | boolean
+
+/** Used when no `authenticate` is configured and the request names nobody. */
+export const ANONYMOUS_DID = 'did:web:anonymous'
+
+/**
+ * Applies the server's `authenticate` and `authorize` hooks. Without `authenticate` the
+ * server is in development mode: anyone may act as the did they name (a `did` body field or
+ * an `actor` query parameter), which is what the playground and tests rely on.
+ */
+export class Gatekeeper {
+  readonly #authenticate: Authenticate | undefined
+  readonly #authorize: Authorize | undefined
+
+  constructor(options: { authenticate?: Authenticate | undefined; authorize?: Authorize | undefined }) {
+    this.#authenticate = options.authenticate
+    this.#authorize = options.authorize
+  }
+
+  get requiresAuthentication(): boolean {
+    return this.#authenticate !== undefined
+  }
+
+  /**
+   * The token comes from `Authorization: Bearer`, or for browsers that cannot set headers
+   * (WebSocket upgrades, EventSource) from a `token` query parameter.
+   */
+  async identify(request: IncomingMessage, url: URL, claimedDid?: unknown): Promise<Identity> {
+    if (!this.#authenticate) {
+      const did = claimedDid ?? url.searchParams.get('actor') ?? undefined
+      return { userId: did === undefined ? ANONYMOUS_DID : requireDid(did) }
+    }
+    const token = bearerToken(request) ?? url.searchParams.get('token') ?? undefined
+    if (!token) throw new HttpError(401, 'AuthRequired', 'This server needs a token: send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer' })
+    const identity = await this.#authenticate({ token, request })
+    if (!identity) throw new HttpError(401, 'InvalidToken', 'The token was not accepted', { 'www-authenticate': 'Bearer error="invalid_token"' })
+    return identity
+  }
+
+  async authorize(request: AuthorizeRequest): Promise<void> {
+    if (this.#authorize && !(await this.#authorize(request))) {
+      throw new HttpError(403, 'Forbidden', `${request.userId} may not ${request.type} ${request.documentId ?? `${request.collection} in ${request.room}`}`)
+    }
+  }
+}

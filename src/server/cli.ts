@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util'
+import { fileStorage } from './storage/fileStorage.js'
+import { memoryStorage } from './storage/memoryStorage.js'
+import { createSyncServer } from './syncServer.js'
+
+const USAGE = `Usage: syncline serve [options]
+
+Starts the syncline reference server: watchRecords collections (SSE and WebSocket)
+over HTTP, with embedded storage.
+
+Options:
+  --port <n>     port to listen on (default 3030; 0 picks a free one)
+  --host <addr>  address to bind (default 127.0.0.1; 0.0.0.0 for every interface)
+  --data <dir>   directory of the embedded file storage (default ./.syncline-data)
+  --memory       keep everything in memory instead (lost on exit)
+  -h, --help     show this help
+
+Environment:
+  SYNCLINE_TICKET_SECRET  32-byte secret for watch tickets (64 hex characters), so that
+                          tickets stay valid across instances; random per process otherwise`
+
+async function main(argv: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        data: { type: 'string' },
+        memory: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  const { values, positionals } = parsed
+  if (values.help) {
+    console.log(USAGE)
+    return 0
+  }
+  if (positionals[0] !== 'serve' || positionals.length > 1) {
+    console.error(USAGE)
+    return 2
+  }
+  const port = values.port === undefined ? 3030 : Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port must be a whole number from 0 to 65535, not "${values.port}"`)
+    return 2
+  }
+  const dataDir = values.data ?? './.syncline-data'
+  const secret = process.env.SYNCLINE_TICKET_SECRET
+  const server = createSyncServer({
+    port,
+    host: values.host ?? '127.0.0.1',
+    storage: values.memory ? memoryStorage() : fileStorage(dataDir),
+    ...(secret ? { ticketSecret: secret } : {}),
+  })
+  await server.start()
+  console.log(`syncline server listening on ${server.url} (${values.memory ? 'memory storage' : `data in ${dataDir}`})`)
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  console.log('syncline server shutting down…')
+  await server.close()
+  return 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error)
+    process.exitCode = 1
+  },
+)

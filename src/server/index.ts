@@ -1,0 +1,11 @@
+// `syncline/server`: the Node reference server. Never imported by browser code.
+export { createSyncServer } from './syncServer.js'
+export type { SyncServer, SyncServerOptions } from './syncServer.js'
+export { memoryStorage } from './storage/memoryStorage.js'
+export { fileStorage } from './storage/fileStorage.js'
+export type { FileStorageOptions } from './storage/fileStorage.js'
+export type { RecordScope, StorageProvider, StoredRecord } from './storage/types.js'
+export { ANONYMOUS_DID } from './auth.js'
+export type { Authenticate, Authorize, AuthorizeRequest, Identity } from './auth.js'
+export { TicketSigner, parseTicketSecret, watchTopic } from './tickets.js'
+export type { TicketCheck, TicketPayload } from './tickets.js'

@@ -1,0 +1,298 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { WebSocket, WebSocketServer } from 'ws'
+import type { Gatekeeper, Identity } from '../auth.js'
+import { CORS_HEADERS, HttpError, readJsonObject, sendJson } from '../http.js'
+import type { RecordScope, StorageProvider, StoredRecord } from '../storage/types.js'
+import type { TicketSigner } from '../tickets.js'
+import { watchTopic } from '../tickets.js'
+import { compareNewestFirst, contentId, newTid } from './recordIds.js'
+import type { RecordHub, WatchFrame, Watcher } from './recordHub.js'
+import { parseLimit, requireRkey, requireRoom } from './validation.js'
+
+export interface RecordServiceOptions {
+  storage: StorageProvider
+  hub: RecordHub
+  gate: Gatekeeper
+  tickets: TicketSigner
+  wss: WebSocketServer
+  ticketTtlMs: number
+  keepaliveMs: number
+  maxBodyBytes: number
+  onError: (error: unknown) => void
+}
+
+const SNAPSHOT_LIMIT = { fallback: 100, max: 1000 }
+const LIST_LIMIT = { fallback: 50, max: 1000 }
+/** A watcher that falls this far behind is cut off; it reconnects and catches up by snapshot. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
+
+/**
+ * The records half of the reference server: the XRPC methods of DESIGN §8 over one
+ * `StorageProvider`, with live fan-out through the `RecordHub`.
+ */
+export class RecordService {
+  readonly #o: RecordServiceOptions
+  readonly #sockets = new Set<WebSocket>()
+
+  constructor(options: RecordServiceOptions) {
+    this.#o = options
+  }
+
+  async handle(method: string, collection: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const expected = method === 'putRecord' || method === 'deleteRecord' ? 'POST' : 'GET'
+    if (req.method !== expected) throw new HttpError(405, 'MethodNotAllowed', `${method} takes ${expected}`, { allow: `${expected}, OPTIONS` })
+    switch (method) {
+      case 'watchRecords':
+        return url.searchParams.get('mode') === 'ws' ? this.#wsHandshake(collection, req, res, url) : this.#watchSse(collection, req, res, url)
+      case 'listRecords':
+        return this.#list(collection, req, res, url)
+      case 'putRecord':
+        return this.#put(collection, req, res, url)
+      case 'deleteRecord':
+        return this.#delete(collection, req, res, url)
+      default:
+        throw new HttpError(404, 'MethodNotImplemented', `Unknown method ${collection}.${method}`)
+    }
+  }
+
+  /** `POST /xrpc/realtime.ticket` `{ collection, roomUri }` → `{ ticket, expiresAt }`. */
+  async mintTicket(req: IncomingMessage, res: ServerResponse, url: URL, assertCollection: (c: string) => void): Promise<void> {
+    if (req.method !== 'POST') throw new HttpError(405, 'MethodNotAllowed', 'realtime.ticket takes POST', { allow: 'POST, OPTIONS' })
+    const body = await readJsonObject(req, this.#o.maxBodyBytes)
+    if (typeof body.collection !== 'string') throw new HttpError(400, 'InvalidRequest', 'collection is required')
+    assertCollection(body.collection)
+    const scope = { collection: body.collection, room: requireRoom(body.roomUri) }
+    const identity = await this.#o.gate.identify(req, url, body.did)
+    await this.#authorize('read', identity, scope)
+    sendJson(res, 200, this.#o.tickets.mint({ topics: [watchTopic(scope.collection, scope.room)], did: identity.userId, querySpec: { collection: scope.collection, roomUri: scope.room } }, this.#o.ticketTtlMs))
+  }
+
+  /** A WebSocket upgrade on a watchRecords path: the second step of `mode=ws`. */
+  upgrade(collection: string, req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
+    const scope = { collection, room: requireRoom(url.searchParams.get('roomUri')) }
+    const ticket = url.searchParams.get('ticket')
+    if (ticket === null) throw new HttpError(401, 'AuthRequired', 'A watch socket needs the ticket from its mode=ws handshake')
+    const payload = this.#verifyTicket(ticket, scope)
+    const sinceTs = payload.querySpec?.sinceTs
+    this.#o.wss.handleUpgrade(req, socket, head, (ws) => this.#watchSocket(ws, scope, payload.did, sinceTs))
+  }
+
+  /** Ends every stream and socket; the HTTP server closes separately. */
+  close(): void {
+    this.#o.hub.endAll()
+    for (const ws of this.#sockets) ws.close(1001, 'server shutting down')
+  }
+
+  async #watchSse(collection: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const scope = { collection, room: requireRoom(url.searchParams.get('roomUri')) }
+    const identity = await this.#watchIdentity(req, url, scope)
+    const limit = parseLimit(url.searchParams.get('limit'), SNAPSHOT_LIMIT.fallback, SNAPSHOT_LIMIT.max)
+
+    res.writeHead(200, {
+      ...CORS_HEADERS,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      // Proxies such as nginx would otherwise hold events back.
+      'x-accel-buffering': 'no',
+    })
+    res.flushHeaders()
+
+    let open = true
+    const write = (frame: WatchFrame): void => {
+      if (!open) return
+      res.write(`event: ${frame.kind}\ndata: ${JSON.stringify(frame.data)}\n\n`)
+      if (res.writableLength > MAX_BUFFERED_BYTES) finish()
+    }
+    // Live events that arrive while the snapshot is being sent wait until it has ended (DESIGN §6).
+    let held: WatchFrame[] | null = []
+    const watcher: Watcher = {
+      did: identity.userId,
+      send: (frame) => (held ? held.push(frame) : write(frame)),
+      end: (lastFrame) => {
+        if (lastFrame) write(lastFrame)
+        finish()
+      },
+    }
+    const unwatch = this.#o.hub.watch(scope, watcher)
+    const keepalive = setInterval(() => open && res.write(': keepalive\n\n'), this.#o.keepaliveMs)
+    keepalive.unref()
+    function finish(): void {
+      if (!open) return
+      open = false
+      clearInterval(keepalive)
+      unwatch()
+      res.end()
+    }
+    req.socket.once('close', finish)
+    res.once('close', finish)
+
+    write({ kind: 'snapshot.start', data: { collection, spaceUri: scope.room, actor: identity.userId } })
+    try {
+      const { records, cursor } = await this.#page(scope, limit, undefined)
+      for (const record of records) write({ kind: 'snapshot.record', data: { record } })
+      write({ kind: 'snapshot.end', data: cursor === undefined ? {} : { cursor } })
+    } catch (error) {
+      this.#o.onError(error)
+      write({ kind: 'error', data: { message: 'The server could not read this collection' } })
+      return finish()
+    }
+    const waiting = held
+    held = null
+    for (const frame of waiting) write(frame)
+  }
+
+  async #wsHandshake(collection: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const scope = { collection, room: requireRoom(url.searchParams.get('roomUri')) }
+    const identity = await this.#watchIdentity(req, url, scope)
+    const limit = parseLimit(url.searchParams.get('limit'), SNAPSHOT_LIMIT.fallback, SNAPSHOT_LIMIT.max)
+    // Taken before reading: anything published after it is replayed when the socket opens,
+    // anything before it was stored before it was published, so the snapshot has it.
+    const sinceTs = this.#o.hub.now()
+    const snapshot = await this.#page(scope, limit, undefined)
+    const { ticket } = this.#o.tickets.mint(
+      { topics: [watchTopic(collection, scope.room)], did: identity.userId, querySpec: { collection, roomUri: scope.room, sinceTs } },
+      this.#o.ticketTtlMs,
+    )
+    const wsUrl = `/xrpc/${collection}.watchRecords?${new URLSearchParams({ roomUri: scope.room, ticket })}`
+    sendJson(res, 200, { transport: 'ws', snapshot: { records: snapshot.records, cursor: snapshot.cursor ?? null }, ticket, ticketTtlMs: this.#o.ticketTtlMs, sinceTs, wsUrl })
+  }
+
+  #watchSocket(ws: WebSocket, scope: RecordScope, did: string, sinceTs: number | undefined): void {
+    this.#sockets.add(ws)
+    const send = (frame: WatchFrame): void => {
+      if (ws.readyState !== ws.OPEN) return
+      ws.send(JSON.stringify(frame))
+      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) ws.close(4409, 'too far behind; take a fresh snapshot')
+    }
+    const unwatch = this.#o.hub.watch(scope, {
+      did,
+      send,
+      end: (lastFrame) => {
+        if (lastFrame) send(lastFrame)
+        ws.close(1000, lastFrame?.kind ?? 'closed')
+      },
+    })
+    // Same turn as watch(): nothing can be published in between, so no gap and no repeat.
+    const missed = sinceTs === undefined ? [] : this.#o.hub.eventsSince(scope, sinceTs)
+    if (missed === null) ws.close(4409, 'events since the handshake are no longer available; take a fresh snapshot')
+    else for (const frame of missed) send(frame)
+
+    // Server-side liveness: a peer that stops answering pings is dropped.
+    let answered = true
+    ws.on('pong', () => (answered = true))
+    const ping = setInterval(() => {
+      if (!answered) return ws.terminate()
+      answered = false
+      ws.ping()
+    }, this.#o.keepaliveMs)
+    ping.unref()
+    ws.on('message', () => {}) // Watch sockets are one-way; client frames are ignored.
+    ws.on('error', (error) => this.#o.onError(error))
+    ws.on('close', () => {
+      clearInterval(ping)
+      unwatch()
+      this.#sockets.delete(ws)
+    })
+  }
+
+  async #list(collection: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const scope = { collection, room: requireRoom(url.searchParams.get('roomUri')) }
+    await this.#watchIdentity(req, url, scope)
+    const limit = parseLimit(url.searchParams.get('limit'), LIST_LIMIT.fallback, LIST_LIMIT.max)
+    const page = await this.#page(scope, limit, url.searchParams.get('cursor') ?? undefined)
+    sendJson(res, 200, page.cursor === undefined ? { records: page.records } : page)
+  }
+
+  async #put(collection: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const body = await readJsonObject(req, this.#o.maxBodyBytes)
+    const scope = { collection, room: requireRoom(body.roomUri) }
+    const identity = await this.#o.gate.identify(req, url, body.did)
+    await this.#authorize('write', identity, scope)
+    const rkey = body.rkey === undefined || body.rkey === null ? newTid() : requireRkey(body.rkey)
+    const { value } = body
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'InvalidRecord', 'value must be a JSON object')
+    const did = identity.userId
+    const existing = await this.#o.storage.getRecord(scope, did, rkey)
+    const record: StoredRecord = {
+      uri: `at://${did}/${collection}/${rkey}`,
+      did,
+      rkey,
+      collection,
+      value,
+      cid: contentId(value),
+      time_us: this.#o.hub.now(),
+      indexed_at: existing?.indexed_at ?? Date.now(),
+    }
+    // Durable first, then announced: a watcher never sees a record the server could lose.
+    await this.#o.storage.putRecord(scope, record)
+    this.#o.hub.publish(scope, { kind: 'record.created', data: { record } })
+    sendJson(res, 200, { uri: record.uri, rkey, cid: record.cid })
+  }
+
+  async #delete(collection: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const body = await readJsonObject(req, this.#o.maxBodyBytes)
+    const scope = { collection, room: requireRoom(body.roomUri) }
+    const identity = await this.#o.gate.identify(req, url, body.did)
+    await this.#authorize('write', identity, scope)
+    const rkey = requireRkey(body.rkey)
+    const did = identity.userId
+    await this.#o.storage.deleteRecord(scope, did, rkey)
+    // Announced even when nothing was stored: deletes are idempotent, and a client may hold
+    // an optimistic entry for a record that never reached the server.
+    this.#o.hub.publish(scope, { kind: 'record.deleted', data: { uri: `at://${did}/${collection}/${rkey}`, did, rkey } })
+    sendJson(res, 200, {})
+  }
+
+  /** A watch is identified by its ticket when it has one (authorized when minted), else like any request. */
+  async #watchIdentity(req: IncomingMessage, url: URL, scope: RecordScope): Promise<Identity> {
+    const ticket = url.searchParams.get('ticket')
+    if (ticket !== null) return { userId: this.#verifyTicket(ticket, scope).did }
+    const identity = await this.#o.gate.identify(req, url)
+    await this.#authorize('read', identity, scope)
+    return identity
+  }
+
+  #verifyTicket(ticket: string, scope: RecordScope) {
+    const check = this.#o.tickets.verify(ticket)
+    if (!check.ok) {
+      if (check.reason === 'expired') throw new HttpError(401, 'ExpiredTicket', 'The ticket has expired; mint a new one')
+      throw new HttpError(401, 'InvalidTicket', check.reason === 'bad-signature' ? 'The ticket signature does not match' : 'The ticket is malformed')
+    }
+    if (!check.payload.topics.includes(watchTopic(scope.collection, scope.room))) {
+      throw new HttpError(403, 'TicketScope', 'The ticket is for another collection or room')
+    }
+    return check.payload
+  }
+
+  #authorize(type: 'read' | 'write', identity: Identity, scope: RecordScope): Promise<void> {
+    return this.#o.gate.authorize({ type, userId: identity.userId, context: identity.context, collection: scope.collection, room: scope.room })
+  }
+
+  /** Newest first, `limit` at a time; the cursor names the last record of the page. */
+  async #page(scope: RecordScope, limit: number, cursor: string | undefined): Promise<{ records: StoredRecord[]; cursor: string | undefined }> {
+    const sorted = (await this.#o.storage.listRecords(scope)).sort(compareNewestFirst)
+    let start = 0
+    if (cursor !== undefined) {
+      const after = decodeCursor(cursor)
+      start = sorted.findIndex((record) => compareNewestFirst(record, after) > 0)
+      if (start === -1) start = sorted.length
+    }
+    const records = sorted.slice(start, start + limit)
+    const last = records.at(-1)
+    return { records, cursor: last && start + limit < sorted.length ? encodeCursor(last) : undefined }
+  }
+}
+
+const encodeCursor = ({ time_us, rkey, did }: StoredRecord): string => Buffer.from(JSON.stringify([time_us, rkey, did])).toString('base64url')
+
+function decodeCursor(cursor: string): { time_us: number; rkey: string; did: string } {
+  try {
+    const [time_us, rkey, did] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[]
+    if (typeof time_us === 'number' && typeof rkey === 'string' && typeof did === 'string') return { time_us, rkey, did }
+  } catch {
+    // Falls through to the error below.
+  }
+  throw new HttpError(400, 'InvalidCursor', 'cursor is not one this server issued')
+}

@@ -1,0 +1,46 @@
+import { HttpError } from '../http.js'
+
+/**
+ * AT Protocol NSID: at least three dot-separated segments, a reverse domain then a name.
+ * The whole thing ends up in URIs and storage keys, so it is checked before any use.
+ */
+const NSID = /^[a-zA-Z](?:[a-zA-Z0-9-]{0,62})(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,62})){1,}\.[a-zA-Z][a-zA-Z0-9]{0,62}$/
+const RKEY = /^[A-Za-z0-9._:~-]{1,512}$/
+const DID = /^did:[a-z]+:[A-Za-z0-9._:%-]{1,2000}$/
+const MAX_ROOM_LENGTH = 1024
+
+export function isValidCollection(collection: string): boolean {
+  return collection.length <= 317 && NSID.test(collection)
+}
+
+export function assertCollection(collection: string): void {
+  if (!isValidCollection(collection)) {
+    throw new HttpError(400, 'InvalidCollection', `"${collection.slice(0, 100)}" is not a valid collection name (an NSID such as com.example.message)`)
+  }
+}
+
+export function requireRoom(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) throw new HttpError(400, 'InvalidRequest', 'roomUri is required')
+  if (value.length > MAX_ROOM_LENGTH) throw new HttpError(400, 'InvalidRequest', `roomUri is longer than ${MAX_ROOM_LENGTH} characters`)
+  return value
+}
+
+export function requireRkey(value: unknown): string {
+  if (typeof value !== 'string' || !RKEY.test(value) || value === '.' || value === '..') {
+    throw new HttpError(400, 'InvalidRequest', 'rkey must be 1–512 characters of A–Z, a–z, 0–9 and . _ : ~ -')
+  }
+  return value
+}
+
+export function requireDid(value: unknown): string {
+  if (typeof value !== 'string' || !DID.test(value)) throw new HttpError(400, 'InvalidRequest', 'did must look like did:method:identifier')
+  return value
+}
+
+/** Query `limit`: a positive integer up to `max`. */
+export function parseLimit(value: string | null, fallback: number, max: number): number {
+  if (value === null) return fallback
+  const limit = Number(value)
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new HttpError(400, 'InvalidRequest', `limit must be an integer from 1 to ${max}`)
+  return limit
+}

@@ -1,0 +1,185 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { createServer, STATUS_CODES } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer } from 'ws'
+import type { Authenticate, Authorize } from './auth.js'
+import { Gatekeeper } from './auth.js'
+import { CORS_HEADERS, HttpError, sendError, sendJson } from './http.js'
+import { RecordHub } from './records/recordHub.js'
+import { RecordService } from './records/recordService.js'
+import { assertCollection } from './records/validation.js'
+import { fileStorage } from './storage/fileStorage.js'
+import type { StorageProvider } from './storage/types.js'
+import { DEFAULT_TICKET_TTL_MS, TicketSigner, parseTicketSecret } from './tickets.js'
+
+export interface SyncServerOptions {
+  /** 0 picks a free port; read it from `server.port` after `start()`. @default 3030 */
+  port?: number
+  /** @default '127.0.0.1' */
+  host?: string
+  /** @default fileStorage('./.syncline-data') */
+  storage?: StorageProvider
+  /** Verifies a token; without it the server runs in development mode (see `Gatekeeper`). */
+  authenticate?: Authenticate
+  authorize?: Authorize
+  /** 32 bytes that sign watch tickets. @default random per process, so tickets die with it */
+  ticketSecret?: string | Uint8Array
+  /** @default 120000 */
+  ticketTtlMs?: number
+  /** SSE comment / WebSocket ping interval. @default 15000 */
+  keepaliveMs?: number
+  /** Largest accepted JSON request body. @default 1 MiB */
+  maxBodyBytes?: number
+  /** Failures that are not the client's fault (storage errors, hook exceptions). @default console.error */
+  onError?: (error: unknown) => void
+}
+
+export interface SyncServer {
+  /** `http://host:port`, once started. */
+  readonly url: string
+  readonly port: number
+  readonly httpServer: Server
+  /** Resolves once the server accepts and answers connections. */
+  start(): Promise<void>
+  /** Ends every stream and socket, finishes storage writes and stops listening. */
+  close(): Promise<void>
+  /** Revokes a member's access to a room: their watch streams get `member.removed` and end. */
+  removeMember(collection: string, roomUri: string, did: string): number
+}
+
+const XRPC = /^\/xrpc\/([^/]+)$/
+
+/**
+ * The reference server: watchRecords collections (DESIGN §6) over HTTP, SSE and WebSocket,
+ * on one port, with embedded storage.
+ */
+export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
+  const host = options.host ?? '127.0.0.1'
+  const onError = options.onError ?? ((error: unknown) => console.error('[syncline]', error))
+  const ticketTtlMs = options.ticketTtlMs ?? DEFAULT_TICKET_TTL_MS
+  const storage = options.storage ?? fileStorage('./.syncline-data')
+  const gate = new Gatekeeper({ authenticate: options.authenticate, authorize: options.authorize })
+  const tickets = new TicketSigner(parseTicketSecret(options.ticketSecret))
+  // A room's catch-up log must outlive every ticket that can still ask for it.
+  const hub = new RecordHub({ idleRoomMs: Math.max(600_000, 2 * ticketTtlMs) })
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes ?? 1024 * 1024 })
+  const records = new RecordService({
+    storage,
+    hub,
+    gate,
+    tickets,
+    wss,
+    ticketTtlMs,
+    keepaliveMs: options.keepaliveMs ?? 15_000,
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    onError,
+  })
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = requestUrl(req)
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, CORS_HEADERS)
+      return void res.end()
+    }
+    if (url.pathname === '/health' || url.pathname === '/') {
+      return sendJson(res, 200, { ok: true, name: 'syncline', watchers: hub.watcherCount })
+    }
+    const method = XRPC.exec(url.pathname)?.[1]
+    if (!method) throw new HttpError(404, 'NotFound', `Nothing at ${url.pathname}`)
+    if (method === 'realtime.ticket') return records.mintTicket(req, res, url, assertCollection)
+    const { collection, name } = splitMethod(method)
+    return records.handle(name, collection, req, res, url)
+  }
+
+  const httpServer = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      if (error instanceof HttpError) return sendError(res, error)
+      onError(error)
+      sendError(res, new HttpError(500, 'InternalServerError', 'The server failed to answer this request'))
+    })
+  })
+
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy())
+    try {
+      const url = requestUrl(req)
+      const method = XRPC.exec(url.pathname)?.[1]
+      if (!method) throw new HttpError(404, 'NotFound', `No WebSocket endpoint at ${url.pathname}`)
+      const { collection, name } = splitMethod(method)
+      if (name !== 'watchRecords') throw new HttpError(404, 'NotFound', `${method} does not take WebSockets`)
+      records.upgrade(collection, req, socket, head, url)
+    } catch (error) {
+      if (!(error instanceof HttpError)) onError(error)
+      refuseUpgrade(socket, error instanceof HttpError ? error : new HttpError(500, 'InternalServerError', 'Upgrade failed'))
+    }
+  })
+
+  let port = options.port ?? 3030
+  let started: Promise<void> | null = null
+  let closing: Promise<void> | null = null
+
+  return {
+    get url() {
+      const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
+      return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`
+    },
+    get port() {
+      return port
+    },
+    httpServer,
+    start() {
+      started ??= new Promise<void>((resolve, reject) => {
+        const fail = (error: Error): void => reject(error)
+        httpServer.once('error', fail)
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', fail)
+          port = (httpServer.address() as AddressInfo).port
+          resolve()
+        })
+      })
+      return started
+    },
+    close() {
+      closing ??= (async () => {
+        records.close()
+        wss.close()
+        const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()))
+        // Keep-alive HTTP connections would otherwise hold close() open until they time out.
+        httpServer.closeAllConnections()
+        await (started ? stopped : Promise.resolve())
+        await storage.close()
+      })()
+      return closing
+    },
+    removeMember(collection, roomUri, did) {
+      return hub.removeMember({ collection, room: roomUri }, did)
+    },
+  }
+}
+
+function requestUrl(req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost')
+  } catch {
+    throw new HttpError(400, 'InvalidRequest', 'Malformed request URL')
+  }
+}
+
+/** `com.example.message.watchRecords` → collection `com.example.message`, method `watchRecords`. */
+function splitMethod(method: string): { collection: string; name: string } {
+  const dot = method.lastIndexOf('.')
+  const collection = method.slice(0, dot)
+  assertCollection(collection)
+  return { collection, name: method.slice(dot + 1) }
+}
+
+function refuseUpgrade(socket: Duplex, error: HttpError): void {
+  if (!socket.writable) return void socket.destroy()
+  const body = JSON.stringify({ error: error.error, message: error.message })
+  socket.end(
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\n` +
+      'connection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
+      `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
+}

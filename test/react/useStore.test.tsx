@@ -1,0 +1,106 @@
+import { act, cleanup, render, renderHook } from '@testing-library/react'
+import { afterEach, describe, expect, it } from 'vitest'
+import { SyncError } from '../../src/core/errors.js'
+import { shallowEqual } from '../../src/react/shallowEqual.js'
+import { useRecords } from '../../src/react/useRecords.js'
+import type { ExternalStore } from '../../src/react/useStore.js'
+import { useStore } from '../../src/react/useStore.js'
+
+interface Counter {
+  a: number
+  b: number
+}
+
+function counterStore(initial: Counter) {
+  let state = initial
+  const listeners = new Set<() => void>()
+  const store: ExternalStore<Counter> = {
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    getSnapshot: () => state,
+    getServerSnapshot: () => initial,
+  }
+  const set = (next: Partial<Counter>): void => {
+    state = { ...state, ...next }
+    act(() => listeners.forEach((listener) => listener()))
+  }
+  return { store, set, listeners }
+}
+
+afterEach(cleanup)
+
+describe('useStore', () => {
+  it('re-renders only when the selected value changes, even with an inline selector', () => {
+    const { store, set } = counterStore({ a: 1, b: 1 })
+    let renders = 0
+    function A() {
+      renders++
+      return <span>{useStore(store, (state) => state.a)}</span>
+    }
+    const { container } = render(<A />)
+    expect(container.textContent).toBe('1')
+    set({ b: 2 })
+    set({ b: 3 })
+    expect(renders).toBe(1)
+    set({ a: 5 })
+    expect(container.textContent).toBe('5')
+    expect(renders).toBe(2)
+  })
+
+  it('returns the previous reference when isEqual says the selection is unchanged', () => {
+    const { store, set } = counterStore({ a: 1, b: 1 })
+    const seen: unknown[] = []
+    function Pair() {
+      const pair = useStore(store, (state) => [state.a, state.a * 2], shallowEqual)
+      seen.push(pair)
+      return null
+    }
+    const { rerender } = render(<Pair />)
+    set({ b: 9 })
+    rerender(<Pair />) // a new inline selector and comparator on a re-render from above
+    expect(seen.length).toBe(2)
+    expect(seen[1]).toBe(seen[0])
+    set({ a: 2 })
+    expect(seen.at(-1)).toEqual([2, 4])
+  })
+
+  it('unsubscribes on unmount', () => {
+    const { store, listeners } = counterStore({ a: 1, b: 1 })
+    const { unmount } = renderHook(() => useStore(store, (state) => state.a))
+    expect(listeners.size).toBe(1)
+    unmount()
+    expect(listeners.size).toBe(0)
+  })
+})
+
+describe('shallowEqual', () => {
+  it('compares arrays and plain objects one level deep', () => {
+    const record = { text: 'x' }
+    expect(shallowEqual([1, record], [1, record])).toBe(true)
+    expect(shallowEqual([1, record], [1, { text: 'x' }])).toBe(false)
+    expect(shallowEqual({ a: 1, b: record }, { a: 1, b: record })).toBe(true)
+    expect(shallowEqual({ a: 1 }, { a: 1, b: undefined })).toBe(false)
+    expect(shallowEqual([1], { 0: 1, length: 1 })).toBe(false)
+    expect(shallowEqual(NaN, NaN)).toBe(true)
+  })
+})
+
+describe('outside a provider', () => {
+  it('throws a SyncError that says what to do', () => {
+    let caught: unknown
+    function Probe() {
+      try {
+        useRecords('/xrpc/com.example.message.watchRecords?roomUri=room1')
+      } catch (error) {
+        caught = error
+      }
+      return null
+    }
+    render(<Probe />)
+    expect(caught).toBeInstanceOf(SyncError)
+    expect((caught as SyncError).code).toBe('bad-input')
+    expect((caught as SyncError).message).toMatch(/useRecords must be used inside <SyncProvider>/)
+  })
+})

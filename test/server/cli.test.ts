@@ -1,0 +1,69 @@
+import type { ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const CLI = join(import.meta.dirname, '../../src/server/cli.ts')
+
+function run(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return { child, output: () => output, exited }
+}
+
+async function serve(dir: string): Promise<{ url: string; stop: () => Promise<number | null> }> {
+  const server = run(['serve', '--port', '0', '--data', dir])
+  const deadline = Date.now() + 15_000
+  let match: RegExpExecArray | null = null
+  while (!(match = /listening on (http:\/\/\S+)/.exec(server.output())) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  if (!match) throw new Error(`The CLI did not start: ${server.output()}`)
+  return {
+    url: match[1]!,
+    stop: () => {
+      server.child.kill('SIGTERM')
+      return server.exited
+    },
+  }
+}
+
+describe('syncline serve', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'syncline-cli-'))
+  })
+  afterAll(() => rm(dir, { recursive: true, force: true }))
+
+  it('prints help, and refuses unknown commands and bad ports', async () => {
+    const help = run(['--help'])
+    expect(await help.exited).toBe(0)
+    expect(help.output()).toContain('Usage: syncline serve')
+    const unknown = run(['frobnicate'])
+    expect(await unknown.exited).toBe(2)
+    const badPort = run(['serve', '--port', 'eighty'])
+    expect(await badPort.exited).toBe(2)
+    expect(badPort.output()).toContain('--port')
+  })
+
+  it('serves from a data directory that survives a restart, and shuts down cleanly on SIGTERM', async () => {
+    const first = await serve(dir)
+    const put = await fetch(`${first.url}/xrpc/com.example.message.putRecord`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ roomUri: 'cli', rkey: 'kept', value: { text: 'hello' } }),
+    })
+    expect(put.status).toBe(200)
+    expect(await first.stop()).toBe(0)
+
+    const second = await serve(dir)
+    const listed = (await (await fetch(`${second.url}/xrpc/com.example.message.listRecords?roomUri=cli`)).json()) as { records: Array<{ rkey: string }> }
+    expect(listed.records.map((r) => r.rkey)).toEqual(['kept'])
+    expect(await second.stop()).toBe(0)
+  })
+})
