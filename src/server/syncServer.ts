@@ -5,8 +5,11 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import type { Authenticate, Authorize } from './auth.js'
 import { Gatekeeper } from './auth.js'
+import type { ClientConnectEvent, ClientDisconnectEvent, SyncRequestEvent } from './events.js'
+import { ServerEvents, requestStatus } from './events.js'
 import { CORS_HEADERS, HttpError, sendError, sendJson } from './http.js'
 import { RecordHub } from './records/recordHub.js'
+import type { OperationInfo } from './records/recordService.js'
 import { RecordService } from './records/recordService.js'
 import { assertCollection } from './records/validation.js'
 import { fileStorage } from './storage/fileStorage.js'
@@ -46,6 +49,11 @@ export interface SyncServer {
   close(): Promise<void>
   /** Revokes a member's access to a room: their watch streams get `member.removed` and end. */
   removeMember(collection: string, roomUri: string, did: string): number
+  /** A watch stream or socket opened. Returns an unsubscribe function, as do the two below. */
+  onClientConnect(handler: (event: ClientConnectEvent) => void): () => void
+  onClientDisconnect(handler: (event: ClientDisconnectEvent) => void): () => void
+  /** One wide event per operation (HTTP call, watch, refused upgrade), with its outcome and duration. */
+  onSyncRequest(handler: (event: SyncRequestEvent) => void): () => void
 }
 
 const XRPC = /^\/xrpc\/([^/]+)$/
@@ -64,7 +72,9 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   // A room's catch-up log must outlive every ticket that can still ask for it.
   const hub = new RecordHub({ idleRoomMs: Math.max(600_000, 2 * ticketTtlMs) })
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes ?? 1024 * 1024 })
+  const events = new ServerEvents(onError)
   const records = new RecordService({
+    events,
     storage,
     hub,
     gate,
@@ -76,7 +86,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     onError,
   })
 
-  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const route = async (req: IncomingMessage, res: ServerResponse, op: OperationInfo): Promise<void> => {
     const url = requestUrl(req)
     if (req.method === 'OPTIONS') {
       res.writeHead(204, CORS_HEADERS)
@@ -87,31 +97,61 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     }
     const method = XRPC.exec(url.pathname)?.[1]
     if (!method) throw new HttpError(404, 'NotFound', `Nothing at ${url.pathname}`)
-    if (method === 'realtime.ticket') return records.mintTicket(req, res, url, assertCollection)
+    op.type = method
+    if (method === 'realtime.ticket') return records.mintTicket(req, res, url, op, assertCollection)
     const { collection, name } = splitMethod(method)
-    return records.handle(name, collection, req, res, url)
+    Object.assign(op, { type: name, collection })
+    return records.handle(name, collection, req, res, url, op)
+  }
+
+  /** Emits the operation's wide event; health checks and preflights are not operations. */
+  const report = (op: OperationInfo, req: IncomingMessage, started: number, httpStatus: number): void => {
+    if (op.type === undefined) return
+    events.syncRequest({
+      userId: op.userId,
+      ...(op.clientId !== undefined && { clientId: op.clientId }),
+      type: op.type,
+      ...(op.collection !== undefined && { collection: op.collection }),
+      ...(op.room !== undefined && { room: op.room }),
+      status: requestStatus(httpStatus),
+      httpStatus,
+      durationMs: performance.now() - started,
+      bytes: Number(req.headers['content-length']) || 0,
+    })
   }
 
   const httpServer = createServer((req, res) => {
-    route(req, res).catch((error: unknown) => {
-      if (error instanceof HttpError) return sendError(res, error)
-      onError(error)
-      sendError(res, new HttpError(500, 'InternalServerError', 'The server failed to answer this request'))
-    })
+    const started = performance.now()
+    const op: OperationInfo = {}
+    route(req, res, op).then(
+      () => report(op, req, started, res.statusCode),
+      (error: unknown) => {
+        const failure = error instanceof HttpError ? error : new HttpError(500, 'InternalServerError', 'The server failed to answer this request')
+        if (failure !== error) onError(error)
+        sendError(res, failure)
+        report(op, req, started, failure.status)
+      },
+    )
   })
 
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy())
+    const started = performance.now()
+    const op: OperationInfo = {}
     try {
       const url = requestUrl(req)
       const method = XRPC.exec(url.pathname)?.[1]
       if (!method) throw new HttpError(404, 'NotFound', `No WebSocket endpoint at ${url.pathname}`)
       const { collection, name } = splitMethod(method)
+      Object.assign(op, { type: `${name}.socket`, collection })
       if (name !== 'watchRecords') throw new HttpError(404, 'NotFound', `${method} does not take WebSockets`)
-      records.upgrade(collection, req, socket, head, url)
+      records.upgrade(collection, req, socket, head, url, op)
+      report(op, req, started, 101)
     } catch (error) {
       if (!(error instanceof HttpError)) onError(error)
-      refuseUpgrade(socket, error instanceof HttpError ? error : new HttpError(500, 'InternalServerError', 'Upgrade failed'))
+      const failure = error instanceof HttpError ? error : new HttpError(500, 'InternalServerError', 'Upgrade failed')
+      refuseUpgrade(socket, failure)
+      report(op, req, started, failure.status)
     }
   })
 
@@ -155,6 +195,9 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     removeMember(collection, roomUri, did) {
       return hub.removeMember({ collection, room: roomUri }, did)
     },
+    onClientConnect: events.onClientConnect,
+    onClientDisconnect: events.onClientDisconnect,
+    onSyncRequest: events.onSyncRequest,
   }
 }
 

@@ -170,3 +170,53 @@ describe('reference server HTTP API', () => {
     expect((await readEvents(watched, 1))[0]).toMatchObject({ kind: 'snapshot.start', data: { actor: 'did:example:alice' } })
   })
 })
+
+describe('server events', () => {
+  it('reports connects, disconnects and one wide event per operation, surviving a throwing handler', async () => {
+    const errors: unknown[] = []
+    const server = await start({ onError: (error) => errors.push(error) })
+    const connects: unknown[] = []
+    const disconnects: unknown[] = []
+    const requests: Array<Record<string, unknown>> = []
+    server.onClientConnect(() => {
+      throw new Error('a buggy logger')
+    })
+    server.onClientConnect((event) => connects.push(event))
+    server.onClientDisconnect((event) => disconnects.push(event))
+    const stop = server.onSyncRequest((event) => requests.push(event as unknown as Record<string, unknown>))
+
+    await post(server, `${COLLECTION}.putRecord`, { roomUri: 'r', value: { text: 'hi' }, did: 'did:example:alice' })
+    await post(server, `${COLLECTION}.putRecord`, { roomUri: 'r', value: 'not an object' })
+    const watch = await fetch(`${server.url}/xrpc/${COLLECTION}.watchRecords?roomUri=r&actor=did:example:bob`)
+    await readEvents(watch, 3)
+    await expect.poll(() => disconnects.length).toBe(1)
+
+    const handshake = (await (await fetch(`${server.url}/xrpc/${COLLECTION}.watchRecords?roomUri=r&mode=ws`)).json()) as { wsUrl: string }
+    const ws = new WebSocket(new URL(handshake.wsUrl, server.url.replace('http', 'ws')))
+    await new Promise((resolve) => ws.on('open', resolve))
+    ws.close()
+    await expect.poll(() => disconnects.length).toBe(2)
+    stop()
+    await fetch(`${server.url}/xrpc/${COLLECTION}.listRecords?roomUri=r`)
+
+    expect(connects).toEqual([
+      { userId: 'did:example:bob', clientId: expect.any(String), transport: 'sse', remoteAddress: expect.any(String) },
+      { userId: 'did:web:anonymous', clientId: expect.any(String), transport: 'ws', remoteAddress: expect.any(String) },
+    ])
+    expect(disconnects).toEqual([
+      { userId: 'did:example:bob', clientId: (connects[0] as { clientId: string }).clientId, transport: 'sse', reason: 'client closed' },
+      { userId: 'did:web:anonymous', clientId: (connects[1] as { clientId: string }).clientId, transport: 'ws', reason: 'closed with code 1005' },
+    ])
+    expect(requests.map((event) => [event.type, event.status, event.userId])).toEqual([
+      ['putRecord', 'ok', 'did:example:alice'],
+      ['putRecord', 'bad-request', 'did:web:anonymous'],
+      ['watchRecords', 'ok', 'did:example:bob'],
+      ['watchRecords', 'ok', 'did:web:anonymous'],
+      ['watchRecords.socket', 'ok', 'did:web:anonymous'],
+    ])
+    expect(requests[0]).toMatchObject({ collection: COLLECTION, room: 'r', httpStatus: 200, durationMs: expect.any(Number), bytes: expect.any(Number) })
+    expect(requests[0]!.bytes).toBeGreaterThan(0)
+    expect(errors).toHaveLength(2)
+    expect((await fetch(`${server.url}/health`)).status).toBe(200)
+  })
+})

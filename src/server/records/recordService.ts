@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, WebSocketServer } from 'ws'
 import type { Gatekeeper, Identity } from '../auth.js'
+import type { ServerEvents } from '../events.js'
 import { CORS_HEADERS, HttpError, readJsonObject, sendJson } from '../http.js'
 import type { RecordScope, StorageProvider, StoredRecord } from '../storage/types.js'
 import type { TicketSigner } from '../tickets.js'
@@ -16,6 +17,7 @@ export interface RecordServiceOptions {
   gate: Gatekeeper
   tickets: TicketSigner
   wss: WebSocketServer
+  events: ServerEvents
   ticketTtlMs: number
   keepaliveMs: number
   maxBodyBytes: number
@@ -24,6 +26,15 @@ export interface RecordServiceOptions {
 
 const SNAPSHOT_LIMIT = { fallback: 100, max: 1000 }
 const LIST_LIMIT = { fallback: 50, max: 1000 }
+/** What an operation turned out to be about, for its `onSyncRequest` event; handlers fill it in. */
+export interface OperationInfo {
+  type?: string | undefined
+  userId?: string | undefined
+  collection?: string | undefined
+  room?: string | undefined
+  clientId?: string | undefined
+}
+
 /** A watcher that falls this far behind is cut off; it reconnects and catches up by snapshot. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
 
@@ -39,43 +50,49 @@ export class RecordService {
     this.#o = options
   }
 
-  async handle(method: string, collection: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async handle(method: string, collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
+    op.room = url.searchParams.get('roomUri') ?? undefined
     const expected = method === 'putRecord' || method === 'deleteRecord' ? 'POST' : 'GET'
     if (req.method !== expected) throw new HttpError(405, 'MethodNotAllowed', `${method} takes ${expected}`, { allow: `${expected}, OPTIONS` })
     switch (method) {
       case 'watchRecords':
-        return url.searchParams.get('mode') === 'ws' ? this.#wsHandshake(collection, req, res, url) : this.#watchSse(collection, req, res, url)
+        return url.searchParams.get('mode') === 'ws' ? this.#wsHandshake(collection, req, res, url, op) : this.#watchSse(collection, req, res, url, op)
       case 'listRecords':
-        return this.#list(collection, req, res, url)
+        return this.#list(collection, req, res, url, op)
       case 'putRecord':
-        return this.#put(collection, req, res, url)
+        return this.#put(collection, req, res, url, op)
       case 'deleteRecord':
-        return this.#delete(collection, req, res, url)
+        return this.#delete(collection, req, res, url, op)
       default:
         throw new HttpError(404, 'MethodNotImplemented', `Unknown method ${collection}.${method}`)
     }
   }
 
   /** `POST /xrpc/realtime.ticket` `{ collection, roomUri }` → `{ ticket, expiresAt }`. */
-  async mintTicket(req: IncomingMessage, res: ServerResponse, url: URL, assertCollection: (c: string) => void): Promise<void> {
+  async mintTicket(req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo, assertCollection: (c: string) => void): Promise<void> {
     if (req.method !== 'POST') throw new HttpError(405, 'MethodNotAllowed', 'realtime.ticket takes POST', { allow: 'POST, OPTIONS' })
     const body = await readJsonObject(req, this.#o.maxBodyBytes)
     if (typeof body.collection !== 'string') throw new HttpError(400, 'InvalidRequest', 'collection is required')
     assertCollection(body.collection)
     const scope = { collection: body.collection, room: requireRoom(body.roomUri) }
+    Object.assign(op, scope)
     const identity = await this.#o.gate.identify(req, url, body.did)
+    op.userId = identity.userId
     await this.#authorize('read', identity, scope)
     sendJson(res, 200, this.#o.tickets.mint({ topics: [watchTopic(scope.collection, scope.room)], did: identity.userId, querySpec: { collection: scope.collection, roomUri: scope.room } }, this.#o.ticketTtlMs))
   }
 
   /** A WebSocket upgrade on a watchRecords path: the second step of `mode=ws`. */
-  upgrade(collection: string, req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
+  upgrade(collection: string, req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, op: OperationInfo): void {
     const scope = { collection, room: requireRoom(url.searchParams.get('roomUri')) }
+    op.room = scope.room
     const ticket = url.searchParams.get('ticket')
     if (ticket === null) throw new HttpError(401, 'AuthRequired', 'A watch socket needs the ticket from its mode=ws handshake')
     const payload = this.#verifyTicket(ticket, scope)
+    op.userId = payload.did
+    const clientId = (op.clientId = this.#o.events.newClientId())
     const sinceTs = payload.querySpec?.sinceTs
-    this.#o.wss.handleUpgrade(req, socket, head, (ws) => this.#watchSocket(ws, scope, payload.did, sinceTs))
+    this.#o.wss.handleUpgrade(req, socket, head, (ws) => this.#watchSocket(ws, scope, payload.did, sinceTs, clientId, req.socket.remoteAddress))
   }
 
   /** Ends every stream and socket; the HTTP server closes separately. */
@@ -84,10 +101,12 @@ export class RecordService {
     for (const ws of this.#sockets) ws.close(1001, 'server shutting down')
   }
 
-  async #watchSse(collection: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async #watchSse(collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
     const scope = { collection, room: requireRoom(url.searchParams.get('roomUri')) }
     const identity = await this.#watchIdentity(req, url, scope)
+    op.userId = identity.userId
     const limit = parseLimit(url.searchParams.get('limit'), SNAPSHOT_LIMIT.fallback, SNAPSHOT_LIMIT.max)
+    const clientId = (op.clientId = this.#o.events.newClientId())
 
     res.writeHead(200, {
       ...CORS_HEADERS,
@@ -100,10 +119,11 @@ export class RecordService {
     res.flushHeaders()
 
     let open = true
+    let endReason = 'client closed'
     const write = (frame: WatchFrame): void => {
       if (!open) return
       res.write(`event: ${frame.kind}\ndata: ${JSON.stringify(frame.data)}\n\n`)
-      if (res.writableLength > MAX_BUFFERED_BYTES) finish()
+      if (res.writableLength > MAX_BUFFERED_BYTES) finish('too far behind')
     }
     // Live events that arrive while the snapshot is being sent wait until it has ended (DESIGN §6).
     let held: WatchFrame[] | null = []
@@ -112,21 +132,25 @@ export class RecordService {
       send: (frame) => (held ? held.push(frame) : write(frame)),
       end: (lastFrame) => {
         if (lastFrame) write(lastFrame)
-        finish()
+        finish(lastFrame?.kind === 'member.removed' ? 'member removed' : 'server shutting down')
       },
     }
     const unwatch = this.#o.hub.watch(scope, watcher)
+    const events = this.#o.events
+    events.clientConnected({ userId: identity.userId, clientId, transport: 'sse', remoteAddress: req.socket.remoteAddress })
     const keepalive = setInterval(() => open && res.write(': keepalive\n\n'), this.#o.keepaliveMs)
     keepalive.unref()
-    function finish(): void {
+    function finish(reason?: string): void {
       if (!open) return
       open = false
+      if (reason) endReason = reason
       clearInterval(keepalive)
       unwatch()
       res.end()
+      events.clientDisconnected({ userId: identity.userId, clientId, transport: 'sse', reason: endReason })
     }
-    req.socket.once('close', finish)
-    res.once('close', finish)
+    req.socket.once('close', () => finish())
+    res.once('close', () => finish())
 
     write({ kind: 'snapshot.start', data: { collection, spaceUri: scope.room, actor: identity.userId } })
     try {
@@ -136,16 +160,17 @@ export class RecordService {
     } catch (error) {
       this.#o.onError(error)
       write({ kind: 'error', data: { message: 'The server could not read this collection' } })
-      return finish()
+      return finish('storage error')
     }
     const waiting = held
     held = null
     for (const frame of waiting) write(frame)
   }
 
-  async #wsHandshake(collection: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async #wsHandshake(collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
     const scope = { collection, room: requireRoom(url.searchParams.get('roomUri')) }
     const identity = await this.#watchIdentity(req, url, scope)
+    op.userId = identity.userId
     const limit = parseLimit(url.searchParams.get('limit'), SNAPSHOT_LIMIT.fallback, SNAPSHOT_LIMIT.max)
     // Taken before reading: anything published after it is replayed when the socket opens,
     // anything before it was stored before it was published, so the snapshot has it.
@@ -159,8 +184,9 @@ export class RecordService {
     sendJson(res, 200, { transport: 'ws', snapshot: { records: snapshot.records, cursor: snapshot.cursor ?? null }, ticket, ticketTtlMs: this.#o.ticketTtlMs, sinceTs, wsUrl })
   }
 
-  #watchSocket(ws: WebSocket, scope: RecordScope, did: string, sinceTs: number | undefined): void {
+  #watchSocket(ws: WebSocket, scope: RecordScope, did: string, sinceTs: number | undefined, clientId: string, remoteAddress: string | undefined): void {
     this.#sockets.add(ws)
+    this.#o.events.clientConnected({ userId: did, clientId, transport: 'ws', remoteAddress })
     const send = (frame: WatchFrame): void => {
       if (ws.readyState !== ws.OPEN) return
       ws.send(JSON.stringify(frame))
@@ -171,7 +197,7 @@ export class RecordService {
       send,
       end: (lastFrame) => {
         if (lastFrame) send(lastFrame)
-        ws.close(1000, lastFrame?.kind ?? 'closed')
+        ws.close(1000, lastFrame?.kind === 'member.removed' ? 'member removed' : 'server shutting down')
       },
     })
     // Same turn as watch(): nothing can be published in between, so no gap and no repeat.
@@ -183,32 +209,35 @@ export class RecordService {
     let answered = true
     ws.on('pong', () => (answered = true))
     const ping = setInterval(() => {
-      if (!answered) return ws.terminate()
+      if (!answered) return ws.close(4408, 'no answer to pings')
       answered = false
       ws.ping()
     }, this.#o.keepaliveMs)
     ping.unref()
     ws.on('message', () => {}) // Watch sockets are one-way; client frames are ignored.
     ws.on('error', (error) => this.#o.onError(error))
-    ws.on('close', () => {
+    ws.on('close', (code, reason) => {
       clearInterval(ping)
       unwatch()
       this.#sockets.delete(ws)
+      this.#o.events.clientDisconnected({ userId: did, clientId, transport: 'ws', reason: reason.toString() || `closed with code ${code}` })
     })
   }
 
-  async #list(collection: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async #list(collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
     const scope = { collection, room: requireRoom(url.searchParams.get('roomUri')) }
-    await this.#watchIdentity(req, url, scope)
+    op.userId = (await this.#watchIdentity(req, url, scope)).userId
     const limit = parseLimit(url.searchParams.get('limit'), LIST_LIMIT.fallback, LIST_LIMIT.max)
     const page = await this.#page(scope, limit, url.searchParams.get('cursor') ?? undefined)
     sendJson(res, 200, page.cursor === undefined ? { records: page.records } : page)
   }
 
-  async #put(collection: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async #put(collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
     const body = await readJsonObject(req, this.#o.maxBodyBytes)
     const scope = { collection, room: requireRoom(body.roomUri) }
+    op.room = scope.room
     const identity = await this.#o.gate.identify(req, url, body.did)
+    op.userId = identity.userId
     await this.#authorize('write', identity, scope)
     const rkey = body.rkey === undefined || body.rkey === null ? newTid() : requireRkey(body.rkey)
     const { value } = body
@@ -231,10 +260,12 @@ export class RecordService {
     sendJson(res, 200, { uri: record.uri, rkey, cid: record.cid })
   }
 
-  async #delete(collection: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async #delete(collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
     const body = await readJsonObject(req, this.#o.maxBodyBytes)
     const scope = { collection, room: requireRoom(body.roomUri) }
+    op.room = scope.room
     const identity = await this.#o.gate.identify(req, url, body.did)
+    op.userId = identity.userId
     await this.#authorize('write', identity, scope)
     const rkey = requireRkey(body.rkey)
     const did = identity.userId
