@@ -16,7 +16,7 @@ function run(args: string[]): { child: ChildProcess; output: () => string; exite
   return { child, output: () => output, exited }
 }
 
-async function serve(dir: string): Promise<{ url: string; stop: () => Promise<number | null> }> {
+async function serve(dir: string): Promise<{ url: string; stop: () => Promise<number | null>; kill: () => Promise<number | null> }> {
   const server = run(['serve', '--port', '0', '--data', dir])
   const deadline = Date.now() + 15_000
   let match: RegExpExecArray | null = null
@@ -28,6 +28,10 @@ async function serve(dir: string): Promise<{ url: string; stop: () => Promise<nu
     url: match[1]!,
     stop: () => {
       server.child.kill('SIGTERM')
+      return server.exited
+    },
+    kill: () => {
+      server.child.kill('SIGKILL')
       return server.exited
     },
   }
@@ -65,5 +69,33 @@ describe('syncline serve', () => {
     const listed = (await (await fetch(`${second.url}/xrpc/com.example.message.listRecords?roomUri=cli`)).json()) as { records: Array<{ rkey: string }> }
     expect(listed.records.map((r) => r.rkey)).toEqual(['kept'])
     expect(await second.stop()).toBe(0)
+  })
+
+  it('keeps every acknowledged write through kill -9', async () => {
+    const killDir = await mkdtemp(join(tmpdir(), 'syncline-kill-'))
+    const first = await serve(killDir)
+    // Writes in flight together, as a busy server would have them; each is acknowledged.
+    const acknowledged = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        fetch(`${first.url}/xrpc/com.example.message.putRecord`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ roomUri: 'durable', rkey: `k${i}`, value: { text: `message ${i}` } }),
+        }).then((response) => (response.ok ? `k${i}` : null)),
+      ),
+    )
+    await fetch(`${first.url}/xrpc/com.example.message.deleteRecord`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ roomUri: 'durable', rkey: 'k0' }),
+    })
+    expect(await first.kill()).toBeNull()
+
+    const second = await serve(killDir)
+    const listed = (await (await fetch(`${second.url}/xrpc/com.example.message.listRecords?roomUri=durable&limit=100`)).json()) as { records: Array<{ rkey: string }> }
+    expect(listed.records.map((r) => r.rkey).sort()).toEqual(acknowledged.filter((key) => key !== null && key !== 'k0').sort())
+    expect(listed.records).toHaveLength(39)
+    await second.stop()
+    await rm(killDir, { recursive: true, force: true })
   })
 })
