@@ -6,8 +6,9 @@ import { createSyncServer } from './syncServer.js'
 
 const USAGE = `Usage: syncline serve [options]
 
-Starts the syncline reference server: watchRecords collections (SSE and WebSocket)
-over HTTP, with embedded storage.
+Starts the syncline reference server on one port, with embedded storage:
+Automerge documents over the automerge-repo sync protocol (WebSocket on /), and
+watchRecords collections over HTTP, SSE and WebSocket (/xrpc/...).
 
 Options:
   --port <n>     port to listen on (default 3030; 0 picks a free one)

@@ -3,8 +3,9 @@ import { createServer, STATUS_CODES } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
-import type { Authenticate, Authorize } from './auth.js'
-import { Gatekeeper } from './auth.js'
+import type { Authenticate, Authorize, Identity } from './auth.js'
+import { ANONYMOUS_DID, Gatekeeper } from './auth.js'
+import { createDocSyncService } from './docs/docSyncService.js'
 import type { ClientConnectEvent, ClientDisconnectEvent, SyncRequestEvent } from './events.js'
 import { ServerEvents, requestStatus } from './events.js'
 import { CORS_HEADERS, HttpError, sendError, sendJson } from './http.js'
@@ -34,6 +35,10 @@ export interface SyncServerOptions {
   keepaliveMs?: number
   /** Largest accepted JSON request body. @default 1 MiB */
   maxBodyBytes?: number
+  /** Largest accepted document message; bigger frames get an error and a close (1009). @default 16 MiB */
+  maxMessageBytes?: number
+  /** Document writes to storage are coalesced over this window; relay to other peers never waits. @default 100 */
+  saveDebounceMs?: number
   /** Failures that are not the client's fault (storage errors, hook exceptions). @default console.error */
   onError?: (error: unknown) => void
 }
@@ -57,10 +62,12 @@ export interface SyncServer {
 }
 
 const XRPC = /^\/xrpc\/([^/]+)$/
+const MIB = 1024 * 1024
 
 /**
- * The reference server: watchRecords collections (DESIGN §6) over HTTP, SSE and WebSocket,
- * on one port, with embedded storage.
+ * The reference server, on one port with embedded storage: Automerge documents over the
+ * automerge-repo sync protocol on `/` (DESIGN §7), and watchRecords collections (DESIGN §6)
+ * over HTTP, SSE and WebSocket under `/xrpc/`.
  */
 export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const host = options.host ?? '127.0.0.1'
@@ -73,6 +80,49 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const hub = new RecordHub({ idleRoomMs: Math.max(600_000, 2 * ticketTtlMs) })
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes ?? 1024 * 1024 })
   const events = new ServerEvents(onError)
+  /** Who opened each document socket, for `authorize` and the events of its messages. */
+  const docIdentities = new WeakMap<IncomingMessage, Identity>()
+  const peerUsers = new Map<string, string>()
+  const maxMessageBytes = options.maxMessageBytes ?? 16 * MIB
+  const docs = createDocSyncService({
+    storage,
+    maxMessageBytes,
+    ...(options.saveDebounceMs !== undefined && { saveDebounceMs: options.saveDebounceMs }),
+    // Without an owner's handler, a peer's malformed frames are not worth a console line.
+    ...(options.onError && { onError: options.onError }),
+    authorize: async ({ documentId, request }) => {
+      const identity = docIdentities.get(request)
+      if (!identity) return false
+      try {
+        await gate.authorize({ type: 'sync', userId: identity.userId, context: identity.context, documentId })
+        return true
+      } catch (error) {
+        if (error instanceof HttpError) return false
+        throw error
+      }
+    },
+    onPeerJoin: ({ peerId, request }) => {
+      const userId = docIdentities.get(request)?.userId ?? ANONYMOUS_DID
+      peerUsers.set(peerId, userId)
+      events.clientConnected({ userId, clientId: peerId, transport: 'automerge', remoteAddress: request.socket.remoteAddress })
+    },
+    onPeerLeave: ({ peerId, request }) => {
+      peerUsers.delete(peerId)
+      events.clientDisconnected({ userId: docIdentities.get(request)?.userId ?? ANONYMOUS_DID, clientId: peerId, transport: 'automerge', reason: 'closed' })
+    },
+    onSyncMessage: ({ peerId, documentId, type, status, durationMs }) =>
+      events.syncRequest({
+        userId: peerUsers.get(peerId),
+        clientId: peerId,
+        type,
+        documentId,
+        status: status === 'denied' ? 'forbidden' : status,
+        durationMs,
+        bytes: 0,
+      }),
+  })
+  // Just above the service's own limit, so that it (not ws) answers oversize frames with an error message.
+  const docsWss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes + MIB })
   const records = new RecordService({
     events,
     storage,
@@ -93,7 +143,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
       return void res.end()
     }
     if (url.pathname === '/health' || url.pathname === '/') {
-      return sendJson(res, 200, { ok: true, name: 'syncline', watchers: hub.watcherCount })
+      return sendJson(res, 200, { ok: true, name: 'syncline', watchers: hub.watcherCount, peers: docs.peerCount })
     }
     const method = XRPC.exec(url.pathname)?.[1]
     if (!method) throw new HttpError(404, 'NotFound', `Nothing at ${url.pathname}`)
@@ -140,6 +190,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     const op: OperationInfo = {}
     try {
       const url = requestUrl(req)
+      if (url.pathname === '/') return void acceptDocSocket(req, socket, head, url, op, started)
       const method = XRPC.exec(url.pathname)?.[1]
       if (!method) throw new HttpError(404, 'NotFound', `No WebSocket endpoint at ${url.pathname}`)
       const { collection, name } = splitMethod(method)
@@ -154,6 +205,23 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
       report(op, req, started, failure.status)
     }
   })
+
+  /** `/` speaks the automerge-repo protocol. The token is checked once, before the upgrade. */
+  const acceptDocSocket = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, op: OperationInfo, started: number): Promise<void> => {
+    op.type = 'connect'
+    try {
+      const identity = await gate.identify(req, url)
+      op.userId = identity.userId
+      docIdentities.set(req, identity)
+      docsWss.handleUpgrade(req, socket, head, (ws) => docs.handleConnection(ws, req))
+      report(op, req, started, 101)
+    } catch (error) {
+      if (!(error instanceof HttpError)) onError(error)
+      const failure = error instanceof HttpError ? error : new HttpError(500, 'InternalServerError', 'Upgrade failed')
+      refuseUpgrade(socket, failure)
+      report(op, req, started, failure.status)
+    }
+  }
 
   let port = options.port ?? 3030
   let started: Promise<void> | null = null
@@ -183,7 +251,10 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     close() {
       closing ??= (async () => {
         records.close()
+        // Flushes documents still waiting for their coalesced write, then closes their sockets.
+        await docs.close()
         wss.close()
+        docsWss.close()
         const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()))
         // Keep-alive HTTP connections would otherwise hold close() open until they time out.
         httpServer.closeAllConnections()

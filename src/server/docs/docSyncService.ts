@@ -1,0 +1,302 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import type { WebSocket } from 'ws'
+import { DocumentRegistry } from './documentRegistry.js'
+import { CLOSE_GOING_AWAY, PeerConnection } from './peerConnection.js'
+import type { DocumentMessage, SyncMessage } from './protocol.js'
+import { describe, ProtocolError } from './protocol.js'
+import type { SyncedDocument, SyncOutcome } from './syncedDocument.js'
+
+export { memoryDocStorage } from './memoryDocStorage.js'
+
+export interface DocStorage {
+  /** The stored binary of a document (Automerge.save or concatenated save+incremental chunks), or undefined. */
+  loadDoc(documentId: string): Promise<Uint8Array | undefined>
+  /** Replaces the stored binary of a document with a full save. */
+  saveDoc(documentId: string, binary: Uint8Array): Promise<void>
+}
+
+export interface DocSyncServiceOptions {
+  storage: DocStorage
+  /** The server's peer id in the protocol. @default `syncline-server-<random uuid>` */
+  peerId?: string
+  /** Larger frames get an `error` message and close the connection (1009). @default 16 MiB */
+  maxMessageBytes?: number
+  /** Storage writes of one document are coalesced over this window; relay never waits for them. @default 100 */
+  saveDebounceMs?: number
+  /** A peer that misses a ping for this long is dropped; 0 turns pings off. @default 30000 */
+  heartbeatMs?: number
+  /**
+   * Bad input and storage failures are reported here, never thrown.
+   * @default protocol errors (a peer's bad frames) are dropped, anything else goes to `console.error`
+   */
+  onError?: (error: unknown) => void
+  /**
+   * Decides whether a connection may use a document, once per connection and document, before
+   * its first message for it is handled. A refused (or throwing) check answers `doc-unavailable`,
+   * which is what stock automerge-repo clients understand. @default every peer may use every document
+   */
+  authorize?: (input: { peerId: string; documentId: string; request: IncomingMessage }) => boolean | Promise<boolean>
+  onPeerJoin?: (event: { peerId: string; request: IncomingMessage }) => void
+  onPeerLeave?: (event: { peerId: string; request: IncomingMessage }) => void
+  /** After each `sync`/`request` has been handled (and its answers sent). */
+  onSyncMessage?: (event: SyncMessageEvent) => void
+}
+
+export interface SyncMessageEvent {
+  peerId: string
+  documentId: string
+  type: 'sync' | 'request'
+  status: SyncOutcome | 'denied'
+  durationMs: number
+}
+
+export interface DocSyncService {
+  /** Takes over one accepted WebSocket (from ws's WebSocketServer, noServer mode) for its lifetime. */
+  handleConnection(socket: WebSocket, request: IncomingMessage): void
+  /** Number of connected peers (for health/metrics). */
+  readonly peerCount: number
+  /** Flushes pending storage writes and closes every socket with code 1001 and a reason. */
+  close(): Promise<void>
+}
+
+const MIB = 1024 * 1024
+/** Messages held per connection and document while the document loads; a flood beyond is refused. */
+const MAX_QUEUED_MESSAGES = 1024
+/** Documents one connection may have open at once: each costs a sync state, and requests are cheap to send. */
+const MAX_DOCUMENTS_PER_CONNECTION = 10_000
+
+/** A connection's view of one document. */
+type PeerDocument =
+  | { status: 'opening'; queue: DocumentMessage[] }
+  | { status: 'open'; document: SyncedDocument }
+  | { status: 'denied' }
+
+/**
+ * The documents half of the reference server: an automerge-repo protocol "1" peer that
+ * keeps every document in memory while someone uses it, relays each change to the other
+ * subscribed peers in the same turn, and writes documents to `storage` a little later.
+ *
+ * ```ts
+ * const docs = createDocSyncService({ storage })
+ * const wss = new WebSocketServer({ noServer: true, maxPayload: 17 * 1024 * 1024 })
+ * httpServer.on('upgrade', (request, socket, head) => {
+ *   // authenticate here, then:
+ *   wss.handleUpgrade(request, socket, head, (ws) => docs.handleConnection(ws, request))
+ * })
+ * // shutdown: await docs.close(); wss.close()
+ * ```
+ */
+export function createDocSyncService(options: DocSyncServiceOptions): DocSyncService {
+  const serverPeerId = options.peerId ?? `syncline-server-${randomUUID()}`
+  const maxMessageBytes = options.maxMessageBytes ?? 16 * MIB
+  const heartbeatMs = options.heartbeatMs ?? 30_000
+  const { authorize, onPeerJoin, onPeerLeave, onSyncMessage } = options
+
+  const reportError = (error: unknown): void => {
+    try {
+      if (options.onError) options.onError(error)
+      else if (!(error instanceof ProtocolError)) console.error('[syncline docs]', error)
+    } catch {
+      // A throwing error handler must not take the server down with it.
+    }
+  }
+  /** Runs a user callback; whatever it throws is reported, not propagated into the socket code. */
+  const safely = <T>(fn: ((event: T) => void) | undefined, event: T): void => {
+    if (!fn) return
+    try {
+      fn(event)
+    } catch (error) {
+      reportError(error)
+    }
+  }
+
+  const registry = new DocumentRegistry({
+    storage: options.storage,
+    serverPeerId,
+    saveDebounceMs: options.saveDebounceMs ?? 100,
+    reportError,
+  })
+  const peers = new Map<PeerConnection, Map<string, PeerDocument>>()
+  let heartbeat: ReturnType<typeof setInterval> | undefined
+  let closed = false
+
+  const dispatch = (peer: PeerConnection, document: SyncedDocument, message: DocumentMessage): void => {
+    if (message.type === 'ephemeral') {
+      document.relayEphemeral(peer, message)
+      return
+    }
+    const started = performance.now()
+    const status = document.receiveSync(peer, message)
+    safely(onSyncMessage, { ...syncEvent(peer, message), status, durationMs: performance.now() - started })
+  }
+
+  const answerDenied = (peer: PeerConnection, message: DocumentMessage): void => {
+    if (message.type === 'ephemeral') return
+    peer.send({ type: 'doc-unavailable', senderId: serverPeerId, targetId: peer.peerId, documentId: message.documentId })
+    safely(onSyncMessage, { ...syncEvent(peer, message), status: 'denied', durationMs: 0 })
+  }
+
+  /** Authorizes, loads, attaches, then handles what arrived meanwhile, in order. */
+  const open = async (peer: PeerConnection, documentId: string, entry: PeerDocument & { status: 'opening' }): Promise<void> => {
+    const documents = peers.get(peer)
+    const stillWanted = (): boolean => !closed && !peer.closed && documents?.get(documentId) === entry
+    let allowed: boolean
+    try {
+      allowed = authorize ? await authorize({ peerId: peer.peerId, documentId, request: peer.request }) : true
+    } catch (error) {
+      reportError(new Error(`authorize threw for document ${documentId}: ${describe(error)}`, { cause: error }))
+      if (!stillWanted()) return
+      // Not remembered as a refusal: the next message asks again.
+      documents?.delete(documentId)
+      for (const message of entry.queue) answerDenied(peer, message)
+      return
+    }
+    if (!stillWanted()) return
+    if (!allowed) {
+      documents?.set(documentId, { status: 'denied' })
+      for (const message of entry.queue) answerDenied(peer, message)
+      return
+    }
+    let document: SyncedDocument
+    try {
+      document = await registry.open(documentId)
+    } catch (error) {
+      reportError(error)
+      if (!stillWanted()) return
+      // Not remembered either: the next message retries the load. The stored binary is left alone.
+      documents?.delete(documentId)
+      if (entry.queue.some((message) => message.type !== 'ephemeral')) {
+        peer.sendError(`Document ${documentId} could not be loaded on the server`)
+      }
+      return
+    }
+    if (!stillWanted()) {
+      registry.release(document)
+      return
+    }
+    document.attach(peer)
+    documents?.set(documentId, { status: 'open', document })
+    for (const message of entry.queue) dispatch(peer, document, message)
+  }
+
+  const route = (peer: PeerConnection, message: DocumentMessage): void => {
+    const documents = peers.get(peer)
+    if (!documents || closed) return
+    const { documentId } = message
+    let entry = documents.get(documentId)
+    if (!entry && documents.size >= MAX_DOCUMENTS_PER_CONNECTION) {
+      peer.sendError(`A connection may use at most ${MAX_DOCUMENTS_PER_CONNECTION} documents`)
+      reportError(new ProtocolError(`Peer ${peer.peerId} opened too many documents`, peer.peerId))
+      peer.close(1008, 'too many documents on one connection')
+      return
+    }
+    if (!entry && !authorize) {
+      // Fast path: a document in memory is attached in the same turn, with no promise hop.
+      const document = registry.get(documentId)
+      if (document) {
+        document.attach(peer)
+        documents.set(documentId, (entry = { status: 'open', document }))
+      }
+    }
+    if (!entry) {
+      const opening: PeerDocument & { status: 'opening' } = { status: 'opening', queue: [message] }
+      documents.set(documentId, opening)
+      void open(peer, documentId, opening)
+      return
+    }
+    if (entry.status === 'open') dispatch(peer, entry.document, message)
+    else if (entry.status === 'denied') answerDenied(peer, message)
+    else if (entry.queue.length < MAX_QUEUED_MESSAGES) entry.queue.push(message)
+    else {
+      peer.sendError(`Too many messages for document ${documentId} while it loads`)
+      reportError(new ProtocolError(`Peer ${peer.peerId} flooded document ${documentId} while it loaded`, peer.peerId))
+      peer.close(1008, 'too many messages while a document loads')
+    }
+  }
+
+  /** Forgets everything a connection had open: its sync states and subscriptions. */
+  const detachAll = (peer: PeerConnection): void => {
+    const documents = peers.get(peer)
+    if (!documents) return
+    for (const entry of documents.values()) {
+      if (entry.status === 'open') entry.document.detach(peer)
+    }
+    documents.clear()
+  }
+
+  const onJoin = (peer: PeerConnection): void => {
+    // A repeated join starts over, as the client resets its own sync states after a `peer`.
+    detachAll(peer)
+    for (const other of peers.keys()) {
+      // As the stock server does: the newest connection of a peer id wins.
+      if (other !== peer && other.joined && other.peerId === peer.peerId) other.close(1000, 'replaced by a newer connection of this peer')
+    }
+    safely(onPeerJoin, { peerId: peer.peerId, request: peer.request })
+  }
+
+  const onClose = (peer: PeerConnection): void => {
+    if (!peers.has(peer)) return
+    detachAll(peer)
+    peers.delete(peer)
+    if (peer.joined) safely(onPeerLeave, { peerId: peer.peerId, request: peer.request })
+    if (peers.size === 0 && heartbeat !== undefined) {
+      clearInterval(heartbeat)
+      heartbeat = undefined
+    }
+  }
+
+  const startHeartbeat = (): void => {
+    if (heartbeat !== undefined || heartbeatMs <= 0) return
+    heartbeat = setInterval(() => {
+      for (const peer of peers.keys()) {
+        if (!peer.alive) {
+          peer.terminate()
+          continue
+        }
+        peer.alive = false
+        peer.ping()
+      }
+    }, heartbeatMs)
+    heartbeat.unref()
+  }
+
+  return {
+    handleConnection(socket, request) {
+      if (closed) {
+        socket.close(CLOSE_GOING_AWAY, 'server is shutting down')
+        return
+      }
+      const peer = new PeerConnection(socket, request, {
+        serverPeerId,
+        maxMessageBytes,
+        maxBufferedBytes: Math.max(64 * MIB, 4 * maxMessageBytes),
+        reportError,
+        onJoin,
+        onMessage: route,
+        onClose,
+      })
+      peers.set(peer, new Map())
+      startHeartbeat()
+    },
+
+    get peerCount() {
+      let count = 0
+      for (const peer of peers.keys()) if (peer.active) count++
+      return count
+    },
+
+    async close() {
+      if (closed) return registry.closed
+      closed = true
+      if (heartbeat !== undefined) clearInterval(heartbeat)
+      heartbeat = undefined
+      for (const peer of peers.keys()) peer.close(CLOSE_GOING_AWAY, 'server is shutting down')
+      return registry.close()
+    },
+  }
+}
+
+function syncEvent(peer: PeerConnection, message: SyncMessage): Pick<SyncMessageEvent, 'peerId' | 'documentId' | 'type'> {
+  return { peerId: peer.peerId, documentId: message.documentId, type: message.type }
+}

@@ -1,0 +1,92 @@
+import * as A from '@automerge/automerge'
+import type { DocStorage } from './docSyncService.js'
+import { describe } from './protocol.js'
+import { SyncedDocument } from './syncedDocument.js'
+
+export interface DocumentRegistryOptions {
+  storage: DocStorage
+  serverPeerId: string
+  saveDebounceMs: number
+  reportError: (error: unknown) => void
+}
+
+/**
+ * The documents in server memory, keyed by id: each is loaded from storage once however
+ * many peers ask at the same time, and dropped when no peer uses it and it is saved.
+ */
+export class DocumentRegistry {
+  readonly #documents = new Map<string, SyncedDocument>()
+  readonly #loading = new Map<string, Promise<SyncedDocument>>()
+  readonly #options: DocumentRegistryOptions
+  #closing: Promise<void> | undefined
+
+  constructor(options: DocumentRegistryOptions) {
+    this.#options = options
+  }
+
+  /** A document already in memory, if any. */
+  get(documentId: string): SyncedDocument | undefined {
+    return this.#documents.get(documentId)
+  }
+
+  /**
+   * The document, loading it first if needed. The caller must `attach` a peer to it or
+   * `release` it, so that an unused document does not stay in memory.
+   */
+  open(documentId: string): Promise<SyncedDocument> {
+    const document = this.#documents.get(documentId)
+    if (document) return Promise.resolve(document)
+    let loading = this.#loading.get(documentId)
+    if (!loading) {
+      loading = this.#load(documentId).finally(() => this.#loading.delete(documentId))
+      this.#loading.set(documentId, loading)
+    }
+    return loading
+  }
+
+  /** Drops the document from memory if nobody uses it and nothing is left to save. */
+  release(document: SyncedDocument): void {
+    if (document.isIdle && this.#documents.get(document.documentId) === document) this.#documents.delete(document.documentId)
+  }
+
+  /** Settles once `close` has finished; undefined before it was called. */
+  get closed(): Promise<void> | undefined {
+    return this.#closing
+  }
+
+  /** Waits for loads under way, then writes every pending change. Never rejects. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.allSettled([...this.#loading.values()])
+      await Promise.all([...this.#documents.values()].map((document) => document.close()))
+    })()
+    return this.#closing
+  }
+
+  async #load(documentId: string): Promise<SyncedDocument> {
+    const { storage, reportError } = this.#options
+    let binary: Uint8Array | undefined
+    try {
+      binary = await storage.loadDoc(documentId)
+    } catch (error) {
+      throw new Error(`Loading document ${documentId} from storage failed: ${describe(error)}`, { cause: error })
+    }
+    let doc: A.Doc<unknown>
+    try {
+      doc = binary === undefined || binary.byteLength === 0 ? A.init() : A.load(binary)
+    } catch (error) {
+      // A corrupt binary stays as it is in storage: overwriting it could lose what is left.
+      throw new Error(`Stored document ${documentId} could not be loaded: ${describe(error)}`, { cause: error })
+    }
+    const document = new SyncedDocument({
+      ...this.#options,
+      documentId,
+      doc,
+      reportError,
+      onIdle: (idle) => this.release(idle),
+    })
+    // Registered before any opener resumes, so concurrent opens share it.
+    this.#documents.set(documentId, document)
+    return document
+  }
+}

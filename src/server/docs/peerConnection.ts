@@ -1,0 +1,197 @@
+import type { IncomingMessage } from 'node:http'
+import type { RawData, WebSocket } from 'ws'
+import type { ClientMessage, DocumentMessage, ServerMessage } from './protocol.js'
+import { createFrameDecoder, encodeMessage, PROTOCOL_VERSION, ProtocolError } from './protocol.js'
+import type { PeerLink } from './syncedDocument.js'
+
+export interface PeerConnectionOptions {
+  serverPeerId: string
+  maxMessageBytes: number
+  /** Unsent bytes a peer may have queued before it is dropped as too slow. */
+  maxBufferedBytes: number
+  reportError: (error: unknown) => void
+  /** The handshake succeeded (again, on a repeated `join`: sync states start over). */
+  onJoin: (peer: PeerConnection) => void
+  onMessage: (peer: PeerConnection, message: DocumentMessage) => void
+  /** Called once, when the socket has closed. */
+  onClose: (peer: PeerConnection) => void
+}
+
+/** ws's readyState for an open socket (the static on the class is not importable as a type-only name). */
+const OPEN = 1
+
+/** Close codes (RFC 6455 §7.4.1). */
+export const CLOSE_PROTOCOL_ERROR = 1002
+export const CLOSE_TOO_BIG = 1009
+export const CLOSE_GOING_AWAY = 1001
+const CLOSE_POLICY = 1008
+
+/**
+ * One WebSocket, from the `join` handshake to its close. It turns frames into checked
+ * messages and hands document messages on; it never lets a bad frame throw.
+ */
+export class PeerConnection implements PeerLink {
+  readonly request: IncomingMessage
+  readonly #socket: WebSocket
+  readonly #options: PeerConnectionOptions
+  readonly #decode = createFrameDecoder()
+  #peerId: string | undefined
+  /** Set when the server starts closing, so no further frame is acted on. */
+  #closing = false
+  #closed = false
+  /** Cleared on every ping, set by the pong: a peer that misses one ping is gone. */
+  alive = true
+
+  constructor(socket: WebSocket, request: IncomingMessage, options: PeerConnectionOptions) {
+    this.#socket = socket
+    this.request = request
+    this.#options = options
+    socket.binaryType = 'nodebuffer'
+    socket.on('message', (data, isBinary) => this.#receive(data, isBinary))
+    socket.on('pong', () => {
+      this.alive = true
+    })
+    // ws reports broken frames here before closing; without a listener it would crash the process.
+    socket.on('error', (error) => options.reportError(error))
+    socket.once('close', () => {
+      this.#closed = true
+      options.onClose(this)
+    })
+    if (socket.readyState !== OPEN) {
+      this.#closed = true
+      queueMicrotask(() => options.onClose(this))
+    }
+  }
+
+  /** The peer's id once it has joined, '' before. */
+  get peerId(): string {
+    return this.#peerId ?? ''
+  }
+
+  get joined(): boolean {
+    return this.#peerId !== undefined
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Joined and neither closed nor closing. */
+  get active(): boolean {
+    return this.#peerId !== undefined && !this.#closing && !this.#closed
+  }
+
+  send(message: ServerMessage): void {
+    if (this.#closed || this.#socket.readyState !== OPEN) return
+    // A peer that reads slower than others write would grow this buffer without bound.
+    // Checked before sending, so one large message (a whole document) always goes out.
+    if (this.#socket.bufferedAmount > this.#options.maxBufferedBytes) {
+      this.#options.reportError(new ProtocolError(`Peer ${this.peerId} is not reading; dropping its connection`, this.#peerId))
+      this.terminate()
+      return
+    }
+    this.#socket.send(encodeMessage(message))
+  }
+
+  sendError(message: string, targetId = this.#peerId): void {
+    this.send({
+      type: 'error',
+      senderId: this.#options.serverPeerId,
+      message,
+      ...(targetId === undefined ? {} : { targetId }),
+    })
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#closing || this.#closed) return
+    this.#closing = true
+    this.#socket.close(code, closeReason(reason))
+  }
+
+  /** Drops a peer that stopped answering pings, without waiting for a closing handshake. */
+  terminate(): void {
+    this.#socket.terminate()
+  }
+
+  ping(): void {
+    if (!this.#closed) this.#socket.ping()
+  }
+
+  #receive(data: RawData, isBinary: boolean): void {
+    if (this.#closing || this.#closed) return
+    const frame = toBytes(data)
+    if (frame.byteLength > this.#options.maxMessageBytes) {
+      this.#refuse(
+        new ProtocolError(`A frame of ${frame.byteLength} bytes is over the limit of ${this.#options.maxMessageBytes} bytes`),
+        CLOSE_TOO_BIG,
+      )
+      return
+    }
+    let message: ClientMessage
+    try {
+      if (!isBinary) throw new ProtocolError('Frames must be binary CBOR, not text')
+      message = this.#decode(frame)
+    } catch (error) {
+      // Before the handshake nothing about the peer is known, so a bad frame ends the connection.
+      this.#refuse(error, this.joined ? undefined : CLOSE_PROTOCOL_ERROR)
+      return
+    }
+    if (message.type === 'join') {
+      this.#join(message.senderId, message.supportedProtocolVersions)
+      return
+    }
+    if (!this.joined) {
+      this.#refuse(new ProtocolError(`"${message.type}" before "join": send a "join" message first`), CLOSE_PROTOCOL_ERROR)
+      return
+    }
+    if (message.senderId !== this.#peerId) {
+      this.#refuse(new ProtocolError(`"senderId" ${message.senderId} is not this connection's peer id ${this.peerId}`))
+      return
+    }
+    if (message.type !== 'ignored') this.#options.onMessage(this, message)
+  }
+
+  #join(senderId: string, versions: readonly string[]): void {
+    if (this.#peerId !== undefined && this.#peerId !== senderId) {
+      this.#refuse(new ProtocolError('A connection cannot change its peer id: open a new connection'), CLOSE_POLICY)
+      return
+    }
+    if (!versions.includes(PROTOCOL_VERSION)) {
+      const listed = versions.slice(0, 8).map((v) => JSON.stringify(v.slice(0, 16)))
+      this.#refuse(
+        new ProtocolError(`Unsupported protocol versions [${listed.join(', ')}]: this server speaks "${PROTOCOL_VERSION}"`, senderId),
+        CLOSE_PROTOCOL_ERROR,
+      )
+      return
+    }
+    this.#peerId = senderId
+    this.send({
+      type: 'peer',
+      senderId: this.#options.serverPeerId,
+      peerMetadata: { isEphemeral: false },
+      selectedProtocolVersion: PROTOCOL_VERSION,
+      targetId: senderId,
+    })
+    this.#options.onJoin(this)
+  }
+
+  /** Tells the peer what was wrong, reports it, and closes when `closeCode` is given. */
+  #refuse(error: unknown, closeCode?: number): void {
+    const message = error instanceof ProtocolError ? error.message : 'Internal error'
+    this.sendError(message, this.#peerId ?? (error instanceof ProtocolError ? error.senderId : undefined))
+    this.#options.reportError(error)
+    if (closeCode !== undefined) this.close(closeCode, message)
+  }
+}
+
+/** A close reason may hold at most 123 bytes of UTF-8; ws throws on longer ones. */
+function closeReason(text: string): string {
+  let reason = text.slice(0, 123)
+  while (Buffer.byteLength(reason) > 123) reason = reason.slice(0, -1)
+  return reason
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data)
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data
+}

@@ -1,0 +1,201 @@
+import * as A from '@automerge/automerge'
+import type { DocStorage } from './docSyncService.js'
+import type { EphemeralMessage, ServerMessage, SyncMessage } from './protocol.js'
+import { describe } from './protocol.js'
+
+/** What a document needs of a connected peer. */
+export interface PeerLink {
+  readonly peerId: string
+  send(message: ServerMessage): void
+  /** Sends an `error` message without closing the connection. */
+  sendError(message: string): void
+}
+
+export interface SyncedDocumentOptions {
+  documentId: string
+  /** The loaded document, or `A.init()` for one that nobody has stored yet. */
+  doc: A.Doc<unknown>
+  serverPeerId: string
+  storage: DocStorage
+  saveDebounceMs: number
+  reportError: (error: unknown) => void
+  /** Called when no peer is attached and nothing is left to save: the document may be dropped. */
+  onIdle: (document: SyncedDocument) => void
+}
+
+export type SyncOutcome = 'ok' | 'unavailable' | 'error'
+
+interface PeerState {
+  syncState: A.SyncState
+  /** True once the peer has sent `sync`/`request`: it then receives every change. */
+  subscribed: boolean
+}
+
+/** generateSyncMessage settles in one or two rounds; the cap only guards against a loop. */
+const MAX_MESSAGES_PER_TURN = 16
+const MAX_SAVE_RETRY_MS = 30_000
+
+/**
+ * One document in server memory: its Automerge state, one sync state per attached peer,
+ * and a coalesced save. Relay is synchronous — a change is sent on to every subscribed
+ * peer in the same turn that received it — and storage never sits in that path.
+ */
+export class SyncedDocument {
+  readonly documentId: string
+  #doc: A.Doc<unknown>
+  #heads: A.Heads
+  readonly #peers = new Map<PeerLink, PeerState>()
+  readonly #options: SyncedDocumentOptions
+  #dirty = false
+  #saveTimer: ReturnType<typeof setTimeout> | undefined
+  #saving: Promise<void> | undefined
+  #failedSaves = 0
+  #closed = false
+
+  constructor(options: SyncedDocumentOptions) {
+    this.documentId = options.documentId
+    this.#doc = options.doc
+    this.#heads = A.getHeads(options.doc)
+    this.#options = options
+  }
+
+  get peerCount(): number {
+    return this.#peers.size
+  }
+
+  get isIdle(): boolean {
+    return this.#peers.size === 0 && !this.#dirty && this.#saving === undefined && this.#saveTimer === undefined
+  }
+
+  attach(peer: PeerLink): void {
+    if (!this.#peers.has(peer)) this.#peers.set(peer, { syncState: A.initSyncState(), subscribed: false })
+  }
+
+  /** Drops the peer's sync state: a reconnecting peer starts a fresh sync. */
+  detach(peer: PeerLink): void {
+    if (this.#peers.delete(peer)) this.#checkIdle()
+  }
+
+  receiveSync(peer: PeerLink, message: SyncMessage): SyncOutcome {
+    const state = this.#peers.get(peer)
+    if (!state) return 'error'
+    let doc: A.Doc<unknown>
+    let syncState: A.SyncState
+    try {
+      // On a throw Automerge leaves both the document and the sync state as they were.
+      ;[doc, syncState] = A.receiveSyncMessage(this.#doc, state.syncState, message.data)
+    } catch (error) {
+      const text = `Invalid sync data for document ${this.documentId}: ${describe(error)}`
+      peer.sendError(text)
+      this.#options.reportError(new Error(text, { cause: error }))
+      return 'error'
+    }
+    this.#doc = doc
+    state.syncState = syncState
+    state.subscribed = true
+    const heads = A.getHeads(doc)
+    const changed = !sameHeads(heads, this.#heads)
+    this.#heads = heads
+
+    let outcome: SyncOutcome = 'ok'
+    if (heads.length === 0 && message.type === 'request') {
+      // The peer stays subscribed: if another peer brings the document, it is sent on.
+      peer.send({ type: 'doc-unavailable', senderId: this.#options.serverPeerId, targetId: peer.peerId, documentId: this.documentId })
+      outcome = 'unavailable'
+    }
+    this.#syncTo(peer, state)
+    if (changed) {
+      for (const [other, otherState] of this.#peers) {
+        if (other !== peer && otherState.subscribed) this.#syncTo(other, otherState)
+      }
+      this.#scheduleSave()
+    }
+    return outcome
+  }
+
+  /** Sends an ephemeral message on, unchanged but for `targetId`, to the other subscribed peers. */
+  relayEphemeral(from: PeerLink, message: EphemeralMessage): void {
+    for (const [peer, state] of this.#peers) {
+      if (peer !== from && state.subscribed) peer.send({ ...message.raw, type: 'ephemeral', targetId: peer.peerId })
+    }
+  }
+
+  /** Writes pending changes now; resolves once storage has them (or has failed, reported). */
+  async flush(): Promise<void> {
+    await this.#saving
+    if (this.#dirty) await this.#save()
+  }
+
+  /** A last flush; afterwards a failed write is reported but not retried. */
+  async close(): Promise<void> {
+    this.#closed = true
+    await this.flush()
+    this.#clearTimer()
+  }
+
+  #syncTo(peer: PeerLink, state: PeerState): void {
+    for (let i = 0; i < MAX_MESSAGES_PER_TURN; i++) {
+      const [syncState, data] = A.generateSyncMessage(this.#doc, state.syncState)
+      state.syncState = syncState
+      if (!data) return
+      peer.send({ type: 'sync', senderId: this.#options.serverPeerId, targetId: peer.peerId, documentId: this.documentId, data })
+    }
+  }
+
+  /**
+   * Coalesces writes: the first change after a save starts the timer and later ones ride
+   * along, so a busy document is still written every `saveDebounceMs`, not starved.
+   */
+  #scheduleSave(delay = this.#options.saveDebounceMs): void {
+    this.#dirty = true
+    if (this.#closed || this.#saveTimer !== undefined || this.#saving !== undefined) return
+    this.#saveTimer = setTimeout(() => {
+      this.#saveTimer = undefined
+      void this.#save()
+    }, delay)
+  }
+
+  #save(): Promise<void> {
+    const { storage, documentId, saveDebounceMs, reportError } = this.#options
+    this.#clearTimer()
+    this.#dirty = false
+    const binary = A.save(this.#doc)
+    const saving = Promise.resolve()
+      .then(() => storage.saveDoc(documentId, binary))
+      .then(
+        () => {
+          this.#failedSaves = 0
+        },
+        (error: unknown) => {
+          this.#failedSaves++
+          // Keep the changes: a later write (with backoff, so a broken disk is not hammered) retries.
+          this.#dirty = true
+          reportError(new Error(`Saving document ${documentId} failed: ${describe(error)}`, { cause: error }))
+        },
+      )
+      .finally(() => {
+        this.#saving = undefined
+        if (this.#dirty) {
+          this.#scheduleSave(Math.min(MAX_SAVE_RETRY_MS, saveDebounceMs * 2 ** this.#failedSaves))
+        } else {
+          this.#checkIdle()
+        }
+      })
+    this.#saving = saving
+    return saving
+  }
+
+  #clearTimer(): void {
+    if (this.#saveTimer === undefined) return
+    clearTimeout(this.#saveTimer)
+    this.#saveTimer = undefined
+  }
+
+  #checkIdle(): void {
+    if (this.isIdle) this.#options.onIdle(this)
+  }
+}
+
+function sameHeads(a: A.Heads, b: A.Heads): boolean {
+  return a.length === b.length && a.every((head, i) => head === b[i])
+}
