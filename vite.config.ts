@@ -66,6 +66,11 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Document code loads these lazily (dynamic import), so Vite's scan finds them only
+        // mid-run and reloads the page; pre-bundle them so a fresh machine runs clean.
+        optimizeDeps: {
+          include: ['@automerge/automerge/slim', '@automerge/automerge/automerge.wasm.base64', 'cbor-x', 'bs58check', 'idb'],
+        },
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.{ts,tsx}'],

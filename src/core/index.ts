@@ -21,3 +21,15 @@ export type { IndexedDBCacheOptions } from './cache/indexedDBCache.js'
 export type { RecordCache } from './cache/types.js'
 export { SyncClient, createSyncClient } from './client.js'
 export type { SyncClientOptions, RecordStoreRequest, SyncStatusSummary } from './client.js'
+export type { DocCache, DocCacheChunk } from './cache/types.js'
+export { createDocConnection, AutomergeDocConnection } from './docs/docConnection.js'
+export { generateDocumentId, isValidDocumentId, parseDocumentUrl, toDocumentUrl } from './docs/documentId.js'
+export type {
+  DocConnection,
+  DocConnectionOptions,
+  DocConnectionSnapshot,
+  DocSnapshot,
+  DocStatus,
+  DocStore,
+  EphemeralMeta,
+} from './docs/types.js'

@@ -1,7 +1,9 @@
+import { openDB } from 'idb'
 import { describe, expect, it } from 'vitest'
 import { createIndexedDBCache } from '../../src/core/cache/indexedDBCache.js'
 import { createMemoryCache } from '../../src/core/cache/memoryCache.js'
-import type { RecordCache } from '../../src/core/cache/types.js'
+import type { DocCache, RecordCache } from '../../src/core/cache/types.js'
+import { docCacheContract } from '../core/docs/docCacheContract.js'
 import type { WatchRecord } from '../../src/core/records/types.js'
 
 const record = (rkey: string, text: string): WatchRecord<{ text: string }> => ({
@@ -57,5 +59,45 @@ describe.each(caches)('%s record cache', (_name, make) => {
     await cache.saveRecords('room', list)
     list.push(record('r2', 'two'))
     expect(await cache.loadRecords('room')).toHaveLength(1)
+  })
+})
+
+const docCaches: Array<[string, () => { open: () => DocCache }]> = [
+  ['memory', () => {
+    const shared = createMemoryCache()
+    return { open: () => shared }
+  }],
+  ['indexedDB', () => {
+    // Each "open" is another connection to one database: a reload, or another tab
+    // (their watchers hear each other through BroadcastChannel).
+    const dbName = `doc-contract-${Date.now()}-${dbCounter++}`
+    return { open: () => createIndexedDBCache({ dbName }) }
+  }],
+]
+
+describe.each(docCaches)('%s doc cache', (_name, make) => {
+  docCacheContract(make)
+})
+
+describe('indexedDB schema', () => {
+  it('upgrades a version 1 database to version 2, keeping its records', async () => {
+    const dbName = `upgrade-${Date.now()}-${dbCounter++}`
+    const v1 = await openDB(dbName, 1, {
+      upgrade(database) {
+        database.createObjectStore('records', { keyPath: 'key' })
+      },
+    })
+    await v1.put('records', { key: 'room', records: [record('r1', 'kept')], savedAt: 1 })
+    v1.close()
+
+    const cache = createIndexedDBCache({ dbName })
+    expect((await cache.loadRecords<{ text: string }>('room'))?.[0]?.value.text).toBe('kept')
+    await cache.saveDocChunk('doc', { key: 's', kind: 'snapshot', data: Uint8Array.from([1]) })
+    expect(await cache.loadDoc('doc')).toHaveLength(1)
+    cache.close()
+    const reopened = await openDB(dbName)
+    expect(reopened.version).toBe(2)
+    expect([...reopened.objectStoreNames].sort()).toEqual(['docChunks', 'records'])
+    reopened.close()
   })
 })

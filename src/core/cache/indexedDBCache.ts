@@ -2,27 +2,46 @@ import type { DBSchema, IDBPDatabase } from 'idb'
 import { openDB } from 'idb'
 import { SyncError } from '../errors.js'
 import type { WatchRecord } from '../records/types.js'
-import type { RecordCache } from './types.js'
+import { sortChunks } from './memoryCache.js'
+import type { DocCache, DocCacheChunk, RecordCache } from './types.js'
 
 export interface IndexedDBCacheOptions {
   /** @default 'syncline' */
   dbName?: string
 }
 
+interface StoredDocChunk {
+  documentId: string
+  key: string
+  kind: DocCacheChunk['kind']
+  data: Uint8Array
+  savedAt: number
+}
+
 interface SynclineDB extends DBSchema {
   records: { key: string; value: { key: string; records: WatchRecord<unknown>[]; savedAt: number } }
+  /** Version 2: document chunks, keyed by [documentId, chunk key]. */
+  docChunks: { key: [string, string]; value: StoredDocChunk }
 }
 
 /**
  * Bump when the schema changes and add a step to `upgrade`; steps only ever add or migrate
  * stores, so an upgrade never drops a user's data.
  */
-const SCHEMA_VERSION = 1
+const SCHEMA_VERSION = 2
+
+interface DocChangeMessage {
+  documentId: string
+  keys: string[]
+}
 
 /** A persistent cache in IndexedDB, so the next page load paints before the network answers. */
-export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): RecordCache {
+export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): RecordCache & DocCache {
   const dbName = options.dbName ?? 'syncline'
   let db: Promise<IDBPDatabase<SynclineDB>> | null = null
+  const docListeners = new Set<(documentId: string, keys: readonly string[]) => void>()
+  /** Tells other tabs about document writes; created on first use, never at import time. */
+  let channel: BroadcastChannel | null = null
 
   const open = (): Promise<IDBPDatabase<SynclineDB>> => {
     if (typeof indexedDB === 'undefined') {
@@ -31,6 +50,8 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
     db ??= openDB<SynclineDB>(dbName, SCHEMA_VERSION, {
       upgrade(database, oldVersion) {
         if (oldVersion < 1) database.createObjectStore('records', { keyPath: 'key' })
+        // Version 2 adds documents and leaves 'records' (and its data) as it was.
+        if (oldVersion < 2) database.createObjectStore('docChunks', { keyPath: ['documentId', 'key'] })
       },
       // Another tab wants a newer schema: let it, and reopen lazily on next use.
       blocking() {
@@ -40,6 +61,26 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
     })
     return db
   }
+
+  const deliver = (documentId: string, keys: readonly string[]): void => {
+    for (const listener of [...docListeners]) listener(documentId, keys)
+  }
+
+  const ensureChannel = (): BroadcastChannel | null => {
+    // Without IndexedDB there is nothing to announce (and in Node an open channel would
+    // keep the process alive).
+    if (channel === null && typeof BroadcastChannel !== 'undefined' && typeof indexedDB !== 'undefined') {
+      channel = new BroadcastChannel(`syncline-docs:${dbName}`)
+      channel.onmessage = (event: MessageEvent<unknown>) => {
+        const message = event.data as Partial<DocChangeMessage> | null
+        if (typeof message?.documentId === 'string' && Array.isArray(message.keys)) deliver(message.documentId, message.keys)
+      }
+    }
+    return channel
+  }
+
+  /** Every chunk of one document: [id] sorts before [id, key], and any array after any string. */
+  const docRange = (documentId: string): IDBKeyRange => IDBKeyRange.bound([documentId], [documentId, []])
 
   return {
     async loadRecords<V>(key: string) {
@@ -53,9 +94,39 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
     async deleteRecords(key) {
       await (await open()).delete('records', key)
     },
+    async loadDoc(documentId) {
+      const stored = await (await open()).getAll('docChunks', docRange(documentId))
+      return sortChunks(stored.map(({ key, kind, data }) => ({ key, kind, data })))
+    },
+    async saveDocChunk(documentId, chunk, replaces = []) {
+      const database = await open()
+      // One transaction: the snapshot appears and the chunks it replaces vanish together.
+      const tx = database.transaction('docChunks', 'readwrite')
+      const writes: Promise<unknown>[] = replaces.map((key) => tx.store.delete([documentId, key]))
+      writes.push(tx.store.put({ documentId, key: chunk.key, kind: chunk.kind, data: chunk.data, savedAt: Date.now() }))
+      await Promise.all([...writes, tx.done])
+      const keys = [chunk.key]
+      ensureChannel()?.postMessage({ documentId, keys } satisfies DocChangeMessage)
+      // BroadcastChannel does not echo to its sender: tell this cache's own listeners too
+      // (another connection in this tab may have the document open).
+      queueMicrotask(() => deliver(documentId, keys))
+    },
+    async deleteDoc(documentId) {
+      await (await open()).delete('docChunks', docRange(documentId))
+    },
+    watchDocs(listener) {
+      ensureChannel()
+      docListeners.add(listener)
+      return () => {
+        docListeners.delete(listener)
+      }
+    },
     close() {
       void db?.then((database) => database.close())
       db = null
+      channel?.close()
+      channel = null
+      docListeners.clear()
     },
   }
 }

@@ -1,9 +1,19 @@
 import type { WatchRecord } from '../records/types.js'
-import type { RecordCache } from './types.js'
+import type { DocCache, DocCacheChunk, RecordCache } from './types.js'
 
 /** A cache that lives as long as the page (or process): for SSR, Node and tests. */
-export function createMemoryCache(): RecordCache {
+export function createMemoryCache(): RecordCache & DocCache {
   const records = new Map<string, readonly WatchRecord<unknown>[]>()
+  const docs = new Map<string, Map<string, DocCacheChunk>>()
+  const docListeners = new Set<(documentId: string, keys: readonly string[]) => void>()
+
+  const announce = (documentId: string, keys: readonly string[]): void => {
+    // Asynchronous, like a BroadcastChannel: a writer never hears its own write mid-write.
+    queueMicrotask(() => {
+      for (const listener of [...docListeners]) listener(documentId, keys)
+    })
+  }
+
   return {
     loadRecords: <V>(key: string) => Promise.resolve(records.get(key)?.slice() as WatchRecord<V>[] | undefined),
     saveRecords: (key, list) => {
@@ -14,6 +24,42 @@ export function createMemoryCache(): RecordCache {
       records.delete(key)
       return Promise.resolve()
     },
-    close: () => records.clear(),
+    loadDoc(documentId) {
+      const chunks = [...(docs.get(documentId)?.values() ?? [])]
+      return Promise.resolve(sortChunks(chunks.map(copyChunk)))
+    },
+    saveDocChunk(documentId, chunk, replaces = []) {
+      let chunks = docs.get(documentId)
+      if (!chunks) docs.set(documentId, (chunks = new Map()))
+      for (const key of replaces) chunks.delete(key)
+      // Copied: the caller may reuse its buffer, and a cache must not change under it.
+      chunks.set(chunk.key, copyChunk(chunk))
+      announce(documentId, [chunk.key])
+      return Promise.resolve()
+    },
+    deleteDoc(documentId) {
+      docs.delete(documentId)
+      return Promise.resolve()
+    },
+    watchDocs(listener) {
+      docListeners.add(listener)
+      return () => {
+        docListeners.delete(listener)
+      }
+    },
+    close: () => {
+      records.clear()
+      docs.clear()
+      docListeners.clear()
+    },
   }
+}
+
+function copyChunk(chunk: DocCacheChunk): DocCacheChunk {
+  return { key: chunk.key, kind: chunk.kind, data: chunk.data.slice() }
+}
+
+/** Snapshots first (loading a base before its increments is cheaper), then by key. */
+export function sortChunks(chunks: DocCacheChunk[]): DocCacheChunk[] {
+  return chunks.sort((a, b) => (a.kind === b.kind ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.kind === 'snapshot' ? -1 : 1))
 }

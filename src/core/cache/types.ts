@@ -13,3 +13,43 @@ export interface RecordCache {
   /** Releases connections (IndexedDB). The cache must not be used afterwards. */
   close(): void
 }
+
+/**
+ * One stored piece of a document: a compacted `Automerge.save` (`'snapshot'`) or the
+ * changes appended after it (`'incremental'`, from `Automerge.saveSince`). Loading every
+ * chunk of a document, in any order, with `Automerge.loadIncremental` gives the document.
+ */
+export interface DocCacheChunk {
+  /** Unique within the document; chosen by the writer so that it can tell its own writes. */
+  readonly key: string
+  readonly kind: 'snapshot' | 'incremental'
+  readonly data: Uint8Array
+}
+
+/**
+ * Where a document connection keeps documents between sessions, so a reload paints at once
+ * and local changes the server has not acknowledged survive it.
+ *
+ * A document is a set of chunks. Writers append small incremental chunks as changes happen
+ * and now and then compact: one snapshot that replaces exactly the chunks the writer has
+ * merged. Two writers (two tabs) can therefore never drop each other's changes: a chunk a
+ * writer has not seen is never in its `replaces` list.
+ */
+export interface DocCache {
+  /** Every chunk stored for the document, snapshots first; `[]` when there is none. */
+  loadDoc(documentId: string): Promise<DocCacheChunk[]>
+  /**
+   * Stores `chunk` and, in the same atomic step, deletes the chunks named in `replaces`
+   * (keys that no longer exist are skipped). Then tells `watchDocs` listeners, here and in
+   * other tabs.
+   */
+  saveDocChunk(documentId: string, chunk: DocCacheChunk, replaces?: readonly string[]): Promise<void>
+  deleteDoc(documentId: string): Promise<void>
+  /**
+   * Calls `listener` after any write to any document through this cache or, where
+   * `BroadcastChannel` exists, through another cache on the same database in another tab.
+   * `keys` are the chunks written, so a writer can ignore its own writes. Returns an
+   * unsubscribe function.
+   */
+  watchDocs(listener: (documentId: string, keys: readonly string[]) => void): () => void
+}

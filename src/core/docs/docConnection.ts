@@ -1,0 +1,346 @@
+import type { ConnectAttempt, TransportHandle } from '../connectionDriver.js'
+import { ConnectionDriver } from '../connectionDriver.js'
+import type { Environment } from '../environment.js'
+import { defaultEnvironment } from '../environment.js'
+import { SyncError, toSyncError } from '../errors.js'
+import type { MachineState } from '../machine.js'
+import { Listeners } from '../subscribable.js'
+import type { Automerge } from './automerge.js'
+import { loadAutomerge } from './automerge.js'
+import type { CompactionPolicy } from './docPersister.js'
+import type { DocSocket } from './docSocket.js'
+import { openDocSocket } from './docSocket.js'
+import type { DocLink } from './docStore.js'
+import { DocumentStore } from './docStore.js'
+import { generateDocumentId, parseDocumentUrl } from './documentId.js'
+import { encodeEphemeralData } from './protocol.js'
+import type { ServerMessage } from './protocol.js'
+import type { DocConnection, DocConnectionOptions, DocConnectionSnapshot, DocStore } from './types.js'
+
+const DEFAULT_CLOSE_TIMEOUT_MS = 5000
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
+
+/** Test seams, not public options. */
+export interface DocConnectionInternals {
+  compaction?: CompactionPolicy
+  /** @default 10000 */
+  handshakeTimeoutMs?: number
+  /** Replaces the Automerge loader (tests that simulate a missing peer dependency). */
+  loadAutomerge?: () => Promise<Automerge>
+}
+
+/** The live socket of the current session, once the server has answered `join`. */
+interface Session {
+  id: number
+  socket: DocSocket
+  serverPeerId: string
+  attempt: ConnectAttempt
+}
+
+/**
+ * One connection to an automerge-repo sync server (protocol "1") and the documents opened
+ * on it. The connection lifecycle is the shared state machine, run by `ConnectionDriver`:
+ * `connecting` until the server answers `join` with `peer`, `snapshot` until every open
+ * document has finished its first sync round, then `live`.
+ */
+export class AutomergeDocConnection implements DocConnection {
+  readonly #options: DocConnectionOptions
+  readonly #internals: DocConnectionInternals
+  readonly #env: Environment
+  readonly #driver: ConnectionDriver
+  readonly #listeners = new Listeners()
+  readonly #stores = new Map<string, DocumentStore<unknown>>()
+  /** Cache writes of stores closed while this connection runs; `close()` waits for them. */
+  readonly #closingStores = new Set<Promise<void>>()
+  readonly #peerId: string
+  readonly #link: DocLink
+  /** Ephemeral messages: one session id per connection object, `count` increasing within it. */
+  readonly #ephemeralSessionId = randomId()
+  #ephemeralCount = 0
+  #session: Session | null = null
+  #sessionCounter = 0
+  #automerge: Promise<Automerge> | null = null
+  #automergeLoaded: Automerge | null = null
+  #snapshot: DocConnectionSnapshot
+
+  constructor(options: DocConnectionOptions, internals: DocConnectionInternals = {}) {
+    this.#options = { ...options, url: socketUrl(options.url) }
+    this.#internals = internals
+    this.#env = options.environment ?? defaultEnvironment
+    this.#peerId = options.peerId ?? `syncline-${randomId()}`
+    this.#snapshot = { status: 'idle', error: null, peerId: this.#peerId }
+    this.#driver = new ConnectionDriver({
+      connect: (attempt) => this.#connect(attempt),
+      reconnect: options.reconnect,
+      environment: this.#env,
+      onChange: (state) => this.#onMachineChange(state),
+    })
+    this.#link = this.#createLink()
+  }
+
+  getSnapshot = (): DocConnectionSnapshot => this.#snapshot
+
+  subscribe = (listener: () => void): (() => void) => this.#listeners.subscribe(listener)
+
+  start(): void {
+    // Start fetching Automerge now: documents opened next can then be built at once.
+    this.#automergeModule().catch(() => {})
+    this.#driver.start()
+  }
+
+  async close(): Promise<void> {
+    const stores = [...this.#stores.values()]
+    for (const store of stores) store.flushSend()
+    const cacheWrites = Promise.all([...stores.map((store) => store.flushCache()), ...this.#closingStores])
+    if (this.#session !== null) await this.#untilServerHasChanges(stores)
+    this.#driver.stop()
+    await cacheWrites
+  }
+
+  open<T>(idOrUrl: string): DocStore<T> {
+    const { documentId } = parseDocumentUrl(idOrUrl)
+    const existing = this.#stores.get(documentId)
+    if (existing) return existing.retain() as unknown as DocStore<T>
+    return this.#add<T>(documentId, { kind: 'open' })
+  }
+
+  create<T>(initial?: T): DocStore<T> {
+    if (initial !== undefined && (typeof initial !== 'object' || initial === null || Array.isArray(initial))) {
+      throw new SyncError('bad-input', 'create(initial): the initial value of an Automerge document must be an object')
+    }
+    return this.#add<T>(generateDocumentId(), { kind: 'create', initial })
+  }
+
+  #add<T>(documentId: string, origin: { kind: 'open' } | { kind: 'create'; initial: unknown }): DocumentStore<T> {
+    const store = new DocumentStore<T>(this.#link, documentId, origin)
+    this.#stores.set(documentId, store as DocumentStore<unknown>)
+    // Opened during `snapshot`, it is part of the catch-up: `loaded` syncs it when ready.
+    return store
+  }
+
+  #automergeModule(): Promise<Automerge> {
+    if (this.#automerge === null) {
+      const loading = (this.#internals.loadAutomerge ?? loadAutomerge)()
+      this.#automerge = loading
+      loading.then(
+        (automerge) => {
+          this.#automergeLoaded = automerge
+        },
+        // A failed load may succeed later (say, a network hiccup fetching a chunk).
+        () => {
+          if (this.#automerge === loading) this.#automerge = null
+        },
+      )
+    }
+    return this.#automerge
+  }
+
+  #createLink(): DocLink {
+    return {
+      peerId: this.#peerId,
+      cache: this.#options.cache,
+      compaction: this.#internals.compaction,
+      automerge: () => this.#automergeModule(),
+      automergeIfLoaded: () => this.#automergeLoaded,
+      session: () => this.#session?.id ?? 0,
+      send: (message) => {
+        const session = this.#session
+        if (!session) return false
+        return session.socket.send({ ...message, senderId: this.#peerId, targetId: session.serverPeerId })
+      },
+      sendEphemeral: (documentId, message) => {
+        const session = this.#session
+        if (!session) return false
+        return session.socket.send({
+          type: 'ephemeral',
+          senderId: this.#peerId,
+          targetId: session.serverPeerId,
+          documentId,
+          sessionId: this.#ephemeralSessionId,
+          count: ++this.#ephemeralCount,
+          data: encodeEphemeralData(message),
+        })
+      },
+      decodeEphemeral: (data) => {
+        if (!this.#session) throw new SyncError('protocol', 'Not connected')
+        return this.#session.socket.decodeEphemeralData(data)
+      },
+      roundDone: () => this.#checkCaughtUp(),
+      problem: (error) => {
+        this.#options.onIgnoredError?.(error)
+        this.#session?.attempt.problem(error)
+      },
+      ignored: (error) => this.#options.onIgnoredError?.(error),
+      release: (store) => {
+        if (this.#stores.get(store.documentId) === store) this.#stores.delete(store.documentId)
+        const written = store.flushCache().finally(() => this.#closingStores.delete(written))
+        this.#closingStores.add(written)
+        // A store closed during `snapshot` no longer holds the catch-up back.
+        this.#checkCaughtUp()
+      },
+    }
+  }
+
+  #connect(attempt: ConnectAttempt): TransportHandle {
+    let socket: DocSocket | null = null
+    let closed = false
+    const run = async (): Promise<void> => {
+      // Documents cannot sync without Automerge: load it before the socket, not per message.
+      try {
+        await this.#automergeModule()
+      } catch (error) {
+        // A missing peer dependency does not install itself: no retry loop.
+        return attempt.lost(toSyncError(error, 'unavailable'), { retry: false })
+      }
+      let token: string | undefined
+      try {
+        token = typeof this.#options.token === 'function' ? await this.#options.token() : this.#options.token
+      } catch (error) {
+        // Retried with backoff, unless the token source itself says 'unauthorized'.
+        return attempt.lost(toSyncError(error, 'network'))
+      }
+      if (closed) return
+      const WebSocketImpl = this.#options.WebSocket ?? (globalThis.WebSocket as typeof WebSocket | undefined)
+      if (!WebSocketImpl) {
+        throw new SyncError('bad-input', 'No WebSocket implementation: pass the WebSocket option (in Node 20, the "ws" package\'s WebSocket)')
+      }
+      socket = this.#openSocket({
+        url: this.#options.url,
+        token,
+        peerId: this.#peerId,
+        WebSocket: WebSocketImpl,
+        handshakeTimeoutMs: this.#internals.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+        environment: this.#env,
+        handlers: {
+          peer: (serverPeerId) => this.#onPeer(attempt, socket!, serverPeerId),
+          message: (message) => this.#route(message),
+          problem: (error) => {
+            this.#options.onIgnoredError?.(error)
+            attempt.problem(error)
+          },
+          closed: (error, retry) => {
+            this.#endSession(socket)
+            attempt.lost(error, { retry })
+          },
+        },
+      })
+    }
+    run().catch((error: unknown) => {
+      const failure = toSyncError(error, 'network')
+      // Without a WebSocket or a usable URL, retrying cannot help.
+      attempt.lost(failure, { retry: failure.code !== 'bad-input' })
+    })
+    return {
+      close: () => {
+        closed = true
+        this.#endSession(socket)
+        socket?.close()
+      },
+    }
+  }
+
+  #openSocket(options: Parameters<typeof openDocSocket>[0]): DocSocket {
+    try {
+      return openDocSocket(options)
+    } catch (error) {
+      // The WebSocket constructor throws only for URLs it will never accept.
+      throw new SyncError('bad-input', `Cannot open a WebSocket to ${options.url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    }
+  }
+
+  #onPeer(attempt: ConnectAttempt, socket: DocSocket, serverPeerId: string): void {
+    this.#session = { id: ++this.#sessionCounter, socket, serverPeerId, attempt }
+    attempt.opened()
+    for (const store of [...this.#stores.values()]) store.connected()
+    this.#checkCaughtUp()
+  }
+
+  #endSession(socket: DocSocket | null): void {
+    if (socket !== null && this.#session?.socket === socket) this.#session = null
+  }
+
+  #route(message: Exclude<ServerMessage, { type: 'peer' | 'error' }>): void {
+    if (message.type === 'ignored') return
+    const store = this.#stores.get(message.documentId)
+    // A document closed here: the server may still talk about it until it learns otherwise.
+    if (!store) return
+    switch (message.type) {
+      case 'sync':
+      case 'request':
+        return store.receiveSync(message.data)
+      case 'doc-unavailable':
+        return store.receiveUnavailable()
+      case 'ephemeral':
+        return store.receiveEphemeral(message)
+    }
+  }
+
+  #checkCaughtUp(): void {
+    const session = this.#session
+    if (!session || this.#driver.state.status !== 'snapshot') return
+    for (const store of this.#stores.values()) if (!store.caughtUp) return
+    session.attempt.caughtUp()
+  }
+
+  /** Waits until the server has every local change, the connection drops, or the timeout. */
+  #untilServerHasChanges(stores: readonly DocumentStore<unknown>[]): Promise<void> {
+    const pending = stores.filter((store) => store.hasUnsentChanges && !store.isClosed)
+    if (pending.length === 0) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const unsubscribers: Array<() => void> = []
+      const timer = this.#env.setTimeout(done, this.#options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS)
+      function done(): void {
+        for (const unsubscribe of unsubscribers) unsubscribe()
+        resolve()
+      }
+      const check = (): void => {
+        if (this.#session === null || pending.every((store) => !store.hasUnsentChanges)) {
+          this.#env.clearTimeout(timer)
+          done()
+        }
+      }
+      unsubscribers.push(this.subscribe(check))
+      for (const store of pending) unsubscribers.push(store.subscribe(check))
+      check()
+    })
+  }
+
+  #onMachineChange(state: MachineState): void {
+    const connected = state.status === 'snapshot' || state.status === 'live'
+    const serverPeerId = connected ? this.#session?.serverPeerId : undefined
+    this.#snapshot = {
+      status: state.status,
+      error: state.error,
+      peerId: this.#peerId,
+      ...(serverPeerId !== undefined && { serverPeerId }),
+    }
+    this.#listeners.notify()
+  }
+}
+
+/** Connects to an automerge-repo sync server; call `start()` to connect. */
+export function createDocConnection(options: DocConnectionOptions, internals?: DocConnectionInternals): AutomergeDocConnection {
+  return new AutomergeDocConnection(options, internals)
+}
+
+/** `ws:`/`wss:` as given; `http:`/`https:` mapped to them; relative URLs against the page. */
+function socketUrl(url: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url, typeof location === 'undefined' ? undefined : location.href)
+  } catch (error) {
+    throw new SyncError('bad-input', `"${url}" is not a URL; pass the sync server as ws://host:port/ or wss://host/`, { cause: error })
+  }
+  if (parsed.protocol === 'http:') parsed.protocol = 'ws:'
+  else if (parsed.protocol === 'https:') parsed.protocol = 'wss:'
+  else if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+    throw new SyncError('bad-input', `"${url}" is not a WebSocket URL; pass the sync server as ws://host:port/ or wss://host/`)
+  }
+  return parsed.toString()
+}
+
+function randomId(): string {
+  const bytes = new Uint8Array(8)
+  globalThis.crypto.getRandomValues(bytes)
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
+}

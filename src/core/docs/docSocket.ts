@@ -1,0 +1,183 @@
+import type { Environment } from '../environment.js'
+import { SyncError } from '../errors.js'
+import { describeEndpoint, errorMessage, withQuery } from '../records/httpErrors.js'
+import type { ClientMessage, ServerMessage } from './protocol.js'
+import { PROTOCOL_VERSION, createMessageDecoder, encodeMessage, isVersionRefusal, serverErrorToSyncError } from './protocol.js'
+
+const CONNECTING = 0
+const OPEN = 1
+
+export interface DocSocketHandlers {
+  /** The handshake is done: the server answered `join` with `peer` in protocol "1". */
+  peer(serverPeerId: string): void
+  /** Every later message, validated. */
+  message(message: Exclude<ServerMessage, { type: 'peer' | 'error' }>): void
+  /** A frame that was skipped or a complaint from the server; the socket stays open. */
+  problem(error: SyncError): void
+  /** The socket is gone. `retry: false` for refusals that a retry cannot fix. */
+  closed(error: SyncError, retry: boolean): void
+}
+
+export interface DocSocketOptions {
+  url: string
+  token: string | undefined
+  peerId: string
+  WebSocket: typeof WebSocket
+  handlers: DocSocketHandlers
+  /** No `peer` this long after opening counts as a failed attempt (retried). */
+  handshakeTimeoutMs: number
+  environment: Pick<Environment, 'setTimeout' | 'clearTimeout'>
+}
+
+export interface DocSocket {
+  /** Sends one message; false when the socket is not open. */
+  send(message: ClientMessage): boolean
+  decodeEphemeralData(data: Uint8Array): unknown
+  close(): void
+}
+
+/**
+ * One WebSocket to an automerge-repo sync server, from `join` to close. Works with the
+ * browser WebSocket and with `ws` (Node): only the `on*` handler properties,
+ * `binaryType`, `readyState`, `send` and `close` are used.
+ */
+export function openDocSocket(options: DocSocketOptions): DocSocket {
+  const { handlers } = options
+  const where = describeEndpoint(options.url)
+  const decoder = createMessageDecoder()
+  let handshakeDone = false
+  let done = false
+  /** `ws` reports a refused upgrade as "Unexpected server response: 401"; browsers say nothing. */
+  let upgradeStatus: number | undefined
+
+  const url = options.token === undefined ? options.url : withQuery(options.url, { token: options.token })
+  const ws = new options.WebSocket(url)
+  ws.binaryType = 'arraybuffer'
+
+  // A server can accept the socket and never answer `join` (a stock server whose storage
+  // is still loading does exactly that): without this, the attempt would hang forever.
+  const { environment } = options
+  let handshakeTimer: unknown = environment.setTimeout(() => {
+    handshakeTimer = null
+    finish(new SyncError('network', `${where} did not answer the handshake within ${options.handshakeTimeoutMs} ms`), true)
+  }, options.handshakeTimeoutMs)
+  const stopHandshakeTimer = (): void => {
+    if (handshakeTimer === null) return
+    environment.clearTimeout(handshakeTimer)
+    handshakeTimer = null
+  }
+
+  const finish = (error: SyncError, retry: boolean): void => {
+    if (done) return
+    done = true
+    stopHandshakeTimer()
+    release(ws)
+    handlers.closed(error, retry)
+  }
+
+  const send = (message: ClientMessage): boolean => {
+    if (done || ws.readyState !== OPEN) return false
+    try {
+      ws.send(encodeMessage(message))
+      return true
+    } catch (error) {
+      finish(new SyncError('network', `Sending to ${where} failed: ${errorMessage(error)}`, { cause: error }), true)
+      return false
+    }
+  }
+
+  ws.onopen = () => {
+    send({ type: 'join', senderId: options.peerId, peerMetadata: { isEphemeral: true }, supportedProtocolVersions: [PROTOCOL_VERSION] })
+  }
+  ws.onerror = (event) => {
+    const match = /Unexpected server response: (\d{3})/.exec(String((event as { message?: unknown }).message ?? ''))
+    if (match) upgradeStatus = Number(match[1])
+  }
+  ws.onclose = (event) => finish(closeError(event.code, event.reason, upgradeStatus, where), true)
+  ws.onmessage = (event) => {
+    if (done) return
+    const message = decoder.decodeFrame(event.data)
+    if (message instanceof SyncError) return handlers.problem(message)
+    try {
+      handle(message)
+    } catch (error) {
+      // Whatever a message makes go wrong downstream, the socket (and the page) carry on.
+      handlers.problem(new SyncError('protocol', `Handling a "${message.type}" message failed: ${errorMessage(error)}`, { cause: error }))
+    }
+  }
+  const handle = (message: ServerMessage): void => {
+    switch (message.type) {
+      case 'error': {
+        const versionRefused = isVersionRefusal(message.message)
+        const error = versionRefused
+          ? new SyncError('protocol', `${where} does not speak automerge-repo protocol "${PROTOCOL_VERSION}" (it said: ${message.message}); syncline cannot talk to it`)
+          : serverErrorToSyncError(message.message)
+        // A version refusal would be refused again and an auth failure needs a new token:
+        // neither is retried. A refused handshake is retried with backoff. After the
+        // handshake, a complaint is only surfaced: the server closes if it means it.
+        if (versionRefused || error.code !== 'protocol') return finish(error, false)
+        if (!handshakeDone) return finish(error, true)
+        return handlers.problem(error)
+      }
+      case 'peer':
+        if (handshakeDone) return
+        if (message.selectedProtocolVersion !== PROTOCOL_VERSION) {
+          return finish(
+            new SyncError('protocol', `${where} selected protocol version "${message.selectedProtocolVersion}"; syncline speaks only "${PROTOCOL_VERSION}"`),
+            false,
+          )
+        }
+        handshakeDone = true
+        stopHandshakeTimer()
+        return handlers.peer(message.senderId)
+      default:
+        if (!handshakeDone) {
+          return handlers.problem(new SyncError('protocol', `${where} sent "${message.type}" before answering the handshake`))
+        }
+        return handlers.message(message)
+    }
+  }
+
+  return {
+    send,
+    decodeEphemeralData: (data) => decoder.decodeEphemeralData(data),
+    close() {
+      if (done) return
+      done = true
+      stopHandshakeTimer()
+      release(ws)
+    },
+  }
+}
+
+/**
+ * Close codes: 4401 (or 1008 naming auth) → 'unauthorized'; 4403 → 'forbidden'; a refused
+ * upgrade by its HTTP status; everything else → 'network' (retried).
+ */
+function closeError(code: number, reason: string, upgradeStatus: number | undefined, where: string): SyncError {
+  if (upgradeStatus !== undefined) {
+    const message = `${where} refused the WebSocket upgrade with HTTP ${upgradeStatus}`
+    if (upgradeStatus === 401) return new SyncError('unauthorized', message, { status: 401 })
+    if (upgradeStatus === 403) return new SyncError('forbidden', message, { status: 403 })
+    return new SyncError('network', message, { status: upgradeStatus })
+  }
+  const message = `${where} closed the connection (code ${code}${reason ? `: ${reason}` : ''})`
+  if (code === 4401 || (code === 1008 && /auth|token|credential/i.test(reason))) return new SyncError('unauthorized', message)
+  if (code === 4403 || (code === 1008 && /forbidden|denied|permission/i.test(reason))) return new SyncError('forbidden', message)
+  return new SyncError('network', message)
+}
+
+/** Stops listening and closes. `ws` throws on an 'error' event nobody listens to, so keep one. */
+function release(ws: WebSocket): void {
+  ws.onopen = null
+  ws.onmessage = null
+  ws.onclose = null
+  ws.onerror = () => {}
+  if (ws.readyState === CONNECTING || ws.readyState === OPEN) {
+    try {
+      ws.close(1000)
+    } catch {
+      // Already closing.
+    }
+  }
+}

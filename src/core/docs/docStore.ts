@@ -1,0 +1,512 @@
+import type { DocCache, DocCacheChunk } from '../cache/types.js'
+import { SyncError, toSyncError } from '../errors.js'
+import { Listeners } from '../subscribable.js'
+import type { Automerge, Doc, Heads, SyncState } from './automerge.js'
+import type { CompactionPolicy } from './docPersister.js'
+import { DocPersister, sameHeads } from './docPersister.js'
+import { toDocumentUrl } from './documentId.js'
+import type { DocSnapshot, DocStatus, DocStore, EphemeralMeta } from './types.js'
+
+/** What a document store needs from its connection. */
+export interface DocLink {
+  readonly peerId: string
+  readonly cache: DocCache | undefined
+  readonly compaction: CompactionPolicy | undefined
+  automerge(): Promise<Automerge>
+  /** Automerge, if it has finished loading. */
+  automergeIfLoaded(): Automerge | null
+  /** The current server session (a new one per `peer`), or 0 while not connected. */
+  session(): number
+  send(message: { type: 'sync' | 'request'; documentId: string; data: Uint8Array }): boolean
+  sendEphemeral(documentId: string, message: unknown): boolean
+  decodeEphemeral(data: Uint8Array): unknown
+  /** This store finished its first sync round of the current session. */
+  roundDone(): void
+  /** A problem with server input: `onIgnoredError` plus `error` on the connection. */
+  problem(error: SyncError): void
+  /** Reported through `onIgnoredError` only. */
+  ignored(error: unknown): void
+  release(store: DocumentStore<unknown>): void
+}
+
+type Origin = { kind: 'open' } | { kind: 'create'; initial: unknown }
+
+interface SaveWaiter {
+  where: 'local' | 'server'
+  resolve(): void
+  reject(error: SyncError): void
+}
+
+/**
+ * One Automerge document kept in sync with one server: the document, its `SyncState`, its
+ * cache, and the snapshot React reads.
+ *
+ * Life of a store: `loading` until Automerge and the cached chunks are in memory (`ready`
+ * at once if the cache had the document), then a sync round per server session. A document
+ * that is empty here is fetched with `request` and never `sync`ed; if the server does not
+ * have it either, the store is `unavailable` but stays subscribed, and turns `ready` when
+ * the server sends the document later.
+ */
+export class DocumentStore<T> implements DocStore<T> {
+  readonly documentId: string
+  readonly url: string
+  readonly #link: DocLink
+  readonly #listeners = new Listeners()
+  #A: Automerge | null = null
+  /** The working document; null until loaded. May be empty (no heads) while fetching. */
+  #doc: Doc<T> | null = null
+  #heads: Heads = []
+  /** The document as published in snapshots: replaced only when the heads change. */
+  #published: Doc<T> | undefined = undefined
+  #unavailable = false
+  #syncState: SyncState | null = null
+  /** The session `#syncState` belongs to; a new session resets it. */
+  #syncSession = 0
+  #requested = false
+  #roundDone = false
+  #savedServer: boolean
+  #error: SyncError | null = null
+  #persister: DocPersister | null = null
+  /** Changes made to a created document before Automerge had loaded. */
+  #queuedChanges: Array<(doc: T) => void> | null
+  /** Chunks other writers stored while this store was still loading. */
+  #foreignBeforeLoad: DocCacheChunk[] = []
+  /** Server messages that arrived before the document had loaded. */
+  #inbox: Array<() => void> = []
+  #sendScheduled = false
+  #refs = 1
+  #closed = false
+  #waiters = new Set<SaveWaiter>()
+  #ephemeralListeners = new Set<(message: unknown, meta: EphemeralMeta) => void>()
+  #ephemeralSeen = new Map<string, number>()
+  #snapshot: DocSnapshot<T>
+  /** Resolves once the document is in memory (or loading has failed). */
+  readonly loaded: Promise<void>
+
+  constructor(link: DocLink, documentId: string, origin: Origin) {
+    this.#link = link
+    this.documentId = documentId
+    this.url = toDocumentUrl(documentId)
+    const created = origin.kind === 'create'
+    this.#queuedChanges = created ? [] : null
+    // A created document has changes nobody else has yet.
+    this.#savedServer = !created
+    this.#snapshot = { doc: undefined, status: 'loading', saved: { local: false, server: this.#savedServer }, error: null }
+    const A = link.automergeIfLoaded()
+    if (origin.kind === 'create' && A !== null) {
+      // Automerge is here already: the document exists at once (and a bad initial value
+      // throws to the caller of create()).
+      this.#A = A
+      this.#setLoaded(createDoc<T>(A, origin.initial))
+      this.#queuedChanges = null
+      this.#snapshot = { doc: this.#published, status: 'ready', saved: { local: false, server: false }, error: null }
+    }
+    this.loaded = this.#load(origin).catch((error: unknown) => this.#cacheFailed(toSyncError(error, 'unavailable')))
+  }
+
+  getSnapshot = (): DocSnapshot<T> => this.#snapshot
+
+  subscribe = (listener: () => void): (() => void) => this.#listeners.subscribe(listener)
+
+  change(fn: (doc: T) => void): void {
+    if (this.#closed) throw new SyncError('bad-input', `The store for ${this.url} is closed; open the document again to change it`)
+    const A = this.#A
+    const doc = this.#doc
+    if (A === null || doc === null) {
+      if (this.#queuedChanges) {
+        this.#queuedChanges.push(fn)
+        return
+      }
+      throw new SyncError('bad-input', `${this.url} is still loading; wait for status 'ready' before calling change()`)
+    }
+    if (this.#heads.length === 0) {
+      throw new SyncError('bad-input', `${this.url} is ${this.#status()}: there is no document to change yet`)
+    }
+    const next = A.change(doc, fn)
+    this.#doc = next
+    const heads = A.getHeads(next)
+    if (sameHeads(heads, this.#heads)) return
+    this.#heads = heads
+    this.#published = next
+    this.#savedServer = false
+    this.#persister?.schedule()
+    this.#scheduleSend()
+    this.#update()
+  }
+
+  whenSaved(where: 'local' | 'server' = 'server'): Promise<void> {
+    if (this.#snapshot.saved[where]) return Promise.resolve()
+    if (where === 'local' && !this.#link.cache) {
+      return Promise.reject(new SyncError('unavailable', `whenSaved('local') needs a cache: pass one to createDocConnection (${this.url})`))
+    }
+    if (this.#closed) return Promise.reject(closedBeforeSaved(this.url, where))
+    return new Promise((resolve, reject) => this.#waiters.add({ where, resolve, reject }))
+  }
+
+  broadcast(message: unknown): boolean {
+    if (this.#closed) return false
+    return this.#link.sendEphemeral(this.documentId, message)
+  }
+
+  onEphemeral(listener: (message: unknown, meta: EphemeralMeta) => void): () => void {
+    this.#ephemeralListeners.add(listener)
+    return () => {
+      this.#ephemeralListeners.delete(listener)
+    }
+  }
+
+  close(): void {
+    if (this.#closed || --this.#refs > 0) return
+    // Changes still waiting for the end of the task go out first (and to the cache, below).
+    this.flushSend()
+    this.#closed = true
+    this.#link.release(this as DocumentStore<unknown>)
+    this.#closePersister()
+    this.#settleWaiters()
+  }
+
+  // ---- used by the connection ----
+
+  /** Another `open()` of the same document: one more `close()` is needed. */
+  retain(): this {
+    this.#refs++
+    return this
+  }
+
+  get isClosed(): boolean {
+    return this.#closed
+  }
+
+  /** Whether the first sync round of the current session is done (DESIGN §5). */
+  get caughtUp(): boolean {
+    return this.#roundDone && this.#syncSession === this.#link.session()
+  }
+
+  /** Local changes the server has not acknowledged yet. */
+  get hasUnsentChanges(): boolean {
+    return !this.#savedServer
+  }
+
+  /** A new server session started (or this store was opened while connected). */
+  connected(): void {
+    this.#syncNow()
+  }
+
+  /** Sends changes waiting for the end of the task right away. */
+  flushSend(): void {
+    if (!this.#sendScheduled) return
+    this.#sendScheduled = false
+    this.#syncNow()
+  }
+
+  /** Everything this store has scheduled for the cache is written. */
+  async flushCache(): Promise<void> {
+    await this.loaded
+    await this.#persister?.flush()
+  }
+
+  receiveSync(data: Uint8Array): void {
+    if (!this.#whenLoaded(() => this.receiveSync(data))) return
+    if (!this.#ensureSession()) return
+    const A = this.#A!
+    let doc: Doc<T>
+    let state: SyncState
+    try {
+      ;[doc, state] = A.receiveSyncMessage(this.#doc!, this.#syncState!, data)
+    } catch (error) {
+      // The document and sync state are untouched: Automerge checks a message before applying it.
+      this.#error = new SyncError('protocol', `The server sent a sync message for ${this.url} that Automerge cannot apply: ${describe(error)}`, { cause: error })
+      this.#link.problem(this.#error)
+      this.#update()
+      return
+    }
+    this.#doc = doc
+    this.#syncState = state
+    this.#error = null
+    const heads = A.getHeads(doc)
+    if (!sameHeads(heads, this.#heads)) {
+      this.#heads = heads
+      this.#published = doc
+      this.#persister?.schedule()
+    }
+    // Reply at once: asking for what the server has, sending what it lacks.
+    this.#syncNow()
+    this.#savedServer = A.hasOurChanges(doc, this.#syncState!)
+    // In sync as far as the server's last word goes: it has all we have, we have all it has.
+    const theirHeads = state.theirHeads ?? null
+    if (!this.#roundDone && theirHeads !== null && A.hasHeads(doc, theirHeads) && this.#savedServer) {
+      this.#finishRound(heads.length === 0)
+    } else {
+      this.#update()
+    }
+  }
+
+  receiveUnavailable(): void {
+    if (!this.#whenLoaded(() => this.receiveUnavailable())) return
+    if (!this.#ensureSession()) return
+    if (this.#roundDone) {
+      if (this.#heads.length === 0 && !this.#unavailable) {
+        this.#unavailable = true
+        this.#update()
+      }
+      return
+    }
+    this.#finishRound(this.#heads.length === 0)
+  }
+
+  receiveEphemeral(message: { senderId: string; sessionId: string; count: number; data: Uint8Array }): void {
+    const { senderId, sessionId, count } = message
+    if (senderId === this.#link.peerId) return
+    // A relay may deliver a message twice (two paths); counts only grow within a session.
+    const source = `${senderId}\u0000${sessionId}`
+    const last = this.#ephemeralSeen.get(source)
+    if (last !== undefined && count <= last) return
+    this.#ephemeralSeen.set(source, count)
+    let value: unknown
+    try {
+      value = this.#link.decodeEphemeral(message.data)
+    } catch (error) {
+      this.#link.problem(new SyncError('protocol', `An ephemeral message for ${this.url} whose data is not CBOR`, { cause: error }))
+      return
+    }
+    for (const listener of [...this.#ephemeralListeners]) {
+      try {
+        listener(value, { senderId, sessionId, count })
+      } catch (error) {
+        this.#link.ignored(error)
+      }
+    }
+  }
+
+  // ---- internals ----
+
+  async #load(origin: Origin): Promise<void> {
+    let A: Automerge
+    try {
+      A = await this.#link.automerge()
+    } catch (error) {
+      this.#error = toSyncError(error, 'unavailable')
+      this.#link.ignored(this.#error)
+      this.#update()
+      return
+    }
+    this.#A = A
+    let doc: Doc<T>
+    if (origin.kind === 'create') {
+      // Built in the constructor if Automerge was loaded then; changes since are in it.
+      doc = this.#doc ?? createDoc<T>(A, origin.initial)
+      for (const fn of this.#queuedChanges ?? []) {
+        try {
+          doc = A.change(doc, fn)
+        } catch (error) {
+          this.#link.ignored(error)
+        }
+      }
+      this.#queuedChanges = null
+    } else {
+      doc = A.init<T>()
+    }
+    const cache = this.#link.cache
+    if (cache) {
+      this.#persister = new DocPersister({
+        cache,
+        documentId: this.documentId,
+        automerge: A,
+        compaction: this.#link.compaction,
+        current: () => this.#doc!,
+        saved: () => this.#update(),
+        foreignChunks: (chunks) => this.#mergeForeign(chunks),
+        error: (error) => this.#cacheFailed(error),
+      })
+      // Listening starts before loading, so nothing written in between is missed.
+      if (!this.#closed) this.#persister.watch()
+      if (origin.kind === 'open' && !this.#closed) {
+        try {
+          doc = this.#mergeChunks(doc, await this.#persister.load())
+        } catch (error) {
+          this.#cacheFailed(toSyncError(error, 'unavailable'))
+        }
+      }
+    }
+    if (this.#foreignBeforeLoad.length > 0) doc = this.#mergeChunks(doc, this.#foreignBeforeLoad.splice(0))
+    // What came from the cache is in the cache; a created document is not, yet.
+    if (origin.kind === 'open') this.#persister?.markPersisted(A.getHeads(doc))
+    if (doc !== this.#doc) this.#setLoaded(doc)
+    if (this.#persister && !this.#persister.isSaved(this.#heads)) this.#persister.schedule()
+    if (this.#closed) {
+      // Closed while loading: keep what was made (a created document) and stop there.
+      this.#closePersister()
+      return
+    }
+    for (const deliver of this.#inbox.splice(0)) deliver()
+    this.#update()
+    this.#syncNow()
+  }
+
+  #setLoaded(doc: Doc<T>): void {
+    const A = this.#A!
+    this.#doc = doc
+    this.#heads = A.getHeads(doc)
+    this.#published = this.#heads.length > 0 ? doc : undefined
+    this.#savedServer = A.hasOurChanges(doc, this.#syncState ?? A.initSyncState())
+  }
+
+  /** Runs `retry` once loaded; true when already loaded. */
+  #whenLoaded(retry: () => void): boolean {
+    if (this.#doc !== null) return true
+    if (!this.#closed) this.#inbox.push(retry)
+    return false
+  }
+
+  #mergeChunks(doc: Doc<T>, chunks: readonly DocCacheChunk[]): Doc<T> {
+    const A = this.#A!
+    for (const chunk of chunks) {
+      try {
+        doc = A.loadIncremental(doc, chunk.data)
+      } catch (error) {
+        this.#cacheFailed(new SyncError('unavailable', `A cached chunk of ${this.url} could not be loaded; it was skipped`, { cause: error }))
+      }
+    }
+    return doc
+  }
+
+  /** Another tab or connection wrote changes to the cache: merge them, and send them on. */
+  #mergeForeign(chunks: readonly DocCacheChunk[]): void {
+    const A = this.#A
+    if (this.#closed) return
+    if (A === null || this.#doc === null) {
+      this.#foreignBeforeLoad.push(...chunks)
+      return
+    }
+    const wasSaved = this.#persister?.isSaved(this.#heads) ?? false
+    this.#doc = this.#mergeChunks(this.#doc, chunks)
+    const heads = A.getHeads(this.#doc)
+    if (sameHeads(heads, this.#heads)) return
+    this.#heads = heads
+    this.#published = this.#doc
+    // What was merged came from the cache, so if nothing else was pending, all of it is there.
+    if (wasSaved) this.#persister?.markPersisted(heads)
+    else this.#persister?.schedule()
+    this.#savedServer = A.hasOurChanges(this.#doc, this.#syncState ?? A.initSyncState())
+    this.#unavailable = false
+    this.#scheduleSend()
+    this.#update()
+  }
+
+  /** Lets pending cache writes finish, then stops listening to the cache. */
+  #closePersister(): void {
+    const persister = this.#persister
+    if (!persister) return
+    void persister.close().then(() => {
+      if (this.#persister === persister) this.#persister = null
+      this.#settleWaiters()
+    })
+  }
+
+  #cacheFailed(error: SyncError): void {
+    this.#error = error
+    this.#link.ignored(error)
+    this.#update()
+  }
+
+  /** Starts a new sync state when the session changed; false while not connected or loaded. */
+  #ensureSession(): boolean {
+    const session = this.#link.session()
+    const A = this.#A
+    if (session === 0 || A === null || this.#doc === null || this.#closed) return false
+    if (session !== this.#syncSession) {
+      this.#syncSession = session
+      // Keeps what we know we share but forgets what was in flight on the old socket.
+      this.#syncState = this.#syncState ? A.decodeSyncState(A.encodeSyncState(this.#syncState)) : A.initSyncState()
+      this.#requested = false
+      this.#roundDone = false
+    }
+    return true
+  }
+
+  #scheduleSend(): void {
+    if (this.#sendScheduled) return
+    this.#sendScheduled = true
+    // Every change made in this task travels in one message.
+    queueMicrotask(() => this.flushSend())
+  }
+
+  #syncNow(): void {
+    if (!this.#ensureSession()) return
+    const A = this.#A!
+    const empty = this.#heads.length === 0
+    if (empty && !this.#requested) {
+      this.#requested = true
+      const [, data] = A.generateSyncMessage(A.init(), A.initSyncState())
+      if (data) this.#link.send({ type: 'request', documentId: this.documentId, data })
+      return
+    }
+    // An empty document only ever asks (`request`; a `sync` from it would tell the server
+    // the document exists and is empty), and only once the server has shown it has heads.
+    if (empty && (this.#syncState!.theirHeads ?? []).length === 0) return
+    const [state, data] = A.generateSyncMessage(this.#doc!, this.#syncState!)
+    this.#syncState = state
+    if (data) this.#link.send({ type: empty ? 'request' : 'sync', documentId: this.documentId, data })
+  }
+
+  #finishRound(unavailable: boolean): void {
+    this.#roundDone = true
+    if (unavailable) this.#unavailable = true
+    // The snapshot first: whoever sees the connection go `live` sees this document caught up.
+    this.#update()
+    this.#link.roundDone()
+  }
+
+  #status(): DocStatus {
+    if (this.#doc === null) return 'loading'
+    if (this.#heads.length > 0) return 'ready'
+    return this.#unavailable ? 'unavailable' : 'loading'
+  }
+
+  #update(): void {
+    const status = this.#status()
+    const doc = status === 'ready' ? this.#published : undefined
+    const local = this.#persister !== null && this.#doc !== null && this.#persister.isSaved(this.#heads)
+    const server = this.#savedServer
+    const previous = this.#snapshot
+    if (
+      previous.status === status &&
+      previous.doc === doc &&
+      previous.saved.local === local &&
+      previous.saved.server === server &&
+      previous.error === this.#error
+    ) {
+      return
+    }
+    this.#snapshot = { doc, status, saved: { local, server }, error: this.#error }
+    this.#settleWaiters()
+    this.#listeners.notify()
+  }
+
+  #settleWaiters(): void {
+    const { saved } = this.#snapshot
+    for (const waiter of [...this.#waiters]) {
+      if (saved[waiter.where]) {
+        this.#waiters.delete(waiter)
+        waiter.resolve()
+      } else if (this.#closed && (waiter.where === 'server' || this.#persister === null)) {
+        this.#waiters.delete(waiter)
+        waiter.reject(closedBeforeSaved(this.url, waiter.where))
+      }
+    }
+  }
+}
+
+/** Never an empty document: the server would take a `sync` from it for a missing document. */
+function createDoc<T>(A: Automerge, initial: unknown): Doc<T> {
+  if (initial === undefined) return A.emptyChange(A.init<T>())
+  return A.from(initial as Record<string, unknown>) as Doc<T>
+}
+
+function closedBeforeSaved(url: string, where: 'local' | 'server'): SyncError {
+  return new SyncError('closed', `The store for ${url} was closed before its changes were saved ${where === 'local' ? 'in the cache' : 'on the server'}`)
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

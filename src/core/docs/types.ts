@@ -1,0 +1,122 @@
+import type { Doc } from '@automerge/automerge/slim'
+import type { DocCache } from '../cache/types.js'
+import type { Environment } from '../environment.js'
+import type { SyncError } from '../errors.js'
+import type { BackoffOptions, SyncStatus } from '../machine.js'
+
+export interface DocConnectionOptions {
+  /** A `ws://` or `wss://` automerge-repo sync server (stock, `sync.automerge.org`, syncline's own). */
+  url: string
+  /**
+   * Sent as the `token` query parameter of every connection (browsers cannot set headers
+   * on a WebSocket upgrade). A function is called on every (re)connect for a fresh token.
+   */
+  token?: string | (() => Promise<string>) | undefined
+  /** Keeps documents between sessions: paints at once and keeps unsent changes across reloads. */
+  cache?: DocCache | undefined
+  /** This client's peer id. @default a random 'syncline-…' id per connection */
+  peerId?: string | undefined
+  /** @default true */
+  reconnect?: boolean | BackoffOptions | undefined
+  /** Needed in Node 20, which has no global WebSocket: pass the `ws` package's. @default globalThis.WebSocket */
+  WebSocket?: typeof WebSocket | undefined
+  /**
+   * How long `close()` waits for the server to acknowledge unsent changes before it closes
+   * anyway (they are in the cache, if there is one, and go out next session). @default 5000
+   */
+  closeTimeoutMs?: number | undefined
+  /** Timers and online/visibility signals. @default defaultEnvironment */
+  environment?: Environment | undefined
+  /** Bad frames from the server, cache failures and throwing listeners end up here. */
+  onIgnoredError?: ((error: unknown) => void) | undefined
+}
+
+export interface DocConnectionSnapshot {
+  readonly status: SyncStatus
+  readonly error: SyncError | null
+  /** This client's peer id. */
+  readonly peerId: string
+  /** The server's peer id, while connected. */
+  readonly serverPeerId?: string
+}
+
+/**
+ * One connection to an automerge-repo sync server, shared by every document opened on it.
+ * Follows the `useSyncExternalStore` contract. Its status is `snapshot` from the server's
+ * handshake until every open document has finished its first sync round, then `live`.
+ */
+export interface DocConnection {
+  getSnapshot(): DocConnectionSnapshot
+  subscribe(listener: () => void): () => void
+  /** Connects; idempotent. start() after close() connects again, with the documents still open. */
+  start(): void
+  /**
+   * Sends unsent local changes and waits (up to `closeTimeoutMs`) until the server has them
+   * if connected, writes them to the cache in any case, then closes. Status `closed`.
+   */
+  close(): Promise<void>
+  /**
+   * The store for an existing document (`automerge:<id>` or bare `<id>`). Opening the same
+   * document twice returns the same store; each `open()` needs its own `store.close()`.
+   * @throws SyncError `'bad-input'` for a malformed id or a bad checksum, before anything is sent.
+   */
+  open<T>(idOrUrl: string): DocStore<T>
+  /** A new document with a fresh id (16 UUIDv4 bytes, bs58check), `initial` as its content. */
+  create<T>(initial?: T): DocStore<T>
+}
+
+/** Where the document is: `loading` until it is in memory, or `unavailable` if no one has it. */
+export type DocStatus = 'loading' | 'ready' | 'unavailable'
+
+export interface DocSnapshot<T> {
+  /** The Automerge document; `undefined` while loading or unavailable. Immutable: a change makes a new one. */
+  readonly doc: Doc<T> | undefined
+  readonly status: DocStatus
+  readonly saved: {
+    /** Every change is in the cache (always false without a cache). */
+    readonly local: boolean
+    /** The server has acknowledged every local change (`Automerge.hasOurChanges`). */
+    readonly server: boolean
+  }
+  /** The last problem with this document (a sync message that could not be applied, a cache failure). */
+  readonly error: SyncError | null
+}
+
+/** Who sent an ephemeral message. */
+export interface EphemeralMeta {
+  /** The sending peer's id. */
+  readonly senderId: string
+  readonly sessionId: string
+  readonly count: number
+}
+
+export interface DocStore<T> {
+  readonly documentId: string
+  /** `automerge:<documentId>` */
+  readonly url: string
+  getSnapshot(): DocSnapshot<T>
+  subscribe(listener: () => void): () => void
+  /**
+   * Changes the document locally; the change goes to the server at the end of the current
+   * task (changes in one task travel together) and to the cache.
+   * @throws SyncError `'bad-input'` while the document is `loading` (except for a created
+   * document, whose changes are queued) or `unavailable`, or after `close()`.
+   */
+  change(fn: (doc: T) => void): void
+  /**
+   * Resolves once `getSnapshot().saved[where]` is true.
+   * Rejects for `'local'` when there is no cache, and when the store closes first.
+   * @default 'server'
+   */
+  whenSaved(where?: 'local' | 'server'): Promise<void>
+  /**
+   * Sends an ephemeral message (presence, cursors: anything CBOR can encode) to the other
+   * peers of this document through the server. Nothing is stored or retried.
+   * @returns false when not connected (the message is dropped).
+   */
+  broadcast(message: unknown): boolean
+  /** Calls `listener` with every ephemeral message other peers send for this document. */
+  onEphemeral(listener: (message: unknown, meta: EphemeralMeta) => void): () => void
+  /** Releases this store; the last `close()` for a document stops syncing it. */
+  close(): void
+}

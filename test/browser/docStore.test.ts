@@ -1,0 +1,71 @@
+import { describe, expect, inject, it } from 'vitest'
+import { createIndexedDBCache } from '../../src/core/cache/indexedDBCache.js'
+import { createDocConnection } from '../../src/core/docs/docConnection.js'
+import type { DocConnection, DocStore } from '../../src/core/docs/types.js'
+
+const docsUrl = inject('serverUrl').replace(/^http/, 'ws') + '/'
+
+type Notes = { notes: string[] }
+
+function until<T>(store: { subscribe(listener: () => void): () => void }, check: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe()
+      reject(new Error('timed out'))
+    }, timeoutMs)
+    const test = (): void => {
+      const value = check()
+      if (value === undefined || value === false) return
+      clearTimeout(timer)
+      unsubscribe()
+      resolve(value)
+    }
+    const unsubscribe = store.subscribe(test)
+    test()
+  })
+}
+
+const ready = (store: DocStore<Notes>) => until(store, () => store.getSnapshot().doc)
+const live = (connection: DocConnection) => until(connection, () => connection.getSnapshot().status === 'live')
+
+describe('documents in Chromium (Automerge wasm from base64, IndexedDB, BroadcastChannel)', () => {
+  it('syncs through the reference server, and after a "reload" paints from IndexedDB at once', async () => {
+    const dbName = `docs-${crypto.randomUUID()}`
+    const first = createDocConnection({ url: docsUrl, cache: createIndexedDBCache({ dbName }) })
+    first.start()
+    const created = first.create<Notes>({ notes: ['hello'] })
+    await live(first)
+    await created.whenSaved('server')
+    await first.close()
+
+    // Offline this time (never started): everything comes from IndexedDB.
+    const reloaded = createDocConnection({ url: docsUrl, cache: createIndexedDBCache({ dbName }) })
+    const store = reloaded.open<Notes>(created.url)
+    expect((await ready(store)).notes).toEqual(['hello'])
+    expect(store.getSnapshot().saved.local).toBe(true)
+
+    // And another client, without a cache, gets it from the server.
+    const other = createDocConnection({ url: docsUrl })
+    other.start()
+    const fetched = other.open<Notes>(created.url)
+    expect((await ready(fetched)).notes).toEqual(['hello'])
+    await Promise.all([reloaded.close(), other.close()])
+  })
+
+  it('two tabs on one database merge each other\'s offline changes through the cache', async () => {
+    const dbName = `tabs-${crypto.randomUUID()}`
+    // Two cache objects, as two tabs would have; neither connection is started.
+    const tabA = createDocConnection({ url: docsUrl, cache: createIndexedDBCache({ dbName }) })
+    const tabB = createDocConnection({ url: docsUrl, cache: createIndexedDBCache({ dbName }) })
+    const a = tabA.create<Notes>({ notes: ['a1'] })
+    await until(a, () => a.getSnapshot().saved.local)
+    const b = tabB.open<Notes>(a.url)
+    await ready(b)
+    a.change((doc) => void doc.notes.push('a2'))
+    await until(b, () => b.getSnapshot().doc?.notes.includes('a2'))
+    b.change((doc) => void doc.notes.push('b1'))
+    await until(a, () => a.getSnapshot().doc?.notes.includes('b1'))
+    expect(a.getSnapshot().doc?.notes).toEqual(b.getSnapshot().doc?.notes)
+    await Promise.all([tabA.close(), tabB.close()])
+  })
+})
