@@ -1,18 +1,27 @@
-import type { RecordCache } from './cache/types.js'
+import type { DocCache, RecordCache } from './cache/types.js'
+import type { DocConnection, DocStore } from './docs/types.js'
 import type { Environment } from './environment.js'
 import { defaultEnvironment } from './environment.js'
 import { SyncError } from './errors.js'
 import type { BackoffOptions, SyncStatus } from './machine.js'
 import type { WatchRecordStore } from './records/recordStore.js'
 import { createRecordStore } from './records/recordStore.js'
+import type { DocSupport } from './sharedDocuments.js'
+import { SharedDocuments } from './sharedDocuments.js'
 import { Listeners } from './subscribable.js'
 
 export interface SyncClientOptions {
+  /** The automerge-repo sync server for documents (`ws://…` or `wss://…`). Needed only for documents. */
+  url?: string | undefined
   /** Base for relative watchRecords URLs. @default location.origin in browsers */
   recordsBaseUrl?: string | undefined
-  /** Bearer token (or a function returning a fresh one, called per connect) used to mint watch tickets. */
+  /**
+   * A bearer token, or a function returning a fresh one, called on every (re)connect: it mints
+   * watch tickets for records and travels as `?token=` on the document socket.
+   */
   token?: string | (() => Promise<string>) | undefined
-  cache?: RecordCache | undefined
+  /** Both built-in caches keep records and documents; a records-only cache leaves documents uncached. */
+  cache?: RecordCache | (RecordCache & DocCache) | undefined
   reconnect?: boolean | BackoffOptions | undefined
   /**
    * How long a store with no subscribers keeps its connection. Long enough for React
@@ -31,11 +40,11 @@ export interface RecordStoreRequest {
 }
 
 export interface SyncStatusSummary {
-  /** Local writes the server has not confirmed yet. */
+  /** Record writes and documents with edits that the server has not confirmed yet. */
   readonly pending: number
   /** Everything received so far is in the local cache. */
   readonly savedLocal: boolean
-  /** Every local write is confirmed by the server. */
+  /** Every local write (records and documents) is confirmed by the server. */
   readonly savedServer: boolean
 }
 
@@ -62,10 +71,48 @@ export class SyncClient {
   #env: Environment
   #summary: SyncStatusSummary = { pending: 0, savedLocal: true, savedServer: true }
   #status: SyncStatus = 'idle'
+  #documents: SharedDocuments
 
   constructor(options: SyncClientOptions = {}) {
     this.options = options
     this.#env = options.environment ?? defaultEnvironment
+    this.#documents = new SharedDocuments({
+      url: options.url,
+      token: options.token,
+      cache: options.cache,
+      reconnect: options.reconnect,
+      WebSocket: options.WebSocket,
+      environment: this.#env,
+      onIgnoredError: options.onIgnoredError,
+      releaseDelayMs: options.releaseDelayMs ?? 1000,
+      onChange: () => this.#recompute(),
+    })
+  }
+
+  /**
+   * The shared store for a document (`automerge:<id>` or a bare id), opened by the first
+   * caller. It closes itself `releaseDelayMs` later unless someone `retain`s it, and not
+   * before the server has the edits made in it.
+   * `support` is `automergeDocSupport` from `syncline/core` (the hooks pass it themselves).
+   * @throws SyncError `'bad-input'` for a malformed id, or when the client has no `url`.
+   */
+  getDocStore<T>(idOrUrl: string, support: DocSupport): DocStore<T> {
+    return this.#documents.get<T>(idOrUrl, support)
+  }
+
+  /** Creates a document with a fresh id; it reaches the server even if nothing renders it. */
+  createDoc<T>(initial: T | undefined, support: DocSupport): DocStore<T> {
+    return this.#documents.create<T>(initial, support)
+  }
+
+  /** Whether `store` is still open here: a store closes once unused, and `getDocStore` then opens a new one. */
+  isDocStoreOpen(store: DocStore<unknown>): boolean {
+    return this.#documents.owns(store)
+  }
+
+  /** The document connection, once a document has been opened (for `broadcast`-style extras and tests). */
+  get docConnection(): DocConnection | null {
+    return this.#documents.connection
   }
 
   /** The shared store for this watch URL; creating it opens nothing until `retain`. */
@@ -96,14 +143,20 @@ export class SyncClient {
   }
 
   /** Counts a user of `store`; the returned function releases it (idempotent). */
-  retain(store: WatchRecordStore<unknown>): () => void {
+  retain(store: WatchRecordStore<unknown> | DocStore<unknown>): () => void {
+    if (this.#documents.owns(store)) return this.#documents.retain(store as DocStore<unknown>)
     const entry = [...this.#entries.values()].find((candidate) => candidate.store === store)
+    return this.#retainRecords(entry)
+  }
+
+  #retainRecords(entry: Entry | undefined): () => void {
     if (!entry) throw new SyncError('bad-input', 'This store does not belong to this SyncClient')
     entry.refs++
     if (entry.releaseTimer !== null) {
       this.#env.clearTimeout(entry.releaseTimer)
       entry.releaseTimer = null
     }
+    const { store } = entry
     if (entry.unlisten === null) {
       entry.unlisten = store.subscribe(() => this.#recompute())
       store.start()
@@ -140,7 +193,7 @@ export class SyncClient {
       if (entry.releaseTimer !== null) this.#env.clearTimeout(entry.releaseTimer)
       entry.unlisten?.()
     }
-    await Promise.all(entries.map((entry) => entry.store.stop()))
+    await Promise.all([...entries.map((entry) => entry.store.stop()), this.#documents.close()])
     this.#recompute()
   }
 
@@ -154,6 +207,11 @@ export class SyncClient {
       savedLocal &&= save.savedLocal
       if (unlisten !== null) statusRank = Math.min(statusRank, STATUS_PRIORITY.indexOf(store.getSnapshot().status))
     }
+    const documents = this.#documents.summarize()
+    pending += documents.pending
+    savedLocal &&= documents.savedLocal
+    const documentStatus = this.#documents.status()
+    if (documentStatus !== null) statusRank = Math.min(statusRank, STATUS_PRIORITY.indexOf(documentStatus))
     const status = STATUS_PRIORITY[statusRank] ?? 'idle'
     const summary = this.#summary
     const changed = summary.pending !== pending || summary.savedLocal !== savedLocal || status !== this.#status

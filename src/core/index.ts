@@ -33,3 +33,5 @@ export type {
   DocStore,
   EphemeralMeta,
 } from './docs/types.js'
+export { automergeDocSupport } from './docs/docSupport.js'
+export type { DocSupport } from './sharedDocuments.js'

@@ -3,7 +3,7 @@ import type { ReactNode } from 'react'
 import { useEffect, useMemo, useState } from 'react'
 import { createIndexedDBCache } from '../core/cache/indexedDBCache.js'
 import { createMemoryCache } from '../core/cache/memoryCache.js'
-import type { RecordCache } from '../core/cache/types.js'
+import type { DocCache, RecordCache } from '../core/cache/types.js'
 import type { SyncClient } from '../core/client.js'
 import { createSyncClient } from '../core/client.js'
 import { SyncError } from '../core/errors.js'
@@ -22,11 +22,14 @@ export interface SyncProviderProps {
    * The latest prop is always used, so an inline `() => getIdToken()` is fine.
    */
   token?: TokenSource | undefined
-  /** Where records are kept between sessions. @default createIndexedDBCache() in browsers, createMemoryCache() elsewhere */
-  cache?: RecordCache | undefined
+  /**
+   * Where records and documents are kept between sessions (both built-in caches keep both).
+   * @default createIndexedDBCache() in browsers, createMemoryCache() elsewhere
+   */
+  cache?: RecordCache | (RecordCache & DocCache) | undefined
   /**
    * A client made outside React (shared by several roots, or used by non-React code).
-   * When given, `recordsBaseUrl`, `token` and `cache` are ignored: configure the client instead.
+   * When given, `url`, `recordsBaseUrl`, `token` and `cache` are ignored: configure the client instead.
    */
   client?: SyncClient | undefined
   children?: ReactNode
@@ -44,12 +47,13 @@ export interface SyncProviderProps {
 export function SyncProvider({ url, recordsBaseUrl, token, cache, client, children }: SyncProviderProps): ReactNode {
   // useState, not an effect: the client must exist during the first render (and on the
   // server), and be the same object for every re-render of this provider.
-  const [owned, setOwned] = useState(() => (client === undefined ? ownClient(recordsBaseUrl, cache, token) : null))
+  const settings: ClientSettings = { url, recordsBaseUrl, cache, hasToken: token !== undefined }
+  const [owned, setOwned] = useState(() => (client === undefined ? ownClient(settings, token) : null))
   let active = client ?? owned?.client
-  if (client === undefined && (owned === null || !owned.matches(recordsBaseUrl, cache, token !== undefined))) {
+  if (client === undefined && (owned === null || !owned.matches(settings))) {
     // The connection settings changed. The old client's stores stop as their hooks move on.
     // Creating a client opens nothing, so one made by a render React throws away costs nothing.
-    const next = ownClient(recordsBaseUrl, cache, token)
+    const next = ownClient(settings, token)
     setOwned(next)
     active = next.client
   }
@@ -57,7 +61,8 @@ export function SyncProvider({ url, recordsBaseUrl, token, cache, client, childr
   // function) applies to the next connect without rebuilding the client and its streams.
   useEffect(() => owned?.tokenRelay.set(token))
 
-  const value = useMemo<SyncContextValue>(() => ({ client: active!, url }), [active, url])
+  const documentsUrl = active!.options.url
+  const value = useMemo<SyncContextValue>(() => ({ client: active!, url: documentsUrl }), [active, documentsUrl])
   return <SyncContext.Provider value={value}>{children}</SyncContext.Provider>
 }
 
@@ -80,27 +85,36 @@ class TokenRelay {
   }
 }
 
+/** The props that shape a client; a change to any of them makes a new client. */
+interface ClientSettings {
+  url: string | undefined
+  recordsBaseUrl: string | undefined
+  cache: RecordCache | (RecordCache & DocCache) | undefined
+  hasToken: boolean
+}
+
 interface OwnedClient {
   client: SyncClient
   tokenRelay: TokenRelay
-  matches(recordsBaseUrl: string | undefined, cache: RecordCache | undefined, hasToken: boolean): boolean
+  matches(settings: ClientSettings): boolean
 }
 
-function ownClient(recordsBaseUrl: string | undefined, cache: RecordCache | undefined, token: TokenSource | undefined): OwnedClient {
-  const hasToken = token !== undefined
+function ownClient(settings: ClientSettings, token: TokenSource | undefined): OwnedClient {
   const tokenRelay = new TokenRelay(token)
   const client = createSyncClient({
-    recordsBaseUrl,
-    cache: cache ?? defaultCache(),
-    ...(hasToken && { token: tokenRelay.read }),
+    url: settings.url,
+    recordsBaseUrl: settings.recordsBaseUrl,
+    cache: settings.cache ?? defaultCache(),
+    ...(settings.hasToken && { token: tokenRelay.read }),
   })
   return {
     client,
     tokenRelay,
-    matches: (nextBaseUrl, nextCache, nextHasToken) => nextBaseUrl === recordsBaseUrl && nextCache === cache && nextHasToken === hasToken,
+    matches: (next) =>
+      next.url === settings.url && next.recordsBaseUrl === settings.recordsBaseUrl && next.cache === settings.cache && next.hasToken === settings.hasToken,
   }
 }
 
-function defaultCache(): RecordCache {
+function defaultCache(): RecordCache & DocCache {
   return typeof indexedDB === 'undefined' ? createMemoryCache() : createIndexedDBCache()
 }

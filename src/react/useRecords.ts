@@ -2,10 +2,11 @@
 import { useCallback, useMemo } from 'react'
 import type { SyncError } from '../core/errors.js'
 import type { SyncStatus } from '../core/machine.js'
+import type { WatchRecordStore } from '../core/records/recordStore.js'
 import type { OptimisticInput, RecordSnapshot, WatchRecord } from '../core/records/types.js'
 import { useSyncContext } from './context.js'
 import { recordStoreFor, retainingSource, serverRecordSource } from './recordStoreSources.js'
-import { isLoadingRecords, suspendForRecords } from './suspendForRecords.js'
+import { suspendUntilSettled } from './suspendUntilSettled.js'
 import type { ExternalStore } from './useStore.js'
 import { useStore } from './useStore.js'
 
@@ -106,10 +107,19 @@ export function useRecords<V = Record<string, unknown>, S = readonly WatchRecord
 
   // After every hook has run, so suspending never changes the order of hooks.
   if (suspense && store !== null && isLoadingRecords(store.getSnapshot())) {
-    throw suspendForRecords(client, store as Parameters<typeof suspendForRecords>[1])
+    throw suspendUntilSettled(client, store as WatchRecordStore<unknown>, () => isSettled(store.getSnapshot()))
   }
 
   return useMemo(() => ({ ...state, ...actions }), [state, actions])
+}
+
+/** Nothing to show yet and nothing has gone wrong: worth waiting for. */
+function isLoadingRecords(snapshot: RecordSnapshot<unknown>): boolean {
+  return snapshot.records.length === 0 && snapshot.status !== 'live' && snapshot.error === null
+}
+
+function isSettled(snapshot: RecordSnapshot<unknown>): boolean {
+  return snapshot.records.length > 0 || snapshot.status === 'live' || snapshot.status === 'closed' || snapshot.error !== null
 }
 
 /** Status-only changes hand out a new snapshot with the same records array; the selector is skipped then. */

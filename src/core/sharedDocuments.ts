@@ -1,0 +1,239 @@
+import type { DocCache, RecordCache } from './cache/types.js'
+import type { DocConnection, DocConnectionOptions, DocStore } from './docs/types.js'
+import type { Environment } from './environment.js'
+import { SyncError } from './errors.js'
+import type { BackoffOptions, SyncStatus } from './machine.js'
+
+/**
+ * The document half of syncline, handed to the client by whoever uses documents
+ * (`useDoc`, `useCreateDoc`, or a script passing `automergeDocSupport`). The client never
+ * imports it itself, so an app that only uses records bundles none of the document code.
+ */
+export interface DocSupport {
+  createConnection(options: DocConnectionOptions): DocConnection
+  parseDocumentUrl(idOrUrl: string): { documentId: string; url: string }
+}
+
+export interface SharedDocumentsOptions {
+  url: string | undefined
+  token: string | (() => Promise<string>) | undefined
+  cache: RecordCache | undefined
+  reconnect: boolean | BackoffOptions | undefined
+  WebSocket: typeof WebSocket | undefined
+  environment: Environment
+  onIgnoredError: ((error: unknown) => void) | undefined
+  releaseDelayMs: number
+  /** Called whenever a document's or the connection's state changes. */
+  onChange: () => void
+}
+
+interface DocEntry {
+  readonly store: DocStore<unknown>
+  refs: number
+  releaseTimer: unknown
+  /** A release is waiting for the server to acknowledge the document's last edits. */
+  awaitingServer: boolean
+  readonly unlisten: () => void
+}
+
+export interface DocumentsSummary {
+  /** Documents with local edits the server has not acknowledged. */
+  readonly pending: number
+  readonly savedLocal: boolean
+}
+
+/**
+ * One document connection and one store per document for a `SyncClient`, shared by every
+ * hook that reads the document. A store is opened by its first reader (possibly during a
+ * render) and closed `releaseDelayMs` after its last — but never while it holds edits the
+ * server has not acknowledged: those keep syncing after the component that made them is gone.
+ * The connection runs while any document is retained or still has such edits.
+ */
+export class SharedDocuments {
+  readonly #options: SharedDocumentsOptions
+  readonly #entries = new Map<string, DocEntry>()
+  #connection: DocConnection | null = null
+  #unlistenConnection: (() => void) | null = null
+  #running = false
+  /** A connection close in progress: starting again must wait for it, or it would stop the new start. */
+  #closing: Promise<void> | null = null
+
+  constructor(options: SharedDocumentsOptions) {
+    this.#options = options
+  }
+
+  /** The store for a document; opened now if no one has it open. */
+  get<T>(idOrUrl: string, support: DocSupport): DocStore<T> {
+    const { documentId } = support.parseDocumentUrl(idOrUrl)
+    const existing = this.#entries.get(documentId)
+    if (existing) return existing.store as DocStore<T>
+    return this.#register(this.#connectionFor(support).open<unknown>(documentId)) as DocStore<T>
+  }
+
+  /** A new document; it syncs to the server even if nothing ever renders it. */
+  create<T>(initial: T | undefined, support: DocSupport): DocStore<T> {
+    const store = this.#register(this.#connectionFor(support).create<unknown>(initial))
+    this.#run()
+    return store as DocStore<T>
+  }
+
+  owns(store: unknown): boolean {
+    const documentId = (store as Partial<DocStore<unknown>> | null)?.documentId
+    return documentId !== undefined && this.#entries.get(documentId)?.store === store
+  }
+
+  /** Counts a reader of `store`; the returned function releases it (idempotent). */
+  retain(store: DocStore<unknown>): () => void {
+    const entry = this.#entries.get(store.documentId)
+    if (entry?.store !== store) throw new SyncError('bad-input', 'This document store does not belong to this SyncClient')
+    entry.refs++
+    this.#cancelRelease(entry)
+    this.#run()
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      if (--entry.refs === 0) this.#scheduleRelease(entry)
+    }
+  }
+
+  /** The connection's status while it runs; `null` when documents are not in use. */
+  status(): SyncStatus | null {
+    return this.#running && this.#connection !== null ? this.#connection.getSnapshot().status : null
+  }
+
+  get connection(): DocConnection | null {
+    return this.#connection
+  }
+
+  summarize(): DocumentsSummary {
+    let pending = 0
+    let savedLocal = true
+    const cached = this.#docCache() !== undefined
+    for (const { store } of this.#entries.values()) {
+      const { saved, status } = store.getSnapshot()
+      if (!saved.server) pending++
+      // Without a cache nothing is ever saved locally, so edits are at risk until the server has them.
+      const unsavedLocally = cached ? !saved.local && (status === 'ready' || !saved.server) : !saved.server
+      if (unsavedLocally) savedLocal = false
+    }
+    return { pending, savedLocal }
+  }
+
+  /** Closes every store and the connection; unsent edits go out first (or stay in the cache). */
+  async close(): Promise<void> {
+    const entries = [...this.#entries.values()]
+    this.#entries.clear()
+    const connection = this.#connection
+    this.#connection = null
+    this.#running = false
+    this.#unlistenConnection?.()
+    this.#unlistenConnection = null
+    for (const entry of entries) {
+      this.#cancelRelease(entry)
+      entry.unlisten()
+    }
+    // The connection flushes while the stores are still open, then the stores write their caches.
+    await this.#closing
+    await connection?.close()
+    for (const entry of entries) entry.store.close()
+  }
+
+  #connectionFor(support: DocSupport): DocConnection {
+    if (this.#connection !== null) return this.#connection
+    const { url, token, reconnect, WebSocket, environment, onIgnoredError } = this.#options
+    if (url === undefined) {
+      throw new SyncError('bad-input', 'Documents need a sync server: pass <SyncProvider url="ws://…"> (or createSyncClient({ url }))')
+    }
+    const cache = this.#docCache()
+    const connection = support.createConnection({
+      url,
+      environment,
+      ...(token !== undefined && { token }),
+      ...(cache !== undefined && { cache }),
+      ...(reconnect !== undefined && { reconnect }),
+      ...(WebSocket !== undefined && { WebSocket }),
+      ...(onIgnoredError !== undefined && { onIgnoredError }),
+    })
+    this.#connection = connection
+    this.#unlistenConnection = connection.subscribe(this.#options.onChange)
+    return connection
+  }
+
+  #register(store: DocStore<unknown>): DocStore<unknown> {
+    const entry: DocEntry = { store, refs: 0, releaseTimer: null, awaitingServer: false, unlisten: store.subscribe(this.#options.onChange) }
+    this.#entries.set(store.documentId, entry)
+    // Opened during a render that React may throw away: without a reader it closes itself.
+    this.#scheduleRelease(entry)
+    this.#options.onChange()
+    return store
+  }
+
+  #run(): void {
+    const connection = this.#connection
+    if (this.#running || connection === null) return
+    this.#running = true
+    if (this.#closing === null) connection.start()
+    else void this.#closing.then(() => this.#running && this.#connection === connection && connection.start())
+    this.#options.onChange()
+  }
+
+  #stop(): void {
+    const connection = this.#connection
+    if (!this.#running || connection === null) return
+    this.#running = false
+    const closing = connection
+      .close()
+      .catch((error: unknown) => this.#options.onIgnoredError?.(error))
+      .finally(() => {
+        if (this.#closing === closing) this.#closing = null
+      })
+    this.#closing = closing
+  }
+
+  #scheduleRelease(entry: DocEntry): void {
+    this.#cancelRelease(entry)
+    entry.releaseTimer = this.#options.environment.setTimeout(() => {
+      entry.releaseTimer = null
+      this.#closeIfUnused(entry)
+    }, this.#options.releaseDelayMs)
+  }
+
+  #cancelRelease(entry: DocEntry): void {
+    if (entry.releaseTimer === null) return
+    this.#options.environment.clearTimeout(entry.releaseTimer)
+    entry.releaseTimer = null
+  }
+
+  #closeIfUnused(entry: DocEntry): void {
+    if (entry.refs > 0 || this.#entries.get(entry.store.documentId) !== entry) return
+    const { saved, status } = entry.store.getSnapshot()
+    if (!saved.server && status !== 'unavailable') {
+      // Closing now would leave these edits in the cache until someone opens the document again.
+      if (!entry.awaitingServer) {
+        entry.awaitingServer = true
+        this.#run()
+        const retry = (): void => {
+          entry.awaitingServer = false
+          this.#closeIfUnused(entry)
+        }
+        entry.store.whenSaved('server').then(retry, retry)
+      }
+      return
+    }
+    this.#entries.delete(entry.store.documentId)
+    entry.unlisten()
+    entry.store.close()
+    if (this.#entries.size === 0) this.#stop()
+    this.#options.onChange()
+  }
+
+  #docCache(): DocCache | undefined {
+    const cache = this.#options.cache
+    return cache !== undefined && isDocCache(cache) ? cache : undefined
+  }
+}
+
+function isDocCache(cache: RecordCache | (RecordCache & DocCache)): cache is RecordCache & DocCache {
+  return typeof (cache as Partial<DocCache>).loadDoc === 'function' && typeof (cache as Partial<DocCache>).saveDocChunk === 'function'
+}
