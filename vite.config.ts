@@ -66,10 +66,22 @@ export default defineConfig({
       },
       {
         extends: true,
-        // Document code loads these lazily (dynamic import), so Vite's scan finds them only
-        // mid-run and reloads the page; pre-bundle them so a fresh machine runs clean.
+        // Document code loads these lazily (dynamic import), and each test file brings its own,
+        // so Vite's scan finds them only mid-run and reloads the page (the test then times
+        // out); pre-bundle them so a fresh machine runs clean.
         optimizeDeps: {
-          include: ['@automerge/automerge/slim', '@automerge/automerge/automerge.wasm.base64', 'cbor-x', 'bs58check', 'idb'],
+          include: [
+            '@automerge/automerge/slim',
+            '@automerge/automerge/automerge.wasm.base64',
+            'cbor-x',
+            'bs58check',
+            'idb',
+            'react',
+            'react/jsx-dev-runtime',
+            'react-dom',
+            'react-dom/client',
+            '@testing-library/react',
+          ],
         },
         test: {
           name: 'browser',

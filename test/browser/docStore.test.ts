@@ -68,4 +68,37 @@ describe('documents in Chromium (Automerge wasm from base64, IndexedDB, Broadcas
     expect(a.getSnapshot().doc?.notes).toEqual(b.getSnapshot().doc?.notes)
     await Promise.all([tabA.close(), tabB.close()])
   })
+
+  it('keeps an edit made offline across a reload, then syncs it once the server is reachable', async () => {
+    const dbName = `offline-${crypto.randomUUID()}`
+    const online = createDocConnection({ url: docsUrl, cache: createIndexedDBCache({ dbName }) })
+    online.start()
+    const created = online.create<Notes>({ notes: ['hello'] })
+    await created.whenSaved('server')
+    await online.close()
+
+    // No server answers here: the page is offline.
+    const offline = createDocConnection({ url: 'ws://127.0.0.1:9/', cache: createIndexedDBCache({ dbName }), reconnect: false })
+    offline.start()
+    const edited = offline.open<Notes>(created.url)
+    await ready(edited)
+    edited.change((doc) => void doc.notes.push('written offline'))
+    expect(edited.getSnapshot().saved.server).toBe(false)
+    await edited.whenSaved('local')
+    await offline.close()
+
+    // The reload: a fresh cache object on the same database, now with the server back.
+    const reloaded = createDocConnection({ url: docsUrl, cache: createIndexedDBCache({ dbName }) })
+    const store = reloaded.open<Notes>(created.url)
+    expect((await ready(store)).notes).toEqual(['hello', 'written offline'])
+    expect(store.getSnapshot().saved.server).toBe(false)
+    reloaded.start()
+    await store.whenSaved('server')
+
+    const other = createDocConnection({ url: docsUrl })
+    other.start()
+    const fetched = other.open<Notes>(created.url)
+    await until(fetched, () => fetched.getSnapshot().doc?.notes.includes('written offline'))
+    await Promise.all([reloaded.close(), other.close()])
+  })
 })
