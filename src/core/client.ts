@@ -6,8 +6,8 @@ import { SyncError } from './errors.js'
 import type { BackoffOptions, SyncStatus } from './machine.js'
 import type { WatchRecordStore } from './records/recordStore.js'
 import { createRecordStore } from './records/recordStore.js'
-import type { DocSupport } from './sharedDocuments.js'
-import { SharedDocuments } from './sharedDocuments.js'
+import type { DocSupport } from './docs/docSupport.js'
+import type { SharedDocuments } from './docs/sharedDocuments.js'
 import { Listeners } from './subscribable.js'
 
 export interface SyncClientOptions {
@@ -71,12 +71,17 @@ export class SyncClient {
   #env: Environment
   #summary: SyncStatusSummary = { pending: 0, savedLocal: true, savedServer: true }
   #status: SyncStatus = 'idle'
-  #documents: SharedDocuments
+  /** Made by the first document hook, from the support it passes in. */
+  #documents: SharedDocuments | null = null
 
   constructor(options: SyncClientOptions = {}) {
     this.options = options
     this.#env = options.environment ?? defaultEnvironment
-    this.#documents = new SharedDocuments({
+  }
+
+  #documentsFrom(support: DocSupport): SharedDocuments {
+    const { options } = this
+    this.#documents ??= support.createDocuments({
       url: options.url,
       token: options.token,
       cache: options.cache,
@@ -87,6 +92,7 @@ export class SyncClient {
       releaseDelayMs: options.releaseDelayMs ?? 1000,
       onChange: () => this.#recompute(),
     })
+    return this.#documents
   }
 
   /**
@@ -97,22 +103,22 @@ export class SyncClient {
    * @throws SyncError `'bad-input'` for a malformed id, or when the client has no `url`.
    */
   getDocStore<T>(idOrUrl: string, support: DocSupport): DocStore<T> {
-    return this.#documents.get<T>(idOrUrl, support)
+    return this.#documentsFrom(support).get<T>(idOrUrl)
   }
 
   /** Creates a document with a fresh id; it reaches the server even if nothing renders it. */
   createDoc<T>(initial: T | undefined, support: DocSupport): DocStore<T> {
-    return this.#documents.create<T>(initial, support)
+    return this.#documentsFrom(support).create<T>(initial)
   }
 
   /** Whether `store` is still open here: a store closes once unused, and `getDocStore` then opens a new one. */
   isDocStoreOpen(store: DocStore<unknown>): boolean {
-    return this.#documents.owns(store)
+    return this.#documents?.owns(store) ?? false
   }
 
   /** The document connection, once a document has been opened (for `broadcast`-style extras and tests). */
   get docConnection(): DocConnection | null {
-    return this.#documents.connection
+    return this.#documents?.connection ?? null
   }
 
   /** The shared store for this watch URL; creating it opens nothing until `retain`. */
@@ -144,7 +150,7 @@ export class SyncClient {
 
   /** Counts a user of `store`; the returned function releases it (idempotent). */
   retain(store: WatchRecordStore<unknown> | DocStore<unknown>): () => void {
-    if (this.#documents.owns(store)) return this.#documents.retain(store as DocStore<unknown>)
+    if (this.#documents?.owns(store)) return this.#documents.retain(store as DocStore<unknown>)
     const entry = [...this.#entries.values()].find((candidate) => candidate.store === store)
     return this.#retainRecords(entry)
   }
@@ -193,7 +199,7 @@ export class SyncClient {
       if (entry.releaseTimer !== null) this.#env.clearTimeout(entry.releaseTimer)
       entry.unlisten?.()
     }
-    await Promise.all([...entries.map((entry) => entry.store.stop()), this.#documents.close()])
+    await Promise.all([...entries.map((entry) => entry.store.stop()), this.#documents?.close()])
     this.#recompute()
   }
 
@@ -207,10 +213,10 @@ export class SyncClient {
       savedLocal &&= save.savedLocal
       if (unlisten !== null) statusRank = Math.min(statusRank, STATUS_PRIORITY.indexOf(store.getSnapshot().status))
     }
-    const documents = this.#documents.summarize()
+    const documents = this.#documents?.summarize() ?? { pending: 0, savedLocal: true }
     pending += documents.pending
     savedLocal &&= documents.savedLocal
-    const documentStatus = this.#documents.status()
+    const documentStatus = this.#documents?.status() ?? null
     if (documentStatus !== null) statusRank = Math.min(statusRank, STATUS_PRIORITY.indexOf(documentStatus))
     const status = STATUS_PRIORITY[statusRank] ?? 'idle'
     const summary = this.#summary

@@ -34,4 +34,4 @@ export type {
   EphemeralMeta,
 } from './docs/types.js'
 export { automergeDocSupport } from './docs/docSupport.js'
-export type { DocSupport } from './sharedDocuments.js'
+export type { DocSupport } from './docs/docSupport.js'

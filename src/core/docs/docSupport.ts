@@ -1,12 +1,16 @@
-import type { DocSupport } from '../sharedDocuments.js'
-import { createDocConnection } from './docConnection.js'
-import { parseDocumentUrl } from './documentId.js'
+import type { SharedDocumentsOptions } from './sharedDocuments.js'
+import { SharedDocuments } from './sharedDocuments.js'
 
 /**
- * Documents over the automerge-repo sync protocol, for `SyncClient.getDocStore` and
- * `createDoc`. Passed in rather than imported by the client so records-only apps skip it.
+ * The document half of a `SyncClient`, handed to it by whoever uses documents (`useDoc`,
+ * `useCreateDoc`, or a script passing `automergeDocSupport`). The client never imports it
+ * itself, so an app that only uses records bundles none of the document code.
  */
+export interface DocSupport {
+  createDocuments(options: SharedDocumentsOptions): SharedDocuments
+}
+
+/** Documents over the automerge-repo sync protocol, on `@automerge/automerge`. */
 export const automergeDocSupport: DocSupport = {
-  createConnection: (options) => createDocConnection(options),
-  parseDocumentUrl,
+  createDocuments: (options) => new SharedDocuments(options),
 }

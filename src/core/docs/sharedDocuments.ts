@@ -1,18 +1,10 @@
-import type { DocCache, RecordCache } from './cache/types.js'
-import type { DocConnection, DocConnectionOptions, DocStore } from './docs/types.js'
-import type { Environment } from './environment.js'
-import { SyncError } from './errors.js'
-import type { BackoffOptions, SyncStatus } from './machine.js'
-
-/**
- * The document half of syncline, handed to the client by whoever uses documents
- * (`useDoc`, `useCreateDoc`, or a script passing `automergeDocSupport`). The client never
- * imports it itself, so an app that only uses records bundles none of the document code.
- */
-export interface DocSupport {
-  createConnection(options: DocConnectionOptions): DocConnection
-  parseDocumentUrl(idOrUrl: string): { documentId: string; url: string }
-}
+import type { DocCache, RecordCache } from '../cache/types.js'
+import type { Environment } from '../environment.js'
+import { SyncError } from '../errors.js'
+import type { BackoffOptions, SyncStatus } from '../machine.js'
+import { createDocConnection } from './docConnection.js'
+import { parseDocumentUrl } from './documentId.js'
+import type { DocConnection, DocStore } from './types.js'
 
 export interface SharedDocumentsOptions {
   url: string | undefined
@@ -63,16 +55,16 @@ export class SharedDocuments {
   }
 
   /** The store for a document; opened now if no one has it open. */
-  get<T>(idOrUrl: string, support: DocSupport): DocStore<T> {
-    const { documentId } = support.parseDocumentUrl(idOrUrl)
+  get<T>(idOrUrl: string): DocStore<T> {
+    const { documentId } = parseDocumentUrl(idOrUrl)
     const existing = this.#entries.get(documentId)
     if (existing) return existing.store as DocStore<T>
-    return this.#register(this.#connectionFor(support).open<unknown>(documentId)) as DocStore<T>
+    return this.#register(this.#openConnection().open<unknown>(documentId)) as DocStore<T>
   }
 
   /** A new document; it syncs to the server even if nothing ever renders it. */
-  create<T>(initial: T | undefined, support: DocSupport): DocStore<T> {
-    const store = this.#register(this.#connectionFor(support).create<unknown>(initial))
+  create<T>(initial: T | undefined): DocStore<T> {
+    const store = this.#register(this.#openConnection().create<unknown>(initial))
     this.#run()
     return store as DocStore<T>
   }
@@ -139,14 +131,14 @@ export class SharedDocuments {
     for (const entry of entries) entry.store.close()
   }
 
-  #connectionFor(support: DocSupport): DocConnection {
+  #openConnection(): DocConnection {
     if (this.#connection !== null) return this.#connection
     const { url, token, reconnect, WebSocket, environment, onIgnoredError } = this.#options
     if (url === undefined) {
       throw new SyncError('bad-input', 'Documents need a sync server: pass <SyncProvider url="ws://…"> (or createSyncClient({ url }))')
     }
     const cache = this.#docCache()
-    const connection = support.createConnection({
+    const connection = createDocConnection({
       url,
       environment,
       ...(token !== undefined && { token }),
