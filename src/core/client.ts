@@ -8,6 +8,7 @@ import type { WatchRecordStore } from './records/recordStore.js'
 import { createRecordStore } from './records/recordStore.js'
 import type { DocSupport } from './docs/docSupport.js'
 import type { SharedDocuments } from './docs/sharedDocuments.js'
+import { CredentialWatch } from './credentialWatch.js'
 import { Listeners } from './subscribable.js'
 
 export interface SyncClientOptions {
@@ -29,6 +30,12 @@ export interface SyncClientOptions {
    * @default 1000
    */
   releaseDelayMs?: number | undefined
+  /**
+   * While a connection is refused as `unauthorized`, how often to ask `token` whether a new
+   * token is available (also asked when the device comes back online or to the tab); a new
+   * one reconnects by itself. Call `reauthenticate()` to retry at once. @default 10000
+   */
+  credentialCheckMs?: number | undefined
   fetch?: typeof fetch | undefined
   WebSocket?: typeof WebSocket | undefined
   environment?: Environment | undefined
@@ -73,17 +80,20 @@ export class SyncClient {
   #status: SyncStatus = 'idle'
   /** Made by the first document hook, from the support it passes in. */
   #documents: SharedDocuments | null = null
+  #credentials: CredentialWatch | null
 
   constructor(options: SyncClientOptions = {}) {
     this.options = options
     this.#env = options.environment ?? defaultEnvironment
+    this.#credentials =
+      options.token === undefined ? null : new CredentialWatch(options.token, this.#env, options.credentialCheckMs ?? 10_000, () => this.reauthenticate())
   }
 
   #documentsFrom(support: DocSupport): SharedDocuments {
     const { options } = this
     this.#documents ??= support.createDocuments({
       url: options.url,
-      token: options.token,
+      token: this.#credentials?.read,
       cache: options.cache,
       reconnect: options.reconnect,
       WebSocket: options.WebSocket,
@@ -127,7 +137,8 @@ export class SyncClient {
     const key = `${transport} ${url}`
     let entry = this.#entries.get(key)
     if (!entry) {
-      const { token, cache, reconnect, fetch, WebSocket, onIgnoredError, recordsBaseUrl } = this.options
+      const { cache, reconnect, fetch, WebSocket, onIgnoredError, recordsBaseUrl } = this.options
+      const credentials = this.#credentials
       const store = createRecordStore<unknown>(
         {
           url,
@@ -138,7 +149,7 @@ export class SyncClient {
           ...(fetch !== undefined && { fetch }),
           ...(WebSocket !== undefined && { WebSocket }),
           ...(onIgnoredError !== undefined && { onIgnoredError }),
-          ...(token !== undefined && { mintTicket: () => this.#mintTicket(url, token) }),
+          ...(credentials !== null && { mintTicket: () => this.#mintTicket(url, credentials.read) }),
         },
         { environment: this.#env },
       )
@@ -191,10 +202,23 @@ export class SyncClient {
   /** The connection status across active stores (the most urgent one). */
   getConnectionStatus = (): SyncStatus => this.#status
 
+  /**
+   * Reconnects every stream and socket the server refused as `unauthorized`, asking `token`
+   * again. Happens by itself once `token` yields a different token; call it after a sign-in
+   * to skip the wait.
+   */
+  reauthenticate(): void {
+    for (const { store, unlisten } of this.#entries.values()) {
+      if (unlisten !== null && isParkedUnauthorized(store.getSnapshot())) store.start()
+    }
+    this.#documents?.restartIfParked()
+  }
+
   /** Stops every store, flushing caches; the client can be used again afterwards. */
   async close(): Promise<void> {
     const entries = [...this.#entries.values()]
     this.#entries.clear()
+    this.#credentials?.dispose()
     for (const entry of entries) {
       if (entry.releaseTimer !== null) this.#env.clearTimeout(entry.releaseTimer)
       entry.unlisten?.()
@@ -207,12 +231,17 @@ export class SyncClient {
     let pending = 0
     let savedLocal = true
     let statusRank = STATUS_PRIORITY.length - 1
+    let parked = this.#documents?.isParkedUnauthorized() ?? false
     for (const { store, unlisten } of this.#entries.values()) {
       const save = store.getSaveState()
       pending += save.pending
       savedLocal &&= save.savedLocal
-      if (unlisten !== null) statusRank = Math.min(statusRank, STATUS_PRIORITY.indexOf(store.getSnapshot().status))
+      if (unlisten === null) continue
+      const snapshot = store.getSnapshot()
+      statusRank = Math.min(statusRank, STATUS_PRIORITY.indexOf(snapshot.status))
+      parked ||= isParkedUnauthorized(snapshot)
     }
+    this.#credentials?.setParked(parked)
     const documents = this.#documents?.summarize() ?? { pending: 0, savedLocal: true }
     pending += documents.pending
     savedLocal &&= documents.savedLocal
@@ -227,8 +256,8 @@ export class SyncClient {
     this.#listeners.notify()
   }
 
-  async #mintTicket(watchUrl: string, token: string | (() => Promise<string>)): Promise<string> {
-    const bearer = typeof token === 'function' ? await token() : token
+  async #mintTicket(watchUrl: string, readToken: () => Promise<string>): Promise<string> {
+    const bearer = await readToken()
     const base = this.options.recordsBaseUrl ?? (typeof location === 'undefined' ? undefined : location.origin)
     const endpoint = new URL(watchUrl, base)
     const collection = endpoint.pathname.split('/').pop()?.replace(/\.watchRecords$/, '') ?? ''
@@ -246,6 +275,10 @@ export class SyncClient {
     if (typeof body.ticket !== 'string') throw new SyncError('protocol', 'The ticket endpoint answered without a ticket')
     return body.ticket
   }
+}
+
+function isParkedUnauthorized(snapshot: { status: SyncStatus; error: SyncError | null }): boolean {
+  return snapshot.status === 'closed' && snapshot.error?.code === 'unauthorized'
 }
 
 export function createSyncClient(options?: SyncClientOptions): SyncClient {

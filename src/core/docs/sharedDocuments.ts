@@ -94,6 +94,17 @@ export class SharedDocuments {
     return this.#running && this.#connection !== null ? this.#connection.getSnapshot().status : null
   }
 
+  /** The running connection was refused (`unauthorized`) and waits for a new token. */
+  isParkedUnauthorized(): boolean {
+    const snapshot = this.#running ? this.#connection?.getSnapshot() : undefined
+    return snapshot?.status === 'closed' && snapshot.error?.code === 'unauthorized'
+  }
+
+  /** Connects again after a refusal, asking the token source anew. */
+  restartIfParked(): void {
+    if (this.isParkedUnauthorized()) this.#connection!.start()
+  }
+
   get connection(): DocConnection | null {
     return this.#connection
   }
