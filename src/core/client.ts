@@ -160,9 +160,9 @@ export class SyncClient {
   }
 
   /** Counts a user of `store`; the returned function releases it (idempotent). */
-  retain(store: WatchRecordStore<unknown> | DocStore<unknown>): () => void {
+  retain<V>(store: WatchRecordStore<V> | DocStore<V>): () => void {
     if (this.#documents?.owns(store)) return this.#documents.retain(store as DocStore<unknown>)
-    const entry = [...this.#entries.values()].find((candidate) => candidate.store === store)
+    const entry = [...this.#entries.values()].find((candidate) => candidate.store === (store as unknown))
     return this.#retainRecords(entry)
   }
 

@@ -19,7 +19,6 @@ import type {
   WatchEvent,
   WatchRecord,
 } from './types.js'
-import { wsTransport } from './wsTransport.js'
 
 /** The SSE server sends a comment every ~15 s; three missed ones mean the stream is dead. */
 const SSE_HEARTBEAT_MS = 45_000
@@ -128,10 +127,11 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   }
 
   #connect(attempt: ConnectAttempt): TransportHandle {
-    const transport: RecordTransport = this.#options.transport === 'ws' ? wsTransport : sseTransport
+    // The WebSocket transport loads on first use: most apps watch over SSE and never pay for it.
+    const transport: RecordTransport | Promise<RecordTransport> = this.#options.transport === 'ws' ? loadWsTransport() : sseTransport
     let handle: TransportHandle | null = null
     let closed = false
-    const open = (ticket: string | undefined): void => {
+    const open = (ticket: string | undefined, transport: RecordTransport): void => {
       if (closed) return
       handle = transport<V>({
         url: this.url,
@@ -155,11 +155,14 @@ export class WatchRecordStore<V> implements RecordStore<V> {
       })
     }
     const mint = this.#options.mintTicket
-    if (typeof mint === 'function') {
+    if (typeof mint === 'function' || transport instanceof Promise) {
       // A fresh ticket per attempt: tickets are short-lived and scoped to one watch.
-      mint().then(open, (error: unknown) => attempt.lost(toSyncError(error, 'network')))
+      Promise.all([typeof mint === 'function' ? mint() : mint, transport]).then(
+        ([ticket, loaded]) => open(ticket, loaded),
+        (error: unknown) => attempt.lost(toSyncError(error, 'network')),
+      )
     } else {
-      open(mint)
+      open(mint, transport)
     }
     return {
       close: () => {
@@ -309,4 +312,18 @@ function sameElements<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
+}
+
+let wsTransportModule: Promise<RecordTransport> | null = null
+
+function loadWsTransport(): Promise<RecordTransport> {
+  wsTransportModule ??= import('./wsTransport.js').then(
+    (module) => module.wsTransport,
+    (error: unknown) => {
+      // A failed chunk load (say, offline right after a deploy) may work next attempt.
+      wsTransportModule = null
+      throw error
+    },
+  )
+  return wsTransportModule
 }
