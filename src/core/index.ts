@@ -35,3 +35,5 @@ export type {
 } from './docs/types.js'
 export { automergeDocSupport } from './docs/docSupport.js'
 export type { DocSupport } from './docs/docSupport.js'
+export { DocPresence } from './docs/presence.js'
+export type { PresenceOptions, PeerPresence } from './docs/presence.js'

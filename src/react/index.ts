@@ -9,6 +9,8 @@ export type { UseRecordsOptions, UseRecordsResult, RecordActions } from './useRe
 export { useDoc } from './useDoc.js'
 export type { UseDocOptions, DocInfo, ChangeDoc } from './useDoc.js'
 export { useCreateDoc } from './useCreateDoc.js'
+export { usePresence } from './usePresence.js'
+export type { UsePresenceOptions } from './usePresence.js'
 export { useConnectionStatus } from './useConnectionStatus.js'
 export type { UseConnectionStatusOptions } from './useConnectionStatus.js'
 export { useSyncStatus } from './useSyncStatus.js'
