@@ -1,4 +1,4 @@
-import { Decoder, Encoder } from 'cbor-x'
+import { decodeCbor, encodeCbor } from './cbor.js'
 import { SyncError } from '../errors.js'
 import { isValidDocumentId } from './documentId.js'
 
@@ -28,27 +28,21 @@ export type ClientMessage =
 
 const IGNORED_TYPES = new Set(['remote-heads-changed', 'remote-subscription-change'])
 
-// Byte strings untagged, maps as plain maps: exactly what automerge-repo's cbor helpers do.
-const encoder = new Encoder({ tagUint8Array: false, useRecords: false })
-
+/** Byte strings untagged, maps as plain maps: the bytes automerge-repo's cbor helpers write. */
 export function encodeMessage(message: ClientMessage): Uint8Array {
-  return encoder.encode(message)
+  return encodeCbor(message)
 }
 
 /** CBOR-encodes the payload of an `ephemeral` message (its `data` field). */
 export function encodeEphemeralData(value: unknown): Uint8Array {
-  return encoder.encode(value)
+  return encodeCbor(value)
 }
 
-/**
- * A decoder per connection: cbor-x decoders can remember structures defined by earlier
- * frames, and nothing one socket sent may change how the next socket's frames are read.
- */
+/** A decoder per connection (stateless today; kept per connection so that may change safely). */
 export function createMessageDecoder(): {
   decodeFrame(frame: unknown): ServerMessage | SyncError
   decodeEphemeralData(data: Uint8Array): unknown
 } {
-  const decoder = new Decoder({ useRecords: false, mapsAsObjects: true })
   return {
     decodeFrame(frame) {
       let bytes: Uint8Array
@@ -58,13 +52,13 @@ export function createMessageDecoder(): {
       if (bytes.byteLength === 0) return new SyncError('protocol', 'The server sent an empty frame')
       let value: unknown
       try {
-        value = decoder.decode(bytes)
+        value = decodeCbor(bytes)
       } catch (error) {
         return new SyncError('protocol', `The server sent a frame that is not valid CBOR (${describe(error)})`, { cause: error })
       }
       return parseServerMessage(value)
     },
-    decodeEphemeralData: (data) => decoder.decode(data),
+    decodeEphemeralData: decodeCbor,
   }
 }
 
