@@ -1,5 +1,5 @@
-import bs58check from 'bs58check'
 import { SyncError } from '../errors.js'
+import { decodeBase58Check, encodeBase58Check } from './base58check.js'
 
 /** The scheme of automerge-repo document URLs: `automerge:<documentId>`. */
 export const DOCUMENT_URL_PREFIX = 'automerge:'
@@ -16,7 +16,7 @@ export function generateDocumentId(): string {
   globalThis.crypto.getRandomValues(bytes)
   bytes[6] = (bytes[6]! & 0x0f) | 0x40 // version 4
   bytes[8] = (bytes[8]! & 0x3f) | 0x80 // RFC 4122 variant
-  return bs58check.encode(bytes)
+  return encodeBase58Check(bytes)
 }
 
 /**
@@ -26,13 +26,8 @@ export function generateDocumentId(): string {
  */
 export function isValidDocumentId(documentId: unknown): documentId is string {
   if (typeof documentId !== 'string' || documentId.length === 0 || documentId.length > MAX_DOCUMENT_ID_LENGTH) return false
-  let bytes: Uint8Array | undefined
-  try {
-    bytes = bs58check.decodeUnsafe(documentId)
-  } catch {
-    return false
-  }
-  return bytes !== undefined && bytes.byteLength === 16 && bs58check.encode(bytes) === documentId
+  const bytes = decodeBase58Check(documentId)
+  return bytes !== undefined && bytes.byteLength === 16 && encodeBase58Check(bytes) === documentId
 }
 
 /**
