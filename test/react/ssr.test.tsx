@@ -6,6 +6,8 @@ import { SyncProvider } from '../../src/react/SyncProvider.js'
 import { SyncStatusBadge } from '../../src/react/SyncStatusBadge.js'
 import { UnsavedChangesGuard } from '../../src/react/UnsavedChangesGuard.js'
 import { useConnectionStatus } from '../../src/react/useConnectionStatus.js'
+import { useDoc } from '../../src/react/useDoc.js'
+import { usePresence } from '../../src/react/usePresence.js'
 import { useRecords } from '../../src/react/useRecords.js'
 import { useSyncStatus } from '../../src/react/useSyncStatus.js'
 import type { Message } from '../support/records.js'
@@ -20,6 +22,12 @@ function Messages({ suspense = false }: { suspense?: boolean }) {
   return <p>{`${status}/${connection}/${String(error)}/${records.length} records/${pending} pending`}</p>
 }
 
+function Note({ suspense = false }: { suspense?: boolean }) {
+  const [doc, , info] = useDoc<{ text: string }>('automerge:2j9knpCseyhnK8izDmLpGP5WMdZQ', { suspense })
+  const others = usePresence('automerge:2j9knpCseyhnK8izDmLpGP5WMdZQ', { name: 'me' })
+  return <p>{`doc ${String(doc)}/${info.status}/${info.docStatus}/${others.length} others`}</p>
+}
+
 afterEach(() => vi.restoreAllMocks())
 
 describe('server rendering', () => {
@@ -28,15 +36,18 @@ describe('server rendering', () => {
     expect(typeof window).toBe('undefined')
     const html = renderToString(
       <StrictMode>
-        <SyncProvider>
+        <SyncProvider url="ws://127.0.0.1:1/">
           <Messages />
           <Messages suspense />
+          <Note />
+          <Note suspense />
           <SyncStatusBadge />
           <UnsavedChangesGuard />
         </SyncProvider>
       </StrictMode>,
     )
     expect(html).toContain('idle/idle/null/0 records/0 pending')
+    expect(html.match(/doc undefined\/idle\/loading\/0 others/g)).toHaveLength(2)
     expect(html).toContain('role="status"')
     expect(html).toContain('data-status="idle"')
     expect(html).toContain('Idle')
