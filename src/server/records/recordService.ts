@@ -122,7 +122,7 @@ export class RecordService {
     let endReason = 'client closed'
     const write = (frame: WatchFrame): void => {
       if (!open) return
-      res.write(`event: ${frame.kind}\ndata: ${JSON.stringify(frame.data)}\n\n`)
+      res.write(sseText(frame))
       if (res.writableLength > MAX_BUFFERED_BYTES) finish('too far behind')
     }
     // Live events that arrive while the snapshot is being sent wait until it has ended (DESIGN §6).
@@ -189,7 +189,7 @@ export class RecordService {
     this.#o.events.clientConnected({ userId: did, clientId, transport: 'ws', remoteAddress })
     const send = (frame: WatchFrame): void => {
       if (ws.readyState !== ws.OPEN) return
-      ws.send(JSON.stringify(frame))
+      ws.send(wsText(frame))
       if (ws.bufferedAmount > MAX_BUFFERED_BYTES) ws.close(4409, 'too far behind; take a fresh snapshot')
     }
     const unwatch = this.#o.hub.watch(scope, {
@@ -314,6 +314,22 @@ export class RecordService {
     const last = records.at(-1)
     return { records, cursor: last && start + limit < sorted.length ? encodeCursor(last) : undefined }
   }
+}
+
+// One event goes to every watcher of a room: encode it once per transport, not per watcher.
+const sseTexts = new WeakMap<WatchFrame, string>()
+const wsTexts = new WeakMap<WatchFrame, string>()
+
+function sseText(frame: WatchFrame): string {
+  let text = sseTexts.get(frame)
+  if (text === undefined) sseTexts.set(frame, (text = `event: ${frame.kind}\ndata: ${JSON.stringify(frame.data)}\n\n`))
+  return text
+}
+
+function wsText(frame: WatchFrame): string {
+  let text = wsTexts.get(frame)
+  if (text === undefined) wsTexts.set(frame, (text = JSON.stringify(frame)))
+  return text
 }
 
 const encodeCursor = ({ time_us, rkey, did }: StoredRecord): string => Buffer.from(JSON.stringify([time_us, rkey, did])).toString('base64url')
