@@ -1,0 +1,275 @@
+/**
+ * Case 1 — document relay latency: A changes a document, B (another client of the same
+ * server) sees it in its store's snapshot. Setups, each client pair in this process and the
+ * server in a child process:
+ *  - syncline clients through syncline's reference server,
+ *  - syncline clients through a stock automerge-repo server,
+ *  - stock @automerge/automerge-repo clients through a stock automerge-repo server,
+ * and the references DESIGN §10 asks to re-measure in every run: a bare `ws` echo round trip
+ * on loopback, the in-process Automerge relay cost A → S → B (no network), and the physical
+ * limit built from those two (Automerge cost + two bare hops).
+ */
+import * as A from '@automerge/automerge'
+import { Repo } from '@automerge/automerge-repo'
+import type { DocHandle } from '@automerge/automerge-repo'
+import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket'
+import { performance } from 'node:perf_hooks'
+import { WebSocket } from 'ws'
+import { createDocConnection } from '../../src/core/index.js'
+import type { DocConnection } from '../../src/core/index.js'
+import { log, row, runCase, sleep, within } from '../lib/case.js'
+import { startChild } from '../lib/child.js'
+import { summarize } from '../lib/stats.js'
+
+const EDITS = 300
+const WARMUP_EDITS = 20
+const ECHOES = 2000
+const WARMUP_ECHOES = 200
+
+type Counter = {
+  count: number
+  title: string
+}
+
+await runCase('1. Document relay latency', async (rows, notes) => {
+  const server = await startChild<{ repoUrl: string; echoUrl: string }>(new URL('../lib/automerge-server.ts', import.meta.url).pathname)
+  const synclineServer = await startChild<{ url: string }>(new URL('../lib/syncline-server.ts', import.meta.url).pathname)
+  try {
+    const ours = await measureSynclineClients(synclineServer.ready.url.replace(/^http/, 'ws'), 'syncline server')
+    const oursOnStock = await measureSynclineClients(server.ready.repoUrl, 'stock server')
+    const stock = await measureStockRepo(server.ready.repoUrl)
+    const echo = await measureEcho(server.ready.echoUrl)
+    const inProcess = measureInProcess()
+    const limitP50 = inProcess.p50 + echo.p50
+    const limitP99 = inProcess.p99 + echo.p99
+    const stockName = 'automerge-repo 2.5.6 (stock client + server)'
+    const limitName = 'limit: in-process Automerge + 2 bare ws hops'
+    const oursOnStockName = 'syncline clients ⇄ stock automerge-repo server'
+    for (const [metric, value, onStock, stockValue, limit] of [
+      ['p50 A change → B sees it', ours.p50, oursOnStock.p50, stock.p50, limitP50],
+      ['p99 A change → B sees it', ours.p99, oursOnStock.p99, stock.p99, limitP99],
+    ] as const) {
+      rows.push(row({
+        name: 'document relay A → server → B (syncline ⇄ syncline)',
+        metric,
+        unit: 'ms',
+        syncline: value,
+        peers: { [stockName]: stockValue, [oursOnStockName]: onStock, [limitName]: limit },
+        limit,
+        ratioTo: 'limit',
+        goal: '≤ 1.5× the limit and ≤ 1/20 of stock automerge-repo',
+        check: () => value <= 1.5 * limit && value <= stockValue / 20,
+      }))
+    }
+    rows.push(row({
+      name: 'document relay A → server → B (syncline ⇄ syncline)',
+      metric: 'p50 vs stock automerge-repo',
+      unit: 'ms',
+      syncline: ours.p50,
+      peers: { [stockName]: stock.p50 },
+      ratioTo: stockName,
+      goal: '≤ 1/20 of stock automerge-repo (ratio ≤ 0.05)',
+      check: ({ ratio }) => ratio !== null && ratio <= 0.05,
+    }))
+    rows.push(row({
+      name: 'document relay A → server → B (syncline ⇄ syncline)',
+      metric: 'p50 vs bare ws round trip',
+      unit: 'ms',
+      syncline: ours.p50,
+      peers: { 'bare ws echo round trip': echo.p50 },
+      ratioTo: 'bare ws echo round trip',
+      goal: '≤ 3× the bare round trip (issue 6)',
+      check: ({ ratio }) => ratio !== null && ratio <= 3,
+    }))
+    rows.push(row({
+      name: 'reference: bare ws echo round trip (loopback)',
+      metric: 'p50 / p99 round trip',
+      unit: 'ms',
+      syncline: null,
+      peers: { 'ws p50': echo.p50, 'ws p99': echo.p99 },
+      note: 'reference only',
+    }))
+    rows.push(row({
+      name: 'reference: in-process Automerge relay A → S → B',
+      metric: 'p50 / p99 per edit',
+      unit: 'ms',
+      syncline: null,
+      peers: { 'automerge p50': inProcess.p50, 'automerge p99': inProcess.p99 },
+      note: 'reference only (no network)',
+    }))
+    notes.push(
+      `stock automerge-repo: ${EDITS} edits (after ${WARMUP_EDITS} warm-up), p50 ${stock.p50.toFixed(1)} ms, p90 ${stock.p90.toFixed(1)} ms, p99 ${stock.p99.toFixed(1)} ms; edits spaced by a random 0–100 ms pause; most of the latency is DocSynchronizer's 100 ms sync throttle.`,
+      `syncline ⇄ syncline server: p50 ${ours.p50.toFixed(2)} ms, p90 ${ours.p90.toFixed(2)} ms, p99 ${ours.p99.toFixed(2)} ms; syncline clients through the stock server: p50 ${oursOnStock.p50.toFixed(1)} ms (the stock server holds each relay for its own 100 ms throttle). Same edit pattern as the stock clients.`,
+    )
+  } finally {
+    await Promise.all([server.stop(), synclineServer.stop()])
+  }
+})
+
+async function measureStockRepo(url: string) {
+  log('[doc-relay] stock automerge-repo: two Repo clients through a stock server')
+  const repoA = new Repo({ network: [new WebSocketClientAdapter(url)] })
+  const repoB = new Repo({ network: [new WebSocketClientAdapter(url)] })
+  try {
+    const handleA = repoA.create<Counter>({ count: 0, title: 'relay' })
+    // B can find the document once A's first sync has reached the server.
+    let handleB: DocHandle<Counter> | null = null
+    const deadline = performance.now() + 15_000
+    while (handleB === null) {
+      try {
+        handleB = await within(5000, 'repoB.find', repoB.find<Counter>(handleA.url))
+      } catch (error) {
+        if (performance.now() > deadline) throw error
+        await sleep(200)
+      }
+    }
+    const b = handleB
+    const samples: number[] = []
+    for (let i = 1; i <= WARMUP_EDITS + EDITS; i++) {
+      const seen = new Promise<number>((resolve) => {
+        const onChange = (): void => {
+          if (b.doc().count !== i) return
+          b.off('change', onChange)
+          resolve(performance.now())
+        }
+        b.on('change', onChange)
+      })
+      const start = performance.now()
+      handleA.change((doc) => {
+        doc.count = i
+      })
+      const end = await within(5000, `edit ${i} to reach B`, seen)
+      if (i > WARMUP_EDITS) samples.push(end - start)
+      // A person's pause between edits (0–100 ms), so edits land at every phase of the
+      // synchronizer's throttle rather than always just after it fired.
+      await sleep(Math.random() * 100)
+    }
+    return summarize(samples)
+  } finally {
+    await Promise.allSettled([repoA.shutdown(), repoB.shutdown()])
+  }
+}
+
+/** Two syncline document connections (A writes, B reads) through the server at `url`. */
+async function measureSynclineClients(url: string, label: string) {
+  log(`[doc-relay] syncline clients through the ${label}`)
+  const open = (): DocConnection => {
+    const connection = createDocConnection({ url, WebSocket: WebSocket as unknown as typeof globalThis.WebSocket })
+    connection.start()
+    return connection
+  }
+  const a = open()
+  const b = open()
+  try {
+    const storeA = a.create<Counter>({ count: 0, title: 'relay' })
+    await within(10_000, 'the document to reach the server', storeA.whenSaved('server'))
+    const storeB = b.open<Counter>(storeA.url)
+    await within(10_000, 'B to load the document', new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (storeB.getSnapshot().doc === undefined) return
+        unsubscribe()
+        resolve()
+      }
+      const unsubscribe = storeB.subscribe(check)
+      check()
+    }))
+    const samples: number[] = []
+    for (let i = 1; i <= WARMUP_EDITS + EDITS; i++) {
+      const seen = new Promise<number>((resolve) => {
+        const unsubscribe = storeB.subscribe(() => {
+          if (storeB.getSnapshot().doc?.count !== i) return
+          unsubscribe()
+          resolve(performance.now())
+        })
+      })
+      const start = performance.now()
+      storeA.change((doc) => {
+        doc.count = i
+      })
+      const end = await within(5000, `edit ${i} to reach B`, seen)
+      if (i > WARMUP_EDITS) samples.push(end - start)
+      await sleep(Math.random() * 100)
+    }
+    return summarize(samples)
+  } finally {
+    await Promise.allSettled([a.close(), b.close()])
+  }
+}
+
+async function measureEcho(url: string) {
+  log('[doc-relay] bare ws echo')
+  const socket = new WebSocket(url)
+  await within(5000, 'echo socket open', new Promise((resolve, reject) => {
+    socket.once('open', resolve)
+    socket.once('error', reject)
+  }))
+  const payload = Buffer.alloc(120, 7)
+  const samples: number[] = []
+  try {
+    for (let i = 0; i < WARMUP_ECHOES + ECHOES; i++) {
+      const start = performance.now()
+      const back = new Promise((resolve) => socket.once('message', resolve))
+      socket.send(payload)
+      await within(5000, 'echo', back)
+      if (i >= WARMUP_ECHOES) samples.push(performance.now() - start)
+    }
+  } finally {
+    socket.close()
+  }
+  return summarize(samples)
+}
+
+/** A, S and B each hold the document; one change travels A → S → B until nobody has anything to send. */
+function measureInProcess() {
+  log('[doc-relay] in-process Automerge relay')
+  let a = A.from<Counter>({ count: 0, title: 'relay' })
+  let s = A.init<Counter>()
+  let b = A.init<Counter>()
+  let aToS = A.initSyncState()
+  let sFromA = A.initSyncState()
+  let sToB = A.initSyncState()
+  let bFromS = A.initSyncState()
+
+  const settle = (): void => {
+    for (let round = 0; round < 50; round++) {
+      let sent = false
+      let message: Uint8Array | null
+      ;[aToS, message] = A.generateSyncMessage(a, aToS)
+      if (message) {
+        ;[s, sFromA] = A.receiveSyncMessage(s, sFromA, message)
+        sent = true
+      }
+      ;[sFromA, message] = A.generateSyncMessage(s, sFromA)
+      if (message) {
+        ;[a, aToS] = A.receiveSyncMessage(a, aToS, message)
+        sent = true
+      }
+      ;[sToB, message] = A.generateSyncMessage(s, sToB)
+      if (message) {
+        ;[b, bFromS] = A.receiveSyncMessage(b, bFromS, message)
+        sent = true
+      }
+      ;[bFromS, message] = A.generateSyncMessage(b, bFromS)
+      if (message) {
+        ;[s, sToB] = A.receiveSyncMessage(s, sToB, message)
+        sent = true
+      }
+      if (!sent) return
+    }
+    throw new Error('in-process relay did not settle')
+  }
+
+  settle()
+  const samples: number[] = []
+  for (let i = 1; i <= WARMUP_EDITS * 2 + EDITS; i++) {
+    const start = performance.now()
+    a = A.change(a, (doc) => {
+      doc.count = i
+    })
+    settle()
+    const elapsed = performance.now() - start
+    if (b.count !== i) throw new Error(`in-process relay lost edit ${i}`)
+    if (i > WARMUP_EDITS * 2) samples.push(elapsed)
+  }
+  return summarize(samples)
+}

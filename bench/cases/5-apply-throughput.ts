@@ -1,0 +1,243 @@
+/**
+ * Case 5 — apply throughput: 100,000 `record.created` / `record.deleted` events as real SSE
+ * bytes, parsed by syncline's SSE transport and reconciled by its record store. The network
+ * is replaced by an in-memory `fetch` whose body yields 64 KiB chunks, one per macrotask (as
+ * socket reads arrive), so the event loop can be watched between chunks. A subscriber reads
+ * `getSnapshot()` on every notification, as `useSyncExternalStore` does.
+ *
+ * Reference: the same bytes split on blank lines, `JSON.parse`d and applied to a Map — the
+ * least work any client must do.
+ */
+import { performance } from 'node:perf_hooks'
+import { createRecordStore } from '../../src/core/index.js'
+import { log, NOT_BUILT, row, runCase, within } from '../lib/case.js'
+import { median } from '../lib/stats.js'
+
+const EVENTS = 100_000
+const WARMUP_EVENTS = 20_000
+/** Live records stay around this many: every create past it deletes the oldest. */
+const WINDOW = 1_000
+const CHUNK_BYTES = 64 * 1024
+const RUNS = 3
+const COLLECTION = 'com.example.message'
+const DID = 'did:plc:benchauthor0000000000'
+
+interface Stream {
+  bytes: Uint8Array
+  lastRkey: string
+  events: number
+}
+
+function rkeyOf(i: number): string {
+  return `3k${i.toString(36).padStart(11, '0')}`
+}
+
+/** The wire bytes: a tiny snapshot, then `events` live events keeping about WINDOW records. */
+function makeStream(events: number, window = WINDOW): Stream {
+  const parts: string[] = [
+    `event: snapshot.start\ndata: ${JSON.stringify({ collection: COLLECTION })}\n\n`,
+    'event: snapshot.end\ndata: {}\n\n',
+  ]
+  let count = 0
+  let created = 0
+  const baseTime = 1_700_000_000_000_000
+  while (count < events) {
+    const rkey = rkeyOf(created)
+    const record = {
+      uri: `at://${DID}/${COLLECTION}/${rkey}`,
+      did: DID,
+      rkey,
+      collection: COLLECTION,
+      cid: `bafyrei${created.toString(36).padStart(20, 'a')}`,
+      value: { $type: COLLECTION, text: `message number ${created} with a little text`, createdAt: new Date(baseTime / 1000 + created).toISOString() },
+      time_us: baseTime + created,
+      indexed_at: baseTime + created,
+    }
+    parts.push(`event: record.created\ndata: ${JSON.stringify({ record })}\n\n`)
+    count++
+    created++
+    if (created > window && count < events) {
+      const old = rkeyOf(created - window - 1)
+      parts.push(`event: record.deleted\ndata: ${JSON.stringify({ uri: `at://${DID}/${COLLECTION}/${old}`, did: DID, rkey: old })}\n\n`)
+      count++
+    }
+  }
+  // The last event must be a create so the end is visible in the snapshot.
+  return { bytes: new TextEncoder().encode(parts.join('')), lastRkey: rkeyOf(created - 1), events: count }
+}
+
+const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+function chunkedBody(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let offset = 0
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await nextMacrotask()
+      if (offset >= bytes.length) {
+        // Stay open: a closed stream would make the store reconnect.
+        return new Promise<void>(() => {})
+      }
+      controller.enqueue(bytes.subarray(offset, offset + CHUNK_BYTES))
+      offset += CHUNK_BYTES
+    },
+  })
+}
+
+/** Longest gap between two turns of the event loop: the longest synchronous task. */
+function lagMonitor() {
+  let last = performance.now()
+  let longest = 0
+  let running = true
+  const tick = (): void => {
+    const now = performance.now()
+    longest = Math.max(longest, now - last)
+    last = now
+    if (running) setImmediate(tick)
+  }
+  setImmediate(tick)
+  return {
+    stop(): number {
+      running = false
+      return longest
+    },
+  }
+}
+
+async function runSyncline(stream: Stream, expectRecords = WINDOW): Promise<{ seconds: number; longestTaskMs: number; notifications: number }> {
+  const store = createRecordStore({
+    url: `http://bench.invalid/xrpc/${COLLECTION}.watchRecords?roomUri=bench`,
+    reconnect: false,
+    fetch: async () => new Response(chunkedBody(stream.bytes), { headers: { 'content-type': 'text/event-stream' } }),
+  })
+  let notifications = 0
+  let finish: (time: number) => void = () => {}
+  const done = new Promise<number>((resolve) => {
+    finish = resolve
+  })
+  const unsubscribe = store.subscribe(() => {
+    notifications++
+    const { records } = store.getSnapshot()
+    if (records[0]?.rkey === stream.lastRkey) finish(performance.now())
+  })
+  const monitor = lagMonitor()
+  const start = performance.now()
+  store.start()
+  const end = await within(60_000, 'syncline applying the stream', done)
+  const longestTaskMs = monitor.stop()
+  const { records } = store.getSnapshot()
+  if (records.length !== expectRecords) throw new Error(`expected ${expectRecords} live records at the end, saw ${records.length}`)
+  unsubscribe()
+  await store.stop()
+  return { seconds: (end - start) / 1000, longestTaskMs, notifications }
+}
+
+/** The same bytes, the same chunking, the least work: split, JSON.parse, Map. */
+async function runBare(stream: Stream): Promise<{ seconds: number; longestTaskMs: number }> {
+  const records = new Map<string, unknown>()
+  const decoder = new TextDecoder()
+  const reader = chunkedBody(stream.bytes).getReader()
+  const monitor = lagMonitor()
+  const start = performance.now()
+  let pending = ''
+  let finished = false
+  while (!finished) {
+    const { value } = await reader.read()
+    if (!value) break
+    const text = pending + decoder.decode(value, { stream: true })
+    let position = 0
+    for (let end = text.indexOf('\n\n', position); end !== -1; end = text.indexOf('\n\n', position)) {
+      const frame = text.slice(position, end)
+      position = end + 2
+      const newline = frame.indexOf('\n')
+      const kind = frame.slice(7, newline)
+      const data = JSON.parse(frame.slice(newline + 7)) as { record?: { uri: string; rkey: string }; uri?: string }
+      if (kind === 'record.created' && data.record) {
+        records.set(data.record.uri, data.record)
+        if (data.record.rkey === stream.lastRkey) finished = true
+      } else if (kind === 'record.deleted' && data.uri) {
+        records.delete(data.uri)
+      }
+    }
+    pending = text.slice(position)
+  }
+  const seconds = (performance.now() - start) / 1000
+  void reader.cancel()
+  return { seconds, longestTaskMs: monitor.stop() }
+}
+
+await runCase('5. Apply throughput', async (rows, notes) => {
+  const warmup = makeStream(WARMUP_EVENTS)
+  const stream = makeStream(EVENTS)
+  log(`[apply] ${stream.events} events, ${(stream.bytes.length / 1e6).toFixed(1)} MB of SSE, ${CHUNK_BYTES / 1024} KiB chunks`)
+  await runSyncline(warmup)
+  await runBare(warmup)
+  const syncline: Array<{ seconds: number; longestTaskMs: number; notifications: number }> = []
+  const bare: Array<{ seconds: number; longestTaskMs: number }> = []
+  for (let run = 0; run < RUNS; run++) {
+    syncline.push(await runSyncline(stream))
+    bare.push(await runBare(stream))
+    log(`[apply] run ${run + 1}: syncline ${syncline.at(-1)!.seconds.toFixed(3)} s, bare ${bare.at(-1)!.seconds.toFixed(3)} s`)
+  }
+  const eventsPerSecond = median(syncline.map((r) => stream.events / r.seconds))
+  const bareEventsPerSecond = median(bare.map((r) => stream.events / r.seconds))
+  const longest = Math.max(...syncline.map((r) => r.longestTaskMs))
+  const bareLongest = Math.max(...bare.map((r) => r.longestTaskMs))
+  rows.push(row({
+    name: `apply ${EVENTS.toLocaleString('en')} record.created/deleted events (SSE bytes → store)`,
+    metric: 'median throughput (higher is better)',
+    unit: 'events/s',
+    syncline: eventsPerSecond,
+    peers: { 'bare split + JSON.parse + Map': bareEventsPerSecond },
+    limit: bareEventsPerSecond,
+    ratioTo: 'limit',
+    goal: null,
+  }))
+  rows.push(row({
+    name: `apply ${EVENTS.toLocaleString('en')} events: longest synchronous task`,
+    metric: `max over ${RUNS} runs`,
+    unit: 'ms',
+    syncline: longest,
+    peers: { 'bare split + JSON.parse + Map': bareLongest },
+    limit: bareLongest,
+    ratioTo: 'limit',
+    goal: '≤ 50 ms',
+    check: ({ syncline: value }) => value <= 50,
+  }))
+  // Stress: no deletes, so the collection grows to 100,000 records while the stream runs.
+  const growing = makeStream(EVENTS, Infinity)
+  const grown = await runSyncline(growing, EVENTS)
+  const grownBare = await runBare(growing)
+  log(`[apply] growing collection: syncline ${grown.seconds.toFixed(3)} s (longest task ${grown.longestTaskMs.toFixed(1)} ms), bare ${grownBare.seconds.toFixed(3)} s`)
+  rows.push(row({
+    name: `apply ${EVENTS.toLocaleString('en')} record.created, no deletes (collection grows to ${EVENTS.toLocaleString('en')})`,
+    metric: 'throughput, one run (higher is better)',
+    unit: 'events/s',
+    syncline: EVENTS / grown.seconds,
+    peers: { 'bare split + JSON.parse + Map': EVENTS / grownBare.seconds },
+    limit: EVENTS / grownBare.seconds,
+    ratioTo: 'limit',
+    goal: null,
+  }))
+  rows.push(row({
+    name: `apply ${EVENTS.toLocaleString('en')} record.created, no deletes: longest synchronous task`,
+    metric: 'max, one run',
+    unit: 'ms',
+    syncline: grown.longestTaskMs,
+    peers: { 'bare split + JSON.parse + Map': grownBare.longestTaskMs },
+    limit: grownBare.longestTaskMs,
+    ratioTo: 'limit',
+    goal: '≤ 50 ms',
+    check: ({ syncline: value }) => value <= 50,
+  }))
+  rows.push(row({
+    name: 'apply 10,000 Automerge changes',
+    metric: 'throughput',
+    unit: 'changes/s',
+    syncline: null,
+    goal: null,
+    note: NOT_BUILT,
+  }))
+  notes.push(
+    `${stream.events} events (${(stream.bytes.length / 1e6).toFixed(1)} MB) in ${CHUNK_BYTES / 1024} KiB chunks, one chunk per macrotask; about ${WINDOW} records live at any time; ${median(syncline.map((r) => r.notifications))} store notifications per run, each followed by getSnapshot().`,
+  )
+})

@@ -1,0 +1,218 @@
+// Builds small apps with esbuild (minified, React external) and measures them gzipped.
+// Shared by bench/cases/6-bundle-size.ts and bench/size-budget.mjs, so the budget check
+// and the benchmark measure exactly the same thing.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative, resolve } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { build } from 'esbuild'
+
+export const root = resolve(import.meta.dirname, '../..')
+
+/** 1 kB = 1,000 bytes throughout. The goals of issue 6. */
+export const RECORDS_GOAL_BYTES = 8_000
+export const DOCUMENTS_GOAL_BYTES = 15_000
+/**
+ * What `npm test` enforces (bench/size-budget.mjs): today's sizes plus a little headroom, so
+ * size cannot creep up unnoticed. Lower them as the bundles shrink; raise them only on purpose.
+ */
+export const RECORDS_BUDGET_BYTES = 12_000
+export const DOCUMENTS_BUDGET_BYTES = 22_500
+
+const list = `
+function List({ items }) {
+  return <ul>{items.map((item) => <li key={item.id}>{item.text}</li>)}</ul>
+}`
+
+/** Each app does the same job: a provider, a live list of records/rows, sync + IndexedDB where the library has them. */
+export const apps = {
+  'syncline records-only': `
+    import { SyncProvider, useRecords } from './src/index.ts'
+    ${list}
+    function Messages() {
+      const { records, status } = useRecords('/xrpc/com.example.message.watchRecords?roomUri=room')
+      return <div data-status={status}><List items={records.map((r) => ({ id: r.uri, text: r.value.text }))} /></div>
+    }
+    export function App() {
+      return <SyncProvider recordsBaseUrl="http://127.0.0.1:3030"><Messages /></SyncProvider>
+    }`,
+  'syncline documents': `
+    import { SyncProvider, useCreateDoc, useDoc } from './src/index.ts'
+    ${list}
+    function Messages({ url }) {
+      const [doc, change] = useDoc(url)
+      return <div><List items={doc ? doc.messages : []} /><button onClick={() => change((d) => { d.messages.push({ id: String(Date.now()), text: 'hi' }) })}>add</button></div>
+    }
+    function New({ onCreated }) {
+      const create = useCreateDoc()
+      return <button onClick={() => onCreated(create({ messages: [] }))}>new</button>
+    }
+    export function App({ url, onCreated }) {
+      return <SyncProvider url="ws://127.0.0.1:3030"><New onCreated={onCreated} /><Messages url={url} /></SyncProvider>
+    }`,
+  'TinyBase (mergeable store + ui-react + ws synchronizer + IndexedDB persister)': `
+    import { createMergeableStore } from 'tinybase'
+    import { Provider, useTable } from 'tinybase/ui-react'
+    import { createWsSynchronizer } from 'tinybase/synchronizers/synchronizer-ws-client'
+    import { createIndexedDbPersister } from 'tinybase/persisters/persister-indexed-db'
+    ${list}
+    const store = createMergeableStore()
+    export async function start() {
+      await createIndexedDbPersister(store, 'app').startAutoPersisting()
+      await (await createWsSynchronizer(store, new WebSocket('ws://127.0.0.1:8043'))).startSync()
+    }
+    function Messages() {
+      const table = useTable('messages')
+      return <List items={Object.entries(table).map(([id, row]) => ({ id, text: row.text }))} />
+    }
+    export function App() {
+      return <Provider store={store}><Messages /></Provider>
+    }`,
+  '@automerge/react': `
+    import { Repo, RepoContext, useDocument, WebSocketClientAdapter, IndexedDBStorageAdapter } from '@automerge/react'
+    ${list}
+    const repo = new Repo({ network: [new WebSocketClientAdapter('ws://127.0.0.1:3030')], storage: new IndexedDBStorageAdapter() })
+    function Messages({ url }) {
+      const [doc] = useDocument(url)
+      return <List items={doc ? doc.messages : []} />
+    }
+    export function App({ url }) {
+      return <RepoContext.Provider value={repo}><Messages url={url} /></RepoContext.Provider>
+    }`,
+  'yjs + y-websocket + y-indexeddb': `
+    import * as Y from 'yjs'
+    import { WebsocketProvider } from 'y-websocket'
+    import { IndexeddbPersistence } from 'y-indexeddb'
+    import { useSyncExternalStore } from 'react'
+    ${list}
+    const doc = new Y.Doc()
+    new IndexeddbPersistence('app', doc)
+    new WebsocketProvider('ws://127.0.0.1:1234', 'room', doc)
+    const messages = doc.getArray('messages')
+    let snapshot = messages.toJSON()
+    const subscribe = (listener) => {
+      const observer = () => { snapshot = messages.toJSON(); listener() }
+      messages.observe(observer)
+      return () => messages.unobserve(observer)
+    }
+    export function App() {
+      const items = useSyncExternalStore(subscribe, () => snapshot)
+      return <List items={items} />
+    }`,
+  '@electric-sql/react': `
+    import { useShape } from '@electric-sql/react'
+    ${list}
+    export function App() {
+      const { data } = useShape({ url: 'http://127.0.0.1:3000/v1/shape', params: { table: 'messages' } })
+      return <List items={data} />
+    }`,
+  '@liveblocks/react': `
+    import { LiveblocksProvider, RoomProvider, useStorage } from '@liveblocks/react'
+    ${list}
+    function Messages() {
+      const items = useStorage((root) => root.messages)
+      return <List items={items ?? []} />
+    }
+    export function App() {
+      return <LiveblocksProvider publicApiKey="pk_bench"><RoomProvider id="room"><Messages /></RoomProvider></LiveblocksProvider>
+    }`,
+}
+
+/** Whatever a records-only app must never carry. */
+const FORBIDDEN = [
+  { what: 'server code (src/server)', test: (path) => path.includes('src/server/') },
+  { what: 'Automerge', test: (path) => /node_modules\/@automerge\//.test(path) },
+  { what: 'the ws package', test: (path) => /node_modules\/ws\//.test(path) },
+  { what: 'a Node built-in', test: (path) => path.startsWith('node:') || path.includes('(disabled)') },
+]
+
+/**
+ * Builds one app, with code splitting, and returns its sizes:
+ *  - `gzip` / `minified`: what the page loads at start, the entry and every chunk it imports
+ *    statically (code behind a dynamic `import()` is not loaded until used);
+ *  - `lazyJsGzip`: the JS chunks loaded on demand; `wasmGzip`: wasm, as a file or as a
+ *    base64 chunk; `files`: every output file.
+ * `inputs` is what ended up in the initial load (path → minified bytes), largest first.
+ */
+export async function measureApp(name) {
+  const contents = apps[name]
+  if (contents === undefined) throw new Error(`no app named ${name}`)
+  const outdir = mkdtempSync(join(tmpdir(), 'syncline-bundle-'))
+  try {
+    const result = await build({
+      stdin: { contents, resolveDir: root, loader: 'jsx', sourcefile: 'app.jsx' },
+      bundle: true,
+      minify: true,
+      treeShaking: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      jsx: 'automatic',
+      write: false,
+      outdir,
+      metafile: true,
+      splitting: true,
+      external: ['react', 'react-dom', 'react/*', 'react-dom/*'],
+      define: { 'process.env.NODE_ENV': '"production"' },
+      loader: { '.wasm': 'file' },
+      conditions: ['browser', 'production'],
+      logLevel: 'silent',
+    })
+    const outputs = result.metafile.outputs
+    const key = (path) => relative(process.cwd(), path)
+    // The initial load: the entry and what it imports statically, transitively.
+    const entry = Object.keys(outputs).find((path) => outputs[path].entryPoint !== undefined)
+    const initial = new Set()
+    const visit = (path) => {
+      if (initial.has(path) || !outputs[path]) return
+      initial.add(path)
+      for (const imported of outputs[path].imports) if (imported.kind === 'import-statement' && !imported.external) visit(imported.path)
+    }
+    visit(entry)
+    // Loaded on demand: what the initial load can reach through dynamic imports. esbuild
+    // also writes chunks for dynamic imports in code it shook out; nothing loads those.
+    const lazy = new Set()
+    const visitLazy = (path) => {
+      if (initial.has(path) || lazy.has(path) || !outputs[path]) return
+      lazy.add(path)
+      for (const imported of outputs[path].imports) if (!imported.external) visitLazy(imported.path)
+    }
+    for (const path of initial) {
+      for (const imported of outputs[path].imports) if (imported.kind === 'dynamic-import' && !imported.external) visitLazy(imported.path)
+    }
+    const files = result.outputFiles.map((file) => {
+      const path = key(file.path)
+      const isWasm = path.endsWith('.wasm') || /wasm.*base64/i.test(Object.keys(outputs[path]?.inputs ?? {}).join(' '))
+      return {
+        file: relative(outdir, file.path),
+        minified: file.contents.length,
+        gzip: gzipSync(file.contents, { level: 9 }).length,
+        initial: initial.has(path),
+        lazy: lazy.has(path),
+        wasm: isWasm,
+      }
+    })
+    const inputs = {}
+    for (const path of initial) {
+      for (const [input, info] of Object.entries(outputs[path].inputs)) inputs[input] = (inputs[input] ?? 0) + info.bytesInOutput
+    }
+    const sorted = Object.entries(inputs).filter(([, bytes]) => bytes > 0).sort((a, b) => b[1] - a[1])
+    const forbidden = FORBIDDEN.filter(({ test }) => sorted.some(([path]) => test(path))).map(({ what }) => what)
+    const sum = (list, field) => list.reduce((total, file) => total + file[field], 0)
+    const initialFiles = files.filter((file) => file.initial)
+    return {
+      name,
+      gzip: sum(initialFiles, 'gzip'),
+      minified: sum(initialFiles, 'minified'),
+      jsGzip: sum(initialFiles.filter((file) => !file.wasm), 'gzip'),
+      lazyJsGzip: sum(files.filter((file) => file.lazy && !file.wasm && file.file.endsWith('.js')), 'gzip'),
+      wasmGzip: sum(files.filter((file) => (file.lazy || file.initial) && file.wasm), 'gzip'),
+      totalGzip: sum(files, 'gzip'),
+      files,
+      inputs: sorted,
+      forbidden,
+    }
+  } finally {
+    rmSync(outdir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * syncline's reference server (memory storage) in its own process, so its CPU and heap are
+ * measured apart from the clients'. Requests from the parent:
+ *  - heap: garbage-collects (with --expose-gc) and returns process.memoryUsage()
+ *  - put: one putRecord through HTTP from this process (keeps the writer's work off the
+ *         measured client process)
+ *  - putMany: many putRecords, a few at a time
+ *  - createRows / editRow: a syncline document client in this process (the writer) makes a
+ *    document of rows on the server, then edits one row
+ */
+import { WebSocket } from 'ws'
+import { createDocConnection } from '../../src/core/index.js'
+import type { DocConnection, DocStore } from '../../src/core/index.js'
+import { failStart, serveParent } from './child.js'
+
+// Loaded by path so the benchmarks still run (and say why these cases cannot) while the
+// server is missing; BENCH_SERVER_MODULE may point at another build of it.
+const serverModule = process.env.BENCH_SERVER_MODULE ?? new URL('../../src/server/index.ts', import.meta.url).href
+const { createSyncServer, memoryStorage } = (await import(serverModule).catch((error: unknown) =>
+  failStart(new Error(`syncline's reference server could not be loaded from ${serverModule.replace(/^file:\/\//, '')}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`)),
+)) as {
+  createSyncServer(options: { port: number; storage: unknown }): { url: string; start(): Promise<void>; close(): Promise<void> }
+  memoryStorage(): unknown
+}
+
+interface Put {
+  collection: string
+  roomUri: string
+  rkey?: string
+  value: unknown
+  did?: string
+}
+
+const server = createSyncServer({ port: 0, storage: memoryStorage() })
+await server.start()
+const base = server.url
+
+async function put({ collection, roomUri, rkey, value, did }: Put): Promise<unknown> {
+  const response = await fetch(`${base}/xrpc/${collection}.putRecord`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ roomUri, rkey, value, did: did ?? 'did:example:bench' }),
+  })
+  if (!response.ok) throw new Error(`putRecord answered ${response.status}: ${await response.text()}`)
+  return response.json()
+}
+
+type RowsDoc = { rows: Record<string, { text: string }> }
+let writer: DocConnection | null = null
+const writerDocs = new Map<string, DocStore<RowsDoc>>()
+
+function docWriter(): DocConnection {
+  if (writer === null) {
+    writer = createDocConnection({ url: base.replace(/^http/, 'ws'), WebSocket: WebSocket as unknown as typeof globalThis.WebSocket })
+    writer.start()
+  }
+  return writer
+}
+
+process.on('SIGTERM', () => {
+  void server.close().finally(() => process.exit(0))
+  setTimeout(() => process.exit(0), 2000).unref()
+})
+
+serveParent({ url: base }, {
+  heap() {
+    const gc = (globalThis as { gc?: () => void }).gc
+    for (let i = 0; i < 3; i++) gc?.()
+    const usage = process.memoryUsage()
+    return { heapUsed: usage.heapUsed, rss: usage.rss, external: usage.external, arrayBuffers: usage.arrayBuffers, gc: gc !== undefined }
+  },
+  put: (message) => put(message as unknown as Put),
+  async createRows(message) {
+    const { n } = message as unknown as { n: number }
+    const rows: RowsDoc['rows'] = {}
+    for (let i = 0; i < n; i++) rows[`row-${i.toString().padStart(4, '0')}`] = { text: `row ${i} v0` }
+    const store = docWriter().create<RowsDoc>({ rows })
+    await store.whenSaved('server')
+    writerDocs.set(store.url, store)
+    return store.url
+  },
+  async editRow(message) {
+    const { url, key, text } = message as unknown as { url: string; key: string; text: string }
+    const store = writerDocs.get(url)
+    if (!store) throw new Error(`no document ${url} made here`)
+    store.change((doc) => {
+      doc.rows[key]!.text = text
+    })
+    return true
+  },
+  async putMany(message) {
+    const { puts, concurrency = 8 } = message as unknown as { puts: Put[]; concurrency?: number }
+    let next = 0
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < puts.length) await put(puts[next++]!)
+      }),
+    )
+    return puts.length
+  },
+})
