@@ -216,7 +216,7 @@ await runCase('2. Records fan-out', async (rows, notes) => {
       }
     }
     notes.push(
-      `Subscribers are syncline record stores (createRecordStore, Node fetch for SSE, ws for WS), all in this one process, so their client-side work is serialized on one core; the server and the bare reference each run in their own process. Samples per size: ${SIZES.map((n) => `${n}: ${ITERATIONS[n]}`).join(', ')} (after ${WARMUP} warm-up puts); the room holds ${PREFILL}+ records.`,
+      `Why SSE at 500 misses the 3× goal while WS meets it: the 500 SSE subscribers are 500 undici fetch streams in one Node process, each read through a web ReadableStream (a promise per chunk), while the bare reference and the WS subscribers read ws sockets. The server writes each event once per watcher from one pre-encoded string; in a browser each subscriber is its own tab. Subscribers are syncline record stores (createRecordStore, Node fetch for SSE, ws for WS), all in this one process, so their client-side work is serialized on one core; the server and the bare reference each run in their own process. Samples per size: ${SIZES.map((n) => `${n}: ${ITERATIONS[n]}`).join(', ')} (after ${WARMUP} warm-up puts); the room holds ${PREFILL}+ records.`,
       'Both figures include the POST itself; the bare server sends the POST body verbatim to every socket, whose only work is JSON.parse.',
     )
   } finally {

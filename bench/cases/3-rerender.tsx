@@ -437,5 +437,6 @@ await runCase('3. Re-render work', async (rows, notes) => {
     }
     notes.push(`syncline: each update ran ${ok.selectorRunsPerUpdate.toFixed(0)} row selectors (one per mounted row, each a records.find over ${ROWS} records); those scans alone take about ${summarize(runs).p50.toFixed(2)} ms per update here — O(rows × records) work outside React's commit.`)
   }
+  notes.push('Why the commit-time goal is not met: syncline does render exactly one row per update, but a React commit has a fixed cost here (about 0.2 ms in the profiling build under happy-dom, whatever renders), so one-row commits come out about 5× cheaper than useDocument\'s 1000-row commits, not 10×. The per-row selectors also run once per mounted row per update (outside the commit); a keyed per-record subscription (`useRecord(url, rkey)`) would make that O(1) and is not built yet.')
   notes.push(`React ${(await import('react')).version} production profiling build in Node with happy-dom (DOM work is slower than a browser's; ratios are what matter). ${UPDATES} updates after ${WARMUP} warm-up, ${SETTLE_MS} ms settle after each; busy time is event-loop active time of this (client) process over the update.`)
 })

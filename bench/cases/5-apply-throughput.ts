@@ -8,10 +8,15 @@
  * Reference: the same bytes split on blank lines, `JSON.parse`d and applied to a Map — the
  * least work any client must do.
  */
+import * as Automerge from '@automerge/automerge'
 import { performance } from 'node:perf_hooks'
-import { createRecordStore } from '../../src/core/index.js'
-import { log, NOT_BUILT, row, runCase, within } from '../lib/case.js'
+import { WebSocket } from 'ws'
+import { createDocConnection, createRecordStore } from '../../src/core/index.js'
+import { log, row, runCase, within } from '../lib/case.js'
+import { startChild } from '../lib/child.js'
 import { median } from '../lib/stats.js'
+
+const DOC_CHANGES = 10_000
 
 const EVENTS = 100_000
 const WARMUP_EVENTS = 20_000
@@ -229,15 +234,87 @@ await runCase('5. Apply throughput', async (rows, notes) => {
     goal: '≤ 50 ms',
     check: ({ syncline: value }) => value <= 50,
   }))
+  const docs = await measureDocChanges()
   rows.push(row({
-    name: 'apply 10,000 Automerge changes',
-    metric: 'throughput',
+    name: `apply ${DOC_CHANGES.toLocaleString('en')} small remote Automerge changes (writer → reference server → DocStore)`,
+    metric: 'throughput, end to end (higher is better)',
     unit: 'changes/s',
-    syncline: null,
+    syncline: docs.changesPerSecond,
+    peers: { 'bare Automerge.applyChanges, one change at a time, in process': docs.bareChangesPerSecond },
+    limit: docs.bareChangesPerSecond,
+    ratioTo: 'limit',
     goal: null,
-    note: NOT_BUILT,
   }))
+  rows.push(row({
+    name: `apply ${DOC_CHANGES.toLocaleString('en')} Automerge changes: longest synchronous task in the receiving client`,
+    metric: 'max, one run',
+    unit: 'ms',
+    syncline: docs.longestTaskMs,
+    goal: '≤ 50 ms',
+    check: ({ syncline: value }) => value <= 50,
+  }))
+  notes.push(
+    `Documents: a syncline document client in the reference server's process makes ${DOC_CHANGES} changes (one counter increment each, each in its own task); the server relays them to a DocStore in this process, whose subscriber reads getSnapshot() on every notification. Throughput counts from the first change to the reader seeing the last, so it includes the writer and the server; the reader's main thread was busy ${(docs.readerBusy * 100).toFixed(0)}% of that time. When the longest task exceeds 50 ms it is one receiveSyncMessage that applies a backlog of changes in one call (and its GC): the store does not yet split a large incoming batch across tasks.`,
+  )
   notes.push(
     `${stream.events} events (${(stream.bytes.length / 1e6).toFixed(1)} MB) in ${CHUNK_BYTES / 1024} KiB chunks, one chunk per macrotask; about ${WINDOW} records live at any time; ${median(syncline.map((r) => r.notifications))} store notifications per run, each followed by getSnapshot().`,
   )
 })
+
+/** Reader in this process; writer and server in a child process. */
+async function measureDocChanges(): Promise<{ changesPerSecond: number; bareChangesPerSecond: number; longestTaskMs: number; readerBusy: number }> {
+  log('[apply] Automerge changes through the reference server')
+  const server = await startChild<{ url: string }>(new URL('../lib/syncline-server.ts', import.meta.url).pathname)
+  const connection = createDocConnection({ url: server.ready.url.replace(/^http/, 'ws'), WebSocket: WebSocket as unknown as typeof globalThis.WebSocket })
+  try {
+    const url = await server.request<string>({ type: 'createRows', n: 1 })
+    connection.start()
+    const store = connection.open<{ count?: number }>(url)
+    await within(10_000, 'the reader to load the document', new Promise<void>((resolve) => {
+      const unsubscribe = store.subscribe(() => {
+        if (store.getSnapshot().doc === undefined) return
+        unsubscribe()
+        resolve()
+      })
+    }))
+    let finish: (time: number) => void = () => {}
+    const done = new Promise<number>((resolve) => {
+      finish = resolve
+    })
+    const unsubscribe = store.subscribe(() => {
+      if (store.getSnapshot().doc?.count === DOC_CHANGES) finish(performance.now())
+    })
+    const monitor = lagMonitor()
+    const busyStart = performance.eventLoopUtilization()
+    const start = performance.now()
+    const written = server.request({ type: 'burst', url, n: DOC_CHANGES }, 120_000)
+    const end = await within(120_000, 'the reader to see every change', done)
+    const busy = performance.eventLoopUtilization(busyStart)
+    const longestTaskMs = monitor.stop()
+    unsubscribe()
+    await written
+
+    // The least work: the same number of one-increment changes applied one at a time.
+    let source = Automerge.from<{ count: number }>({ count: 0 })
+    for (let i = 1; i <= DOC_CHANGES; i++) {
+      source = Automerge.change(source, (doc) => {
+        doc.count = i
+      })
+    }
+    const [first, ...changes] = Automerge.getAllChanges(source)
+    let [replica] = Automerge.applyChanges(Automerge.init<{ count: number }>(), [first!])
+    const bareStart = performance.now()
+    for (const change of changes) [replica] = Automerge.applyChanges(replica, [change])
+    const bareSeconds = (performance.now() - bareStart) / 1000
+    if (replica.count !== DOC_CHANGES) throw new Error('the bare reference lost changes')
+    return {
+      changesPerSecond: DOC_CHANGES / ((end - start) / 1000),
+      bareChangesPerSecond: DOC_CHANGES / bareSeconds,
+      longestTaskMs,
+      readerBusy: busy.utilization,
+    }
+  } finally {
+    await connection.close()
+    await server.stop()
+  }
+}

@@ -7,6 +7,7 @@
  *  - putMany: many putRecords, a few at a time
  *  - createRows / editRow: a syncline document client in this process (the writer) makes a
  *    document of rows on the server, then edits one row
+ *  - burst: the writer makes `n` small changes to a document, each in its own task
  */
 import { WebSocket } from 'ws'
 import { createDocConnection } from '../../src/core/index.js'
@@ -78,6 +79,19 @@ serveParent({ url: base }, {
     await store.whenSaved('server')
     writerDocs.set(store.url, store)
     return store.url
+  },
+  async burst(message) {
+    const { url, n } = message as unknown as { url: string; n: number }
+    const store = writerDocs.get(url) as unknown as DocStore<{ rows: Record<string, { text: string }>; count?: number }> | undefined
+    if (!store) throw new Error(`no document ${url} made here`)
+    for (let i = 1; i <= n; i++) {
+      store.change((doc) => {
+        doc.count = i
+      })
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    await store.whenSaved('server')
+    return n
   },
   async editRow(message) {
     const { url, key, text } = message as unknown as { url: string; key: string; text: string }

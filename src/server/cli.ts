@@ -10,16 +10,15 @@ Starts the syncline reference server on one port, with embedded storage:
 Automerge documents over the automerge-repo sync protocol (WebSocket on /), and
 watchRecords collections over HTTP, SSE and WebSocket (/xrpc/...).
 
-Options:
-  --port <n>     port to listen on (default 3030; 0 picks a free one)
-  --host <addr>  address to bind (default 127.0.0.1; 0.0.0.0 for every interface)
-  --data <dir>   directory of the embedded file storage (default ./.syncline-data)
-  --memory       keep everything in memory instead (lost on exit)
-  -h, --help     show this help
-
-Environment:
-  SYNCLINE_TICKET_SECRET  32-byte secret for watch tickets (64 hex characters), so that
-                          tickets stay valid across instances; random per process otherwise`
+Options (each also read from the environment variable shown; a flag wins):
+  --port <n>              SYNCLINE_PORT           port to listen on (default 3030; 0 picks a free one)
+  --host <addr>           SYNCLINE_HOST           address to bind (default 127.0.0.1; 0.0.0.0 for every interface)
+  --data <dir>            SYNCLINE_DATA           directory of the embedded file storage (default ./.syncline-data)
+  --memory                                        keep everything in memory instead (lost on exit)
+  --ticket-secret <hex>   SYNCLINE_TICKET_SECRET  32-byte secret for watch tickets (64 hex characters), so
+                                                  tickets stay valid across restarts and instances;
+                                                  random per process otherwise
+  -h, --help                                      show this help`
 
 async function main(argv: string[]): Promise<number> {
   let parsed
@@ -32,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
         host: { type: 'string' },
         data: { type: 'string' },
         memory: { type: 'boolean' },
+        'ticket-secret': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -48,16 +48,18 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE)
     return 2
   }
-  const port = values.port === undefined ? 3030 : Number(values.port)
+  const env = process.env
+  const portText = values.port ?? env.SYNCLINE_PORT
+  const port = portText === undefined || portText === '' ? 3030 : Number(portText)
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`--port must be a whole number from 0 to 65535, not "${values.port}"`)
+    console.error(`--port must be a whole number from 0 to 65535, not "${portText}"`)
     return 2
   }
-  const dataDir = values.data ?? './.syncline-data'
-  const secret = process.env.SYNCLINE_TICKET_SECRET
+  const dataDir = values.data ?? (env.SYNCLINE_DATA || './.syncline-data')
+  const secret = values['ticket-secret'] ?? env.SYNCLINE_TICKET_SECRET
   const server = createSyncServer({
     port,
-    host: values.host ?? '127.0.0.1',
+    host: values.host ?? (env.SYNCLINE_HOST || '127.0.0.1'),
     storage: values.memory ? memoryStorage() : fileStorage(dataDir),
     ...(secret ? { ticketSecret: secret } : {}),
   })

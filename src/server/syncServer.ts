@@ -37,7 +37,11 @@ export interface SyncServerOptions {
   maxBodyBytes?: number
   /** Largest accepted document message; bigger frames get an error and a close (1009). @default 16 MiB */
   maxMessageBytes?: number
-  /** Document writes to storage are coalesced over this window; relay to other peers never waits. @default 100 */
+  /**
+   * A document change is written before the server acknowledges it to its author (relay to
+   * other peers never waits); changes arriving during a write go in the next one. After a
+   * failed write, retries back off from this delay. @default 100
+   */
   saveDebounceMs?: number
   /** Failures that are not the client's fault (storage errors, hook exceptions). @default console.error */
   onError?: (error: unknown) => void

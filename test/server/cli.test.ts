@@ -3,12 +3,14 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { WebSocket } from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createDocConnection } from '../../src/core/docs/docConnection.js'
 
 const CLI = join(import.meta.dirname, '../../src/server/cli.ts')
 
-function run(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+function run(args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   let output = ''
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -53,6 +55,21 @@ describe('syncline serve', () => {
     const badPort = run(['serve', '--port', 'eighty'])
     expect(await badPort.exited).toBe(2)
     expect(badPort.output()).toContain('--port')
+    expect(help.output()).toMatch(/--ticket-secret[\s\S]*SYNCLINE_TICKET_SECRET/)
+  })
+
+  it('takes its settings from the environment too, and refuses a malformed ticket secret', async () => {
+    const envDir = join(dir, 'from-env')
+    const server = run(['serve'], { SYNCLINE_PORT: '0', SYNCLINE_DATA: envDir, SYNCLINE_TICKET_SECRET: 'ab'.repeat(32) })
+    const deadline = Date.now() + 15_000
+    while (!/listening on http:\/\/127\.0\.0\.1:\d+/.test(server.output()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(server.output()).toContain(`data in ${envDir}`)
+    expect(server.output()).not.toContain(':3030')
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+    const badSecret = run(['serve', '--port', '0', '--memory', '--ticket-secret', 'not-hex'])
+    expect(await badSecret.exited).not.toBe(0)
+    expect(badSecret.output()).toMatch(/secret/i)
   })
 
   it('serves from a data directory that survives a restart, and shuts down cleanly on SIGTERM', async () => {
@@ -95,6 +112,34 @@ describe('syncline serve', () => {
     const listed = (await (await fetch(`${second.url}/xrpc/com.example.message.listRecords?roomUri=durable&limit=100`)).json()) as { records: Array<{ rkey: string }> }
     expect(listed.records.map((r) => r.rkey).sort()).toEqual(acknowledged.filter((key) => key !== null && key !== 'k0').sort())
     expect(listed.records).toHaveLength(39)
+    await second.stop()
+    await rm(killDir, { recursive: true, force: true })
+  })
+
+  it('keeps every document edit the server acknowledged through kill -9', async () => {
+    const killDir = await mkdtemp(join(tmpdir(), 'syncline-kill-docs-'))
+    const first = await serve(killDir)
+    const socket = (url: string) => createDocConnection({ url: url.replace('http', 'ws'), WebSocket: WebSocket as unknown as typeof globalThis.WebSocket, reconnect: false })
+    const writer = socket(first.url)
+    writer.start()
+    const store = writer.create<{ lines: string[] }>({ lines: [] })
+    for (let i = 0; i < 20; i++) {
+      store.change((doc) => void doc.lines.push(`line ${i}`))
+      // Each edit in its own round: acknowledged one by one, as typing would be.
+      await store.whenSaved('server')
+    }
+    // The moment saved.server is true, the process dies without any chance to flush.
+    expect(await first.kill()).toBeNull()
+    await writer.close()
+
+    const second = await serve(killDir)
+    const reader = socket(second.url)
+    reader.start()
+    const reopened = reader.open<{ lines: string[] }>(store.url)
+    const deadline = Date.now() + 10_000
+    while (reopened.getSnapshot().doc?.lines.length !== 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(reopened.getSnapshot().doc?.lines).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i}`))
+    await reader.close()
     await second.stop()
     await rm(killDir, { recursive: true, force: true })
   })

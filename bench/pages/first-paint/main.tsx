@@ -7,13 +7,16 @@
  *  - raw               the physical limit: idb openDB + one get of the same records
  *  - raw-react         the hand-rolled version: a component that reads idb in an effect, then renders
  *  - automerge         automerge-repo + IndexedDBStorageAdapter: time to the document's first render
+ *  - syncline-doc      <SyncProvider url cache={createIndexedDBCache()}> + useDoc: the same document
+ *  - raw-doc           the physical limit for documents: Automerge wasm init + idb get + Automerge.load
+ * Every document mode starts with Automerge not loaded, as a fresh page does.
  * The watch URL points at an endpoint that never answers, as on a slow or offline network.
  */
 import type { AutomergeUrl } from '@automerge/automerge-repo/slim'
 import { openDB } from 'idb'
 import { useEffect, useLayoutEffect, useState } from 'react'
 import { createRoot } from 'react-dom/client'
-import { createIndexedDBCache, SyncProvider, useRecords } from '../../../src/index.js'
+import { createDocConnection, createIndexedDBCache, SyncProvider, useDoc, useRecords } from '../../../src/index.js'
 import type { WatchRecord } from '../../../src/index.js'
 
 interface Message {
@@ -42,6 +45,37 @@ const WATCH_URL = `/xrpc/${COLLECTION}.watchRecords?roomUri=bench-first-paint`
 const SYNCLINE_DB = 'bench-syncline'
 const RAW_DB = 'bench-raw'
 const AUTOMERGE_DB = 'bench-automerge'
+const SYNCLINE_DOC_DB = 'bench-syncline-doc'
+const RAW_DOC_DB = 'bench-raw-doc'
+/** Nothing listens here: documents paint from the cache alone, as offline. */
+const DEAD_SYNC_SERVER = 'ws://127.0.0.1:9/'
+/** Messages in the document: with text that compresses poorly, its saved size is about 5 MB. */
+const docMessages = Number(params.get('docMessages') ?? 25_000)
+
+type DocMessage = { uri: string; text: string; createdAt: string }
+
+/** The same document content for every document mode (deterministic pseudo-random text). */
+function makeDocMessages(n: number): DocMessage[] {
+  let seed = 42
+  const next = (): number => {
+    seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff
+    return seed
+  }
+  const messages: DocMessage[] = []
+  for (let i = 0; i < n; i++) {
+    let text = ''
+    while (text.length < 200) text += next().toString(36)
+    messages.push({ uri: `at://did:plc:bench/${COLLECTION}/${i.toString(36)}`, text: `message ${i}: ${text}`, createdAt: new Date(1_700_000_000_000 + i).toISOString() })
+  }
+  return messages
+}
+
+const openRawDoc = () =>
+  openDB(RAW_DOC_DB, 1, {
+    upgrade(db) {
+      db.createObjectStore('kv')
+    },
+  })
 const SHOWN = 50
 
 const done = (result: BenchResult): void => {
@@ -140,12 +174,56 @@ async function main(): Promise<void> {
     }
     case 'seed-automerge': {
       const repo = await automergeSetup()
-      const messages = makeRecords(count).map((r) => ({ uri: r.uri, rkey: r.rkey, text: r.value.text, createdAt: r.value.createdAt }))
+      const messages = makeDocMessages(docMessages)
       const handle = repo.create<{ messages: typeof messages }>({ messages })
       await repo.flush()
-      const bytes = (await import('@automerge/automerge/slim')).save(handle.doc()).length
+      const binary = (await import('@automerge/automerge/slim')).save(handle.doc())
       localStorage.setItem('bench-automerge-url', handle.url)
-      return done({ ms: 0, detail: { bytes } })
+      // The same document, byte for byte, for syncline's cache and for the raw reference.
+      const db = await openRawDoc()
+      await db.put('kv', binary, 'doc')
+      db.close()
+      const connection = createDocConnection({ url: DEAD_SYNC_SERVER, cache: createIndexedDBCache({ dbName: SYNCLINE_DOC_DB }), reconnect: false })
+      const store = connection.create<{ messages: DocMessage[] }>({ messages })
+      await store.whenSaved('local')
+      localStorage.setItem('bench-syncline-doc-url', store.url)
+      await connection.close()
+      return done({ ms: 0, detail: { bytes: binary.length } })
+    }
+    case 'syncline-doc': {
+      const start = performance.now()
+      const url = localStorage.getItem('bench-syncline-doc-url')
+      if (!url) throw new Error('seed-automerge has not run')
+      function SynclineDoc() {
+        const [doc] = useDoc<{ messages: DocMessage[] }>(url!)
+        const messages = doc?.messages
+        useLayoutEffect(() => {
+          if (messages && messages.length >= docMessages && window.__bench === undefined) done({ ms: performance.now() - start })
+        }, [messages])
+        return (
+          <>
+            <p id="count">{messages?.length ?? 0}</p>
+            <ul>{messages?.slice(0, SHOWN).map((m) => <li key={m.uri}>{m.text}</li>)}</ul>
+          </>
+        )
+      }
+      root.render(
+        <SyncProvider url={DEAD_SYNC_SERVER} cache={createIndexedDBCache({ dbName: SYNCLINE_DOC_DB })}>
+          <SynclineDoc />
+        </SyncProvider>,
+      )
+      return
+    }
+    case 'raw-doc': {
+      const start = performance.now()
+      const [automerge, { automergeWasmBase64 }] = await Promise.all([import('@automerge/automerge/slim'), import('@automerge/automerge/automerge.wasm.base64')])
+      await automerge.initializeBase64Wasm(automergeWasmBase64)
+      const db = await openRawDoc()
+      const binary = (await db.get('kv', 'doc')) as Uint8Array | undefined
+      if (!binary) throw new Error('seed-automerge has not run')
+      const doc = automerge.load<{ messages: DocMessage[] }>(binary)
+      if (doc.messages.length < docMessages) throw new Error(`raw-doc found ${doc.messages.length} messages`)
+      return done({ ms: performance.now() - start })
     }
     case 'syncline': {
       const start = performance.now()
@@ -180,7 +258,7 @@ async function main(): Promise<void> {
         const [doc] = useDocument<{ messages: Array<{ uri: string; text: string }> }>(url!, { suspense: false })
         const messages = doc?.messages
         useLayoutEffect(() => {
-          if (messages && messages.length >= count && window.__bench === undefined) done({ ms: performance.now() - start, detail: { wasmReadyMs: wasmReady } })
+          if (messages && messages.length >= docMessages && window.__bench === undefined) done({ ms: performance.now() - start, detail: { wasmReadyMs: wasmReady } })
         }, [messages])
         return (
           <>

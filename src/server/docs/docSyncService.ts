@@ -22,7 +22,7 @@ export interface DocSyncServiceOptions {
   peerId?: string
   /** Larger frames get an `error` message and close the connection (1009). @default 16 MiB */
   maxMessageBytes?: number
-  /** Storage writes of one document are coalesced over this window; relay never waits for them. @default 100 */
+  /** Base delay of the backoff between retries of a failed document write. @default 100 */
   saveDebounceMs?: number
   /** A peer that misses a ping for this long is dropped; 0 turns pings off. @default 30000 */
   heartbeatMs?: number

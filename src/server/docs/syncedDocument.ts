@@ -37,8 +37,11 @@ const MAX_SAVE_RETRY_MS = 30_000
 
 /**
  * One document in server memory: its Automerge state, one sync state per attached peer,
- * and a coalesced save. Relay is synchronous — a change is sent on to every subscribed
- * peer in the same turn that received it — and storage never sits in that path.
+ * and its saves. Relay is synchronous — a change is sent on to every subscribed peer in the
+ * same turn that received it — and storage never sits in that path. The reply to the peer
+ * that made a change does wait for storage: that reply carries the heads that tell the
+ * peer "the server has it" (its `saved.server`), so it must not go out before the change is
+ * on disk. Changes that arrive while a save runs are written together by the next one.
  */
 export class SyncedDocument {
   readonly documentId: string
@@ -51,6 +54,8 @@ export class SyncedDocument {
   #saving: Promise<void> | undefined
   #failedSaves = 0
   #closed = false
+  /** Peers whose changes are not stored yet: they get their reply after the next save. */
+  readonly #awaitingSave = new Set<PeerLink>()
 
   constructor(options: SyncedDocumentOptions) {
     this.documentId = options.documentId
@@ -64,7 +69,7 @@ export class SyncedDocument {
   }
 
   get isIdle(): boolean {
-    return this.#peers.size === 0 && !this.#dirty && this.#saving === undefined && this.#saveTimer === undefined
+    return this.#peers.size === 0 && !this.#dirty && this.#saving === undefined && this.#saveTimer === undefined && this.#awaitingSave.size === 0
   }
 
   attach(peer: PeerLink): void {
@@ -73,6 +78,7 @@ export class SyncedDocument {
 
   /** Drops the peer's sync state: a reconnecting peer starts a fresh sync. */
   detach(peer: PeerLink): void {
+    this.#awaitingSave.delete(peer)
     if (this.#peers.delete(peer)) this.#checkIdle()
   }
 
@@ -103,12 +109,15 @@ export class SyncedDocument {
       peer.send({ type: 'doc-unavailable', senderId: this.#options.serverPeerId, targetId: peer.peerId, documentId: this.documentId })
       outcome = 'unavailable'
     }
-    this.#syncTo(peer, state)
     if (changed) {
       for (const [other, otherState] of this.#peers) {
         if (other !== peer && otherState.subscribed) this.#syncTo(other, otherState)
       }
-      this.#scheduleSave()
+      // The acknowledgement waits for the disk; everyone else already has the change.
+      this.#awaitingSave.add(peer)
+      this.#scheduleSave(0)
+    } else if (!this.#awaitingSave.has(peer)) {
+      this.#syncTo(peer, state)
     }
     return outcome
   }
@@ -148,7 +157,9 @@ export class SyncedDocument {
    */
   #scheduleSave(delay = this.#options.saveDebounceMs): void {
     this.#dirty = true
-    if (this.#closed || this.#saveTimer !== undefined || this.#saving !== undefined) return
+    if (this.#closed) return
+    if (this.#saveTimer !== undefined && delay === 0 && this.#failedSaves === 0) this.#clearTimer()
+    if (this.#saveTimer !== undefined || this.#saving !== undefined) return
     this.#saveTimer = setTimeout(() => {
       this.#saveTimer = undefined
       void this.#save()
@@ -165,6 +176,7 @@ export class SyncedDocument {
       .then(
         () => {
           this.#failedSaves = 0
+          this.#acknowledgeSaved()
         },
         (error: unknown) => {
           this.#failedSaves++
@@ -176,13 +188,26 @@ export class SyncedDocument {
       .finally(() => {
         this.#saving = undefined
         if (this.#dirty) {
-          this.#scheduleSave(Math.min(MAX_SAVE_RETRY_MS, saveDebounceMs * 2 ** this.#failedSaves))
+          // Changes that arrived during this save: write them at once (a peer waits for its
+          // acknowledgement); after a failure, back off so a broken disk is not hammered.
+          this.#scheduleSave(this.#failedSaves === 0 ? 0 : Math.min(MAX_SAVE_RETRY_MS, saveDebounceMs * 2 ** this.#failedSaves))
         } else {
           this.#checkIdle()
         }
       })
     this.#saving = saving
     return saving
+  }
+
+  /** Replies to the peers whose changes the save that just finished included. */
+  #acknowledgeSaved(): void {
+    if (this.#dirty) return // newer changes are not stored yet: the next save acknowledges all
+    const waiting = [...this.#awaitingSave]
+    this.#awaitingSave.clear()
+    for (const peer of waiting) {
+      const state = this.#peers.get(peer)
+      if (state) this.#syncTo(peer, state)
+    }
   }
 
   #clearTimer(): void {

@@ -20,9 +20,9 @@ export interface RecordScope {
 
 /**
  * Where the reference server keeps records and documents. Implementations must make a write
- * durable before its promise resolves. The server acknowledges a record write only
- * afterwards. Document writes are coalesced (`saveDebounceMs`) so that relaying a change
- * never waits for the disk; a crash inside that window loses what was only in memory.
+ * durable before its promise resolves. The server acknowledges a record write, or a
+ * document change to its author, only afterwards; relaying a change to other peers never
+ * waits for the disk.
  */
 export interface StorageProvider {
   listRecords(scope: RecordScope): Promise<StoredRecord[]>
