@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util'
 import { fileStorage } from './storage/fileStorage.js'
 import { memoryStorage } from './storage/memoryStorage.js'
+import { postgresStorage } from './storage/postgresStorage.js'
 import { createSyncServer } from './syncServer.js'
 
 const USAGE = `Usage: syncline serve [options]
@@ -15,6 +16,8 @@ Options (each also read from the environment variable shown; a flag wins):
   --host <addr>           SYNCLINE_HOST           address to bind (default 127.0.0.1; 0.0.0.0 for every interface)
   --data <dir>            SYNCLINE_DATA           directory of the embedded file storage (default ./.syncline-data)
   --memory                                        keep everything in memory instead (lost on exit)
+  --postgres <url>        SYNCLINE_POSTGRES_URL   store in PostgreSQL instead (postgres://user:pass@host/db;
+                                                  needs the pg package); several instances may share it
   --ticket-secret <hex>   SYNCLINE_TICKET_SECRET  32-byte secret for watch tickets (64 hex characters), so
                                                   tickets stay valid across restarts and instances;
                                                   random per process otherwise
@@ -32,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
         data: { type: 'string' },
         memory: { type: 'boolean' },
         'ticket-secret': { type: 'string' },
+        postgres: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -57,14 +61,20 @@ async function main(argv: string[]): Promise<number> {
   }
   const dataDir = values.data ?? (env.SYNCLINE_DATA || './.syncline-data')
   const secret = values['ticket-secret'] ?? env.SYNCLINE_TICKET_SECRET
+  const postgresUrl = values.postgres ?? (env.SYNCLINE_POSTGRES_URL || undefined)
+  if (postgresUrl !== undefined && values.memory) {
+    console.error('--memory and --postgres exclude each other')
+    return 2
+  }
   const server = createSyncServer({
     port,
     host: values.host ?? (env.SYNCLINE_HOST || '127.0.0.1'),
-    storage: values.memory ? memoryStorage() : fileStorage(dataDir),
+    storage: values.memory ? memoryStorage() : postgresUrl !== undefined ? postgresStorage({ connectionString: postgresUrl }) : fileStorage(dataDir),
     ...(secret ? { ticketSecret: secret } : {}),
   })
   await server.start()
-  console.log(`syncline server listening on ${server.url} (${values.memory ? 'memory storage' : `data in ${dataDir}`})`)
+  const where = values.memory ? 'memory storage' : postgresUrl !== undefined ? `data in PostgreSQL at ${new URL(postgresUrl).host}` : `data in ${dataDir}`
+  console.log(`syncline server listening on ${server.url} (${where})`)
 
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)

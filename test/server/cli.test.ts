@@ -18,8 +18,8 @@ function run(args: string[], env: Record<string, string> = {}): { child: ChildPr
   return { child, output: () => output, exited }
 }
 
-async function serve(dir: string): Promise<{ url: string; stop: () => Promise<number | null>; kill: () => Promise<number | null> }> {
-  const server = run(['serve', '--port', '0', '--data', dir])
+async function serve(dir: string, storageArgs = ['--data', dir]): Promise<{ url: string; stop: () => Promise<number | null>; kill: () => Promise<number | null> }> {
+  const server = run(['serve', '--port', '0', ...storageArgs])
   const deadline = Date.now() + 15_000
   let match: RegExpExecArray | null = null
   while (!(match = /listening on (http:\/\/\S+)/.exec(server.output())) && Date.now() < deadline) {
@@ -142,5 +142,24 @@ describe('syncline serve', () => {
     await reader.close()
     await second.stop()
     await rm(killDir, { recursive: true, force: true })
+  })
+
+  it.runIf(process.env.SYNCLINE_TEST_POSTGRES_URL !== undefined)('stores in PostgreSQL with --postgres, and keeps acknowledged writes through kill -9', async () => {
+    const url = process.env.SYNCLINE_TEST_POSTGRES_URL!
+    const room = `pg-durable-${Date.now()}`
+    const first = await serve(dir, ['--postgres', url])
+    for (let i = 0; i < 5; i++) {
+      const response = await fetch(`${first.url}/xrpc/com.example.message.putRecord`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ roomUri: room, rkey: `k${i}`, value: { text: `${i}` } }),
+      })
+      expect(response.status).toBe(200)
+    }
+    expect(await first.kill()).toBeNull()
+    const second = await serve(dir, ['--postgres', url])
+    const listed = (await (await fetch(`${second.url}/xrpc/com.example.message.listRecords?roomUri=${room}`)).json()) as { records: unknown[] }
+    expect(listed.records).toHaveLength(5)
+    await second.stop()
   })
 })

@@ -1,9 +1,12 @@
 import { mkdtemp, readFile, readdir, rm, appendFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import * as Automerge from '@automerge/automerge'
+import pg from 'pg'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { fileStorage } from '../../src/server/storage/fileStorage.js'
 import { memoryStorage } from '../../src/server/storage/memoryStorage.js'
+import { postgresStorage } from '../../src/server/storage/postgresStorage.js'
 import type { StorageProvider, StoredRecord } from '../../src/server/storage/types.js'
 
 const scope = { collection: 'com.example.message', room: 'room-1' }
@@ -26,9 +29,42 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
+/**
+ * PostgreSQL on loopback: `.ci/run` installs and starts Debian's postgresql and sets
+ * SYNCLINE_TEST_POSTGRES_URL; locally the default below is tried. Each test gets its own
+ * tables (a random prefix), dropped afterwards.
+ */
+const POSTGRES_URL = process.env.SYNCLINE_TEST_POSTGRES_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres'
+const postgresReachable = await (async () => {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 })
+  try {
+    await client.connect()
+    await client.end()
+    return true
+  } catch (error) {
+    // In CI the variable is set, and an unreachable database must fail the run.
+    if (process.env.SYNCLINE_TEST_POSTGRES_URL !== undefined) throw error
+    console.warn(`Skipping the PostgreSQL storage tests: nothing answers at ${POSTGRES_URL} (set SYNCLINE_TEST_POSTGRES_URL)`)
+    return false
+  }
+})()
+const prefixes: string[] = []
+const postgres = (prefix = `t_${Math.random().toString(36).slice(2, 10)}_`, compactAfterChunks?: number) => {
+  prefixes.push(prefix)
+  return postgresStorage({ connectionString: POSTGRES_URL, tablePrefix: prefix, ...(compactAfterChunks !== undefined && { compactAfterChunks }) })
+}
+afterAll(async () => {
+  if (!postgresReachable || prefixes.length === 0) return
+  const client = new pg.Client({ connectionString: POSTGRES_URL })
+  await client.connect()
+  for (const prefix of new Set(prefixes)) await client.query(`DROP TABLE IF EXISTS ${prefix}records, ${prefix}doc_chunks`)
+  await client.end()
+})
+
 describe.each([
   ['memory', () => memoryStorage()],
   ['file', () => fileStorage(dir)],
+  ...(postgresReachable ? [['postgres', () => postgres()] as const] : []),
 ] as const)('%s storage', (_name, make) => {
   let storage: StorageProvider
   beforeEach(() => {
@@ -115,5 +151,52 @@ describe('file storage on disk', () => {
     for (const sub of ['docs', 'records']) {
       for (const name of await readdir(join(dir, sub))) expect(name).toMatch(/^[0-9a-f]{64}\.(jsonl|automerge)$/)
     }
+  })
+})
+
+describe.runIf(postgresReachable)('postgres storage shared by two instances', () => {
+  let prefix: string
+  beforeAll(() => {
+    prefix = `t_${Math.random().toString(36).slice(2, 10)}_`
+  })
+
+  it('loses nothing when both write records and save the same document at once', async () => {
+    const one = postgres(prefix, 4)
+    const two = postgres(prefix, 4)
+    await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) => one.putRecord(scope, record(`one-${i}`, `from one ${i}`))),
+      ...Array.from({ length: 20 }, (_, i) => two.putRecord(scope, record(`two-${i}`, `from two ${i}`))),
+    ])
+    expect(await one.listRecords(scope)).toHaveLength(40)
+
+    // Each instance holds its own copy of a document and saves its own edits, interleaved.
+    let docOne = Automerge.from<{ edits: Record<string, number> }>({ edits: {} })
+    let docTwo = Automerge.merge(Automerge.init<{ edits: Record<string, number> }>(), docOne)
+    const saves: Promise<void>[] = []
+    for (let i = 0; i < 10; i++) {
+      docOne = Automerge.change(docOne, (doc) => void (doc.edits[`one-${i}`] = i))
+      docTwo = Automerge.change(docTwo, (doc) => void (doc.edits[`two-${i}`] = i))
+      saves.push(one.saveDoc('shared', Automerge.save(docOne)), two.saveDoc('shared', Automerge.save(docTwo)))
+    }
+    await Promise.all(saves)
+    const loaded = Automerge.load<{ edits: Record<string, number> }>((await two.loadDoc('shared'))!)
+    expect(Object.keys(loaded.edits)).toHaveLength(20)
+    await Promise.all([one.close(), two.close()])
+  })
+
+  it('compacts a document\'s chunks into one without dropping a change', async () => {
+    const storage = postgres(`${prefix}c_`, 3)
+    let doc = Automerge.from<{ n: number[] }>({ n: [] })
+    for (let i = 0; i < 7; i++) {
+      doc = Automerge.change(doc, (d) => void d.n.push(i))
+      await storage.saveDoc('compacted', Automerge.saveIncremental(doc))
+    }
+    const client = new pg.Client({ connectionString: POSTGRES_URL })
+    await client.connect()
+    const { rows } = await client.query(`SELECT count(*)::int AS n FROM ${prefix}c_doc_chunks WHERE document_id = 'compacted'`)
+    await client.end()
+    expect(rows[0].n).toBeLessThan(7)
+    expect(Automerge.load<{ n: number[] }>((await storage.loadDoc('compacted'))!).n).toEqual([0, 1, 2, 3, 4, 5, 6])
+    await storage.close()
   })
 })
