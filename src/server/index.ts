@@ -1,6 +1,6 @@
 // `syncline/server`: the Node reference server. Never imported by browser code.
 export { createSyncServer } from './syncServer.js'
-export type { SyncServer, SyncServerOptions } from './syncServer.js'
+export type { SyncServer, SyncServerLimits, SyncServerOptions } from './syncServer.js'
 export { memoryStorage } from './storage/memoryStorage.js'
 export { fileStorage } from './storage/fileStorage.js'
 export { postgresStorage } from './storage/postgresStorage.js'

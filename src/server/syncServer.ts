@@ -45,6 +45,32 @@ export interface SyncServerOptions {
   saveDebounceMs?: number
   /** Failures that are not the client's fault (storage errors, hook exceptions). @default console.error */
   onError?: (error: unknown) => void
+  /** Limits that keep one client from taking the server down for everyone else. */
+  limits?: SyncServerLimits
+}
+
+export interface SyncServerLimits {
+  /** Open document sockets and record watches (SSE and WS) together; beyond, HTTP 503. @default 10000 */
+  maxConnections?: number
+  /** Documents one document socket may use; beyond, an `error` message and close 1008. @default 10000 */
+  maxDocumentsPerConnection?: number
+  /** A document socket that sends nothing for this long is closed with 4008; 0 never. @default 0 */
+  idleTimeoutMs?: number
+  /** Average messages per second on one document socket; beyond, an `error` and close 1008. @default 1000 */
+  messagesPerSecond?: number
+  /**
+   * Messages a document socket may send at once above the average. A client re-announces
+   * every open document after reconnecting, so this must exceed maxDocumentsPerConnection.
+   * @default 20000
+   */
+  messageBurst?: number
+  /**
+   * Average HTTP requests per second from one address; beyond, HTTP 429 with Retry-After.
+   * Off by default: many users may share one address behind a NAT or a proxy. @default 0 (off)
+   */
+  requestsPerSecond?: number
+  /** HTTP requests one address may make at once above the average. @default 2 × requestsPerSecond */
+  requestBurst?: number
 }
 
 export interface SyncServer {
@@ -88,9 +114,16 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const docIdentities = new WeakMap<IncomingMessage, Identity>()
   const peerUsers = new Map<string, string>()
   const maxMessageBytes = options.maxMessageBytes ?? 16 * MIB
+  const limits = options.limits ?? {}
+  const maxConnections = limits.maxConnections ?? 10_000
+  const requestLimiter = new RateLimiter(limits.requestsPerSecond ?? 0, limits.requestBurst ?? 2 * (limits.requestsPerSecond ?? 0))
   const docs = createDocSyncService({
     storage,
     maxMessageBytes,
+    ...(limits.maxDocumentsPerConnection !== undefined && { maxDocumentsPerConnection: limits.maxDocumentsPerConnection }),
+    ...(limits.idleTimeoutMs !== undefined && { idleTimeoutMs: limits.idleTimeoutMs }),
+    ...(limits.messagesPerSecond !== undefined && { messagesPerSecond: limits.messagesPerSecond }),
+    ...(limits.messageBurst !== undefined && { messageBurst: limits.messageBurst }),
     ...(options.saveDebounceMs !== undefined && { saveDebounceMs: options.saveDebounceMs }),
     // Without an owner's handler, a peer's malformed frames are not worth a console line.
     ...(options.onError && { onError: options.onError }),
@@ -152,6 +185,10 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     const method = XRPC.exec(url.pathname)?.[1]
     if (!method) throw new HttpError(404, 'NotFound', `Nothing at ${url.pathname}`)
     op.type = method
+    if (!requestLimiter.take(req.socket.remoteAddress ?? '')) {
+      throw new HttpError(429, 'RateLimited', 'Too many requests from this address; retry in a second', { 'retry-after': '1' })
+    }
+    if (method.endsWith('.watchRecords') && url.searchParams.get('mode') !== 'ws') assertConnectionRoom()
     if (method === 'realtime.ticket') return records.mintTicket(req, res, url, op, assertCollection)
     const { collection, name } = splitMethod(method)
     Object.assign(op, { type: name, collection })
@@ -194,6 +231,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     const op: OperationInfo = {}
     try {
       const url = requestUrl(req)
+      assertConnectionRoom()
       if (url.pathname === '/') return void acceptDocSocket(req, socket, head, url, op, started)
       const method = XRPC.exec(url.pathname)?.[1]
       if (!method) throw new HttpError(404, 'NotFound', `No WebSocket endpoint at ${url.pathname}`)
@@ -209,6 +247,13 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
       report(op, req, started, failure.status)
     }
   })
+
+  /** Long-lived connections are what exhaust a server: refuse one more past the limit. */
+  const assertConnectionRoom = (): void => {
+    if (docs.connectionCount + hub.watcherCount >= maxConnections) {
+      throw new HttpError(503, 'TooManyConnections', `The server is at its limit of ${maxConnections} connections; retry later`, { 'retry-after': '5' })
+    }
+  }
 
   /** `/` speaks the automerge-repo protocol. The token is checked once, before the upgrade. */
   const acceptDocSocket = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, op: OperationInfo, started: number): Promise<void> => {
@@ -300,4 +345,37 @@ function refuseUpgrade(socket: Duplex, error: HttpError): void {
       'connection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
       `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   )
+}
+
+/** Token buckets per key (a remote address), refilled continuously; idle full buckets are forgotten. */
+class RateLimiter {
+  readonly #perSecond: number
+  readonly #burst: number
+  readonly #buckets = new Map<string, { tokens: number; at: number }>()
+  #sweptAt = performance.now()
+
+  constructor(perSecond: number, burst: number) {
+    this.#perSecond = perSecond
+    this.#burst = burst
+  }
+
+  take(key: string): boolean {
+    if (this.#perSecond <= 0) return true
+    const now = performance.now()
+    this.#sweep(now)
+    const bucket = this.#buckets.get(key) ?? { tokens: this.#burst, at: now }
+    bucket.tokens = Math.min(this.#burst, bucket.tokens + ((now - bucket.at) / 1000) * this.#perSecond)
+    bucket.at = now
+    this.#buckets.set(key, bucket)
+    if (bucket.tokens < 1) return false
+    bucket.tokens -= 1
+    return true
+  }
+
+  #sweep(now: number): void {
+    if (now - this.#sweptAt < 60_000) return
+    this.#sweptAt = now
+    const refill = (this.#burst / this.#perSecond) * 1000
+    for (const [key, bucket] of this.#buckets) if (now - bucket.at > refill) this.#buckets.delete(key)
+  }
 }

@@ -26,6 +26,14 @@ export interface DocSyncServiceOptions {
   saveDebounceMs?: number
   /** A peer that misses a ping for this long is dropped; 0 turns pings off. @default 30000 */
   heartbeatMs?: number
+  /** Documents one connection may use; opening one more gets an `error` and a close (1008). @default 10000 */
+  maxDocumentsPerConnection?: number
+  /** A connection that sends nothing for this long is closed (4008); 0 never. @default 0 */
+  idleTimeoutMs?: number
+  /** Average messages per second per connection; beyond, an `error` and a close (1008); 0 for no limit. @default 1000 */
+  messagesPerSecond?: number
+  /** Messages a connection may send at once above the average (every document re-announced after a reconnect). @default 20000 */
+  messageBurst?: number
   /**
    * Bad input and storage failures are reported here, never thrown.
    * @default protocol errors (a peer's bad frames) are dropped, anything else goes to `console.error`
@@ -56,6 +64,8 @@ export interface DocSyncService {
   handleConnection(socket: WebSocket, request: IncomingMessage): void
   /** Number of connected peers (for health/metrics). */
   readonly peerCount: number
+  /** Open sockets, joined or not (for the server's connection limit). */
+  readonly connectionCount: number
   /** Flushes pending storage writes and closes every socket with code 1001 and a reason. */
   close(): Promise<void>
 }
@@ -63,8 +73,6 @@ export interface DocSyncService {
 const MIB = 1024 * 1024
 /** Messages held per connection and document while the document loads; a flood beyond is refused. */
 const MAX_QUEUED_MESSAGES = 1024
-/** Documents one connection may have open at once: each costs a sync state, and requests are cheap to send. */
-const MAX_DOCUMENTS_PER_CONNECTION = 10_000
 
 /** A connection's view of one document. */
 type PeerDocument =
@@ -91,6 +99,8 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
   const serverPeerId = options.peerId ?? `syncline-server-${randomUUID()}`
   const maxMessageBytes = options.maxMessageBytes ?? 16 * MIB
   const heartbeatMs = options.heartbeatMs ?? 30_000
+  // Each open document costs a sync state, and requests are cheap to send.
+  const maxDocuments = options.maxDocumentsPerConnection ?? 10_000
   const { authorize, onPeerJoin, onPeerLeave, onSyncMessage } = options
 
   const reportError = (error: unknown): void => {
@@ -185,8 +195,8 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     if (!documents || closed) return
     const { documentId } = message
     let entry = documents.get(documentId)
-    if (!entry && documents.size >= MAX_DOCUMENTS_PER_CONNECTION) {
-      peer.sendError(`A connection may use at most ${MAX_DOCUMENTS_PER_CONNECTION} documents`)
+    if (!entry && documents.size >= maxDocuments) {
+      peer.sendError(`A connection may use at most ${maxDocuments} documents`)
       reportError(new ProtocolError(`Peer ${peer.peerId} opened too many documents`, peer.peerId))
       peer.close(1008, 'too many documents on one connection')
       return
@@ -275,9 +285,16 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
         onJoin,
         onMessage: route,
         onClose,
+        idleTimeoutMs: options.idleTimeoutMs ?? 0,
+        messagesPerSecond: options.messagesPerSecond ?? 1000,
+        messageBurst: options.messageBurst ?? 20_000,
       })
       peers.set(peer, new Map())
       startHeartbeat()
+    },
+
+    get connectionCount() {
+      return peers.size
     },
 
     get peerCount() {

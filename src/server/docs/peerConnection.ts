@@ -15,7 +15,15 @@ export interface PeerConnectionOptions {
   onMessage: (peer: PeerConnection, message: DocumentMessage) => void
   /** Called once, when the socket has closed. */
   onClose: (peer: PeerConnection) => void
+  /** Closes a connection that has sent nothing for this long; 0 never does. */
+  idleTimeoutMs: number
+  /** Messages per second a connection may send on average, and in one burst; 0 for no limit. */
+  messagesPerSecond: number
+  messageBurst: number
 }
+
+/** The close code for a connection closed for sending nothing (an application code: 4000–4999). */
+export const CLOSE_IDLE = 4008
 
 /** ws's readyState for an open socket (the static on the class is not importable as a type-only name). */
 const OPEN = 1
@@ -41,11 +49,17 @@ export class PeerConnection implements PeerLink {
   #closed = false
   /** Cleared on every ping, set by the pong: a peer that misses one ping is gone. */
   alive = true
+  #idleTimer: ReturnType<typeof setTimeout> | undefined
+  /** Token bucket of the rate limit: refilled continuously, one token per message. */
+  #tokens: number
+  #refilledAt = performance.now()
 
   constructor(socket: WebSocket, request: IncomingMessage, options: PeerConnectionOptions) {
     this.#socket = socket
     this.request = request
     this.#options = options
+    this.#tokens = options.messageBurst
+    this.#armIdleTimer()
     socket.binaryType = 'nodebuffer'
     socket.on('message', (data, isBinary) => this.#receive(data, isBinary))
     socket.on('pong', () => {
@@ -55,6 +69,7 @@ export class PeerConnection implements PeerLink {
     socket.on('error', (error) => options.reportError(error))
     socket.once('close', () => {
       this.#closed = true
+      if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer)
       options.onClose(this)
     })
     if (socket.readyState !== OPEN) {
@@ -119,6 +134,11 @@ export class PeerConnection implements PeerLink {
 
   #receive(data: RawData, isBinary: boolean): void {
     if (this.#closing || this.#closed) return
+    this.#armIdleTimer()
+    if (!this.#takeToken()) {
+      this.#refuse(new ProtocolError(`More than ${this.#options.messagesPerSecond} messages per second: slow down and reconnect`, this.#peerId), CLOSE_POLICY)
+      return
+    }
     const frame = toBytes(data)
     if (frame.byteLength > this.#options.maxMessageBytes) {
       this.#refuse(
@@ -173,6 +193,25 @@ export class PeerConnection implements PeerLink {
       targetId: senderId,
     })
     this.#options.onJoin(this)
+  }
+
+  #armIdleTimer(): void {
+    const { idleTimeoutMs } = this.#options
+    if (idleTimeoutMs <= 0) return
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer)
+    this.#idleTimer = setTimeout(() => this.close(CLOSE_IDLE, `idle for ${idleTimeoutMs} ms`), idleTimeoutMs)
+    this.#idleTimer.unref()
+  }
+
+  #takeToken(): boolean {
+    const { messagesPerSecond, messageBurst } = this.#options
+    if (messagesPerSecond <= 0) return true
+    const now = performance.now()
+    this.#tokens = Math.min(messageBurst, this.#tokens + ((now - this.#refilledAt) / 1000) * messagesPerSecond)
+    this.#refilledAt = now
+    if (this.#tokens < 1) return false
+    this.#tokens -= 1
+    return true
   }
 
   /** Tells the peer what was wrong, reports it, and closes when `closeCode` is given. */

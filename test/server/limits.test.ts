@@ -1,0 +1,121 @@
+import { WebSocket } from 'ws'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { SyncServer, SyncServerOptions } from '../../src/server/index.js'
+import { createSyncServer, memoryStorage } from '../../src/server/index.js'
+import { newDocumentId, RawPeer } from './docs/helpers.js'
+
+/** Each limit, exceeded: a clear refusal for the one client, and the server stays up for others. */
+const servers: SyncServer[] = []
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()))
+})
+
+async function start(limits: SyncServerOptions['limits'], extra: SyncServerOptions = {}): Promise<{ server: SyncServer; ws: string }> {
+  const server = createSyncServer({ port: 0, storage: memoryStorage(), limits, onError: () => {}, ...extra })
+  servers.push(server)
+  await server.start()
+  return { server, ws: server.url.replace('http', 'ws') }
+}
+
+/** The server still answers: health, and a fresh document socket that completes its handshake. */
+async function expectStillServing(server: SyncServer): Promise<void> {
+  expect((await fetch(`${server.url}/health`)).status).toBe(200)
+  const peer = await RawPeer.connect(server.url.replace('http', 'ws'))
+  expect(peer.serverPeerId).toBeDefined()
+  peer.close()
+  await peer.closed
+}
+
+function upgradeStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url)
+    socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0))
+    socket.on('open', () => {
+      socket.close()
+      resolve(101)
+    })
+    socket.on('error', (error) => {
+      if (!/Unexpected server response/.test(error.message)) reject(error)
+    })
+  })
+}
+
+describe('server limits', () => {
+  it('maxConnections: refuses one more socket or watch with 503, and accepts again once one closes', async () => {
+    const { server, ws } = await start({ maxConnections: 2 })
+    const a = await RawPeer.connect(ws)
+    const b = await RawPeer.connect(ws)
+    expect(await upgradeStatus(ws)).toBe(503)
+    const watch = await fetch(`${server.url}/xrpc/com.example.message.watchRecords?roomUri=r`, { headers: { accept: 'text/event-stream' } })
+    expect(watch.status).toBe(503)
+    expect(watch.headers.get('retry-after')).toBe('5')
+    expect(await watch.json()).toMatchObject({ error: 'TooManyConnections' })
+    a.close()
+    await a.closed
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(await upgradeStatus(ws)).toBe(101)
+    b.close()
+    await b.closed
+  })
+
+  it('maxDocumentsPerConnection: an error message and close 1008 for the greedy connection only', async () => {
+    const { server, ws } = await start({ maxDocumentsPerConnection: 3 })
+    const greedy = await RawPeer.connect(ws)
+    for (let i = 0; i < 4; i++) greedy.sendDoc('request', newDocumentId(), { data: new Uint8Array([0x42, 0, 0, 0]) })
+    const error = await greedy.waitFor((message) => message.type === 'error')
+    expect(String(error.message)).toMatch(/at most 3 documents/)
+    expect((await greedy.closed).code).toBe(1008)
+    await expectStillServing(server)
+  })
+
+  it('idleTimeoutMs: closes a socket that sends nothing with 4008', async () => {
+    const { server, ws } = await start({ idleTimeoutMs: 150 })
+    const quiet = await RawPeer.connect(ws)
+    const closed = await quiet.closed
+    expect(closed.code).toBe(4008)
+    expect(closed.reason).toMatch(/idle/)
+    await expectStillServing(server)
+  })
+
+  it('messagesPerSecond: a flood gets an error and close 1008; other connections are untouched', async () => {
+    const { server, ws } = await start({ messagesPerSecond: 20, messageBurst: 30 })
+    const calm = await RawPeer.connect(ws)
+    const flood = await RawPeer.connect(ws)
+    const documentId = newDocumentId()
+    for (let i = 0; i < 100; i++) flood.sendDoc('ephemeral', documentId, { sessionId: 's', count: i, data: new Uint8Array([0xf6]) })
+    const error = await flood.waitFor((message) => message.type === 'error')
+    expect(String(error.message)).toMatch(/messages per second/)
+    expect((await flood.closed).code).toBe(1008)
+    expect(calm.socket.readyState).toBe(WebSocket.OPEN)
+    calm.close()
+    await expectStillServing(server)
+  })
+
+  it('requestsPerSecond: HTTP 429 with Retry-After past the burst, per address', async () => {
+    const { server } = await start({ requestsPerSecond: 5, requestBurst: 5 })
+    const statuses: number[] = []
+    for (let i = 0; i < 10; i++) {
+      const response = await fetch(`${server.url}/xrpc/com.example.message.listRecords?roomUri=r`)
+      statuses.push(response.status)
+      if (response.status === 429) expect(response.headers.get('retry-after')).toBe('1')
+      await response.arrayBuffer()
+    }
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(5)
+    expect(statuses).toContain(429)
+    expect((await fetch(`${server.url}/health`)).status).toBe(200)
+  })
+
+  it('maxMessageBytes and maxBodyBytes: close 1009 for an oversized frame, 413 for an oversized body', async () => {
+    const { server, ws } = await start({}, { maxMessageBytes: 1024, maxBodyBytes: 1024 })
+    const big = await RawPeer.connect(ws)
+    big.sendDoc('sync', newDocumentId(), { data: new Uint8Array(4096) })
+    expect((await big.closed).code).toBe(1009)
+    const response = await fetch(`${server.url}/xrpc/com.example.message.putRecord`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ roomUri: 'r', value: { text: 'x'.repeat(4096) }, did: 'did:example:alice' }),
+    })
+    expect(response.status).toBe(413)
+    await expectStillServing(server)
+  })
+})
