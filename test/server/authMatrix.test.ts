@@ -141,6 +141,22 @@ describe('the auth matrix (verifyJwt + authorize)', () => {
     expect(outcome).toEqual(expected[credential])
   })
 
+  it('fires connect, sync and disconnect events for a document socket, with the documented fields', async () => {
+    const connects: unknown[] = []
+    const disconnects: unknown[] = []
+    const offConnect = server.onClientConnect((event) => connects.push(event))
+    const offDisconnect = server.onClientDisconnect((event) => disconnects.push(event))
+    events.length = 0
+    expect(await documents('valid token')).toBe('synced: alice')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(connects).toEqual([{ userId: 'did:example:alice', clientId: expect.stringMatching(/^syncline-/), transport: 'automerge', remoteAddress: expect.any(String) }])
+    const clientId = (connects[0] as { clientId: string }).clientId
+    expect(disconnects).toEqual([{ userId: 'did:example:alice', clientId, transport: 'automerge', reason: expect.any(String) }])
+    expect(events).toContainEqual({ userId: 'did:example:alice', clientId, type: 'request', documentId: allowedDoc, status: 'ok', durationMs: expect.any(Number), bytes: expect.any(Number) })
+    offConnect?.()
+    offDisconnect?.()
+  })
+
   it('reports a refused document as forbidden, without revealing that it exists', async () => {
     events.length = 0
     await documents('valid token, wrong document or room')
