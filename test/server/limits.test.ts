@@ -11,7 +11,7 @@ afterEach(async () => {
 })
 
 async function start(limits: SyncServerOptions['limits'], extra: SyncServerOptions = {}): Promise<{ server: SyncServer; ws: string }> {
-  const server = createSyncServer({ port: 0, storage: memoryStorage(), limits, onError: () => {}, ...extra })
+  const server = createSyncServer({ port: 0, storage: memoryStorage(), ...(limits && { limits }), onError: () => {}, ...extra })
   servers.push(server)
   await server.start()
   return { server, ws: server.url.replace('http', 'ws') }
