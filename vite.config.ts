@@ -81,8 +81,11 @@ export default defineConfig({
             'react-dom',
             'react-dom/client',
             '@testing-library/react',
+            '@storybook/react',
           ],
         },
+        // Stories import the library as 'syncline', as an app would.
+        resolve: { alias: { syncline: resolve(import.meta.dirname, 'src/index.ts') } },
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.{ts,tsx}'],

@@ -45,6 +45,9 @@ export class DocPresence<S> {
   #local: S | null = null
   #timer: unknown = null
   #unlisten: () => void
+  #unlistenStore: () => void
+  /** The last state could not be sent (not connected yet): send it as soon as the document moves. */
+  #unsent = false
   #closed = false
 
   constructor(store: DocStore<unknown>, options: PresenceOptions = {}) {
@@ -53,6 +56,10 @@ export class DocPresence<S> {
     this.#heartbeatMs = options.heartbeatMs ?? 5000
     this.#timeoutMs = options.timeoutMs ?? this.#heartbeatMs * 3
     this.#unlisten = store.onEphemeral((message, meta) => this.#receive(message, meta.senderId))
+    // The document's snapshot changes as it connects and syncs: a good moment to retry.
+    this.#unlistenStore = store.subscribe(() => {
+      if (this.#unsent && this.#local !== null) this.#announce()
+    })
     this.#tick()
   }
 
@@ -65,7 +72,7 @@ export class DocPresence<S> {
   set(state: S | null): void {
     if (this.#closed) return
     this.#local = state
-    this.#store.broadcast({ presence: state } satisfies PresenceMessage)
+    this.#announce()
   }
 
   /** Tells the other peers this one left, and stops. */
@@ -74,6 +81,7 @@ export class DocPresence<S> {
     if (this.#local !== null) this.#store.broadcast({ presence: null } satisfies PresenceMessage)
     this.#closed = true
     this.#unlisten()
+    this.#unlistenStore()
     if (this.#timer !== null) this.#env.clearTimeout(this.#timer)
     this.#timer = null
   }
@@ -89,14 +97,18 @@ export class DocPresence<S> {
     this.#peers.set(peerId, { peerId, state: message.presence as S, lastSeen: Date.now() })
     this.#publish()
     // A newcomer has not seen us yet: answer now instead of at the next heartbeat.
-    if (!known && this.#local !== null) this.#store.broadcast({ presence: this.#local } satisfies PresenceMessage)
+    if (!known && this.#local !== null) this.#announce()
+  }
+
+  #announce(): void {
+    this.#unsent = !this.#store.broadcast({ presence: this.#local } satisfies PresenceMessage)
   }
 
   #tick(): void {
     this.#timer = this.#env.setTimeout(() => {
       this.#timer = null
       if (this.#closed) return
-      if (this.#local !== null) this.#store.broadcast({ presence: this.#local } satisfies PresenceMessage)
+      if (this.#local !== null) this.#announce()
       const cutoff = Date.now() - this.#timeoutMs
       let expired = false
       for (const [peerId, peer] of this.#peers) {

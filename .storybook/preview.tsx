@@ -1,0 +1,12 @@
+import type { Preview } from '@storybook/react-vite'
+import '../stories/stories.css'
+
+const preview: Preview = {
+  tags: ['autodocs'],
+  parameters: {
+    layout: 'padded',
+    controls: { expanded: true },
+  },
+}
+
+export default preview
