@@ -1,7 +1,8 @@
 import { StrictMode, useState } from 'react'
 import { createRoot } from 'react-dom/client'
-import { SyncProvider } from 'syncline'
+import { SyncProvider, SyncStatusBadge, useConnectionStatus, useSyncStatus } from 'syncline'
 import { Chat } from './Chat.js'
+import { Notes } from './Notes.js'
 
 /** `?server=` overrides the server for tests and for pointing at a deployed instance. */
 const serverUrl =
@@ -17,12 +18,34 @@ function storedName(): string {
   return name
 }
 
+/** Where this window stands: the connection, and whether the user's work is safe. */
+function ConnectionPanel({ serverUrl }: { serverUrl: string }) {
+  const status = useConnectionStatus()
+  const { pending, savedLocal, savedServer } = useSyncStatus()
+  return (
+    <section className="connection" aria-label="Connection">
+      <SyncStatusBadge />
+      <dl>
+        <dt>Connection</dt>
+        <dd>{status}</dd>
+        <dt>On this device</dt>
+        <dd>{savedLocal ? 'all saved' : 'saving…'}</dd>
+        <dt>On the server</dt>
+        <dd>{savedServer ? 'all saved' : `${pending} waiting`}</dd>
+      </dl>
+      <p className="server">
+        Server <code>{serverUrl}</code>
+      </p>
+    </section>
+  )
+}
+
 function App() {
   const params = new URLSearchParams(location.search)
   const [room, setRoom] = useState<string>(params.get('room') ?? ROOMS[0])
   const [name] = useState(storedName)
   return (
-    <SyncProvider recordsBaseUrl={serverUrl}>
+    <SyncProvider recordsBaseUrl={serverUrl} url={serverUrl.replace(/^http/, 'ws')}>
       <div className="app">
         <aside className="sidebar">
           <h1 className="brand">syncline</h1>
@@ -41,11 +64,10 @@ function App() {
               </button>
             ))}
           </nav>
-          <p className="server">
-            Server <code>{serverUrl}</code>
-          </p>
+          <ConnectionPanel serverUrl={serverUrl} />
         </aside>
         <Chat key={room} room={room} did={`did:example:${name}`} serverUrl={serverUrl} />
+        <Notes key={`notes-${room}`} room={room} name={name} serverUrl={serverUrl} />
       </div>
     </SyncProvider>
   )
