@@ -1,29 +1,9 @@
 import type { Meta, StoryObj } from '@storybook/react-vite'
-import { useEffect, useState } from 'react'
-import type { SyncClient } from 'syncline'
-import { SyncProvider, SyncStatusBadge, UnsavedChangesGuard, createMemoryCache, createSyncClient, useCreateDoc, useDoc, useSyncStatus, useUnsavedChangesGuard } from 'syncline'
-import { documentsUrl, serverControl, storyServer } from './storyServer.js'
-
-interface Note {
-  text: string
-}
-
-function useClient(): SyncClient {
-  const [client] = useState(() =>
-    createSyncClient({ url: documentsUrl(), recordsBaseUrl: storyServer.url, cache: createMemoryCache(), reconnect: { initialDelayMs: 300, maxDelayMs: 2000 } }),
-  )
-  return client
-}
-
-function Creator({ onCreated }: { onCreated: (url: string) => void }) {
-  const create = useCreateDoc<Note>()
-  useEffect(() => {
-    onCreated(create({ text: 'Edit me while the server is down.' }))
-    // Once per mount.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [])
-  return null
-}
+import { useState } from 'react'
+import { SyncProvider, SyncStatusBadge, UnsavedChangesGuard, useDoc, useSyncStatus, useUnsavedChangesGuard } from 'syncline'
+import type { Note } from './noteDemo.js'
+import { NoteCreator as Creator, useStoryClient as useClient } from './noteDemo.js'
+import { serverControl } from './storyServer.js'
 
 function NoteEditor({ url }: { url: string }) {
   const [note, change, info] = useDoc<Note>(url)

@@ -6,6 +6,7 @@ import preview from '../../.storybook/preview.js'
 import * as chat from '../../stories/Chat.stories.js'
 import * as connection from '../../stories/Connection.stories.js'
 import * as documents from '../../stories/Documents.stories.js'
+import * as guard from '../../stories/Guard.stories.js'
 import * as selectors from '../../stories/Selectors.stories.js'
 import { storyServer } from '../../stories/storyServer.js'
 
@@ -13,7 +14,7 @@ import { storyServer } from '../../stories/storyServer.js'
 setProjectAnnotations(preview)
 storyServer.url = inject('serverUrl')
 
-const all = Object.entries({ chat, connection, documents, selectors }).flatMap(([file, module]) =>
+const all = Object.entries({ chat, connection, documents, guard, selectors }).flatMap(([file, module]) =>
   Object.entries(composeStories(module)).map(([name, Story]) => [`${file}: ${name}`, Story as ComponentType] as const),
 )
 
@@ -24,7 +25,7 @@ afterEach(() => {
 
 describe('Storybook stories', () => {
   it('finds every story', () => {
-    expect(all.length).toBeGreaterThanOrEqual(8)
+    expect(all.length).toBeGreaterThanOrEqual(10)
   })
 
   it.each(all)('%s renders live data without console errors', async (_name, Story) => {
