@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util'
 import { fileStorage } from './storage/fileStorage.js'
 import { memoryStorage } from './storage/memoryStorage.js'
+import { redisPubSub } from './pubsub/redisPubSub.js'
 import { postgresStorage } from './storage/postgresStorage.js'
 import { createSyncServer } from './syncServer.js'
 
@@ -18,6 +19,8 @@ Options (each also read from the environment variable shown; a flag wins):
   --memory                                        keep everything in memory instead (lost on exit)
   --postgres <url>        SYNCLINE_POSTGRES_URL   store in PostgreSQL instead (postgres://user:pass@host/db;
                                                   needs the pg package); several instances may share it
+  --redis <url>           SYNCLINE_REDIS_URL      fan writes out to the other instances through Redis
+                                                  (redis://host:port; needs the ioredis package)
   --ticket-secret <hex>   SYNCLINE_TICKET_SECRET  32-byte secret for watch tickets (64 hex characters), so
                                                   tickets stay valid across restarts and instances;
                                                   random per process otherwise
@@ -36,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
         memory: { type: 'boolean' },
         'ticket-secret': { type: 'string' },
         postgres: { type: 'string' },
+        redis: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -62,19 +66,22 @@ async function main(argv: string[]): Promise<number> {
   const dataDir = values.data ?? (env.SYNCLINE_DATA || './.syncline-data')
   const secret = values['ticket-secret'] ?? env.SYNCLINE_TICKET_SECRET
   const postgresUrl = values.postgres ?? (env.SYNCLINE_POSTGRES_URL || undefined)
+  const redisUrl = values.redis ?? (env.SYNCLINE_REDIS_URL || undefined)
   if (postgresUrl !== undefined && values.memory) {
     console.error('--memory and --postgres exclude each other')
     return 2
   }
+  const pubsub = redisUrl === undefined ? undefined : redisPubSub({ url: redisUrl })
   const server = createSyncServer({
     port,
     host: values.host ?? (env.SYNCLINE_HOST || '127.0.0.1'),
     storage: values.memory ? memoryStorage() : postgresUrl !== undefined ? postgresStorage({ connectionString: postgresUrl }) : fileStorage(dataDir),
     ...(secret ? { ticketSecret: secret } : {}),
+    ...(pubsub !== undefined && { pubsub }),
   })
   await server.start()
   const where = values.memory ? 'memory storage' : postgresUrl !== undefined ? `data in PostgreSQL at ${new URL(postgresUrl).host}` : `data in ${dataDir}`
-  console.log(`syncline server listening on ${server.url} (${where})`)
+  console.log(`syncline server listening on ${server.url} (${where}${redisUrl !== undefined ? `, fan-out through Redis at ${new URL(redisUrl).host}` : ''})`)
 
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)
@@ -82,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
   })
   console.log('syncline server shutting down…')
   await server.close()
+  await pubsub?.close()
   return 0
 }
 

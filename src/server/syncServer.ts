@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { randomUUID } from 'node:crypto'
 import { createServer, STATUS_CODES } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
@@ -10,11 +11,14 @@ import type { ClientConnectEvent, ClientDisconnectEvent, SyncRequestEvent } from
 import { ServerEvents, requestStatus } from './events.js'
 import { CORS_HEADERS, HttpError, sendError, sendJson } from './http.js'
 import { RecordHub } from './records/recordHub.js'
+import type { WatchFrame } from './records/recordHub.js'
 import type { OperationInfo } from './records/recordService.js'
 import { RecordService } from './records/recordService.js'
 import { assertCollection } from './records/validation.js'
+import { memoryPubSub } from './pubsub/memoryPubSub.js'
+import type { PubSub } from './pubsub/types.js'
 import { fileStorage } from './storage/fileStorage.js'
-import type { StorageProvider } from './storage/types.js'
+import type { RecordScope, StorageProvider } from './storage/types.js'
 import { DEFAULT_TICKET_TTL_MS, TicketSigner, parseTicketSecret } from './tickets.js'
 
 export interface SyncServerOptions {
@@ -47,6 +51,12 @@ export interface SyncServerOptions {
   onError?: (error: unknown) => void
   /** Limits that keep one client from taking the server down for everyone else. */
   limits?: SyncServerLimits
+  /**
+   * How several instances sharing one storage tell each other about writes: record events
+   * and "document D was stored" notices. Use `redisPubSub({ url })` across processes.
+   * @default memoryPubSub() (one process)
+   */
+  pubsub?: PubSub
 }
 
 export interface SyncServerLimits {
@@ -106,8 +116,10 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const storage = options.storage ?? fileStorage('./.syncline-data')
   const gate = new Gatekeeper({ authenticate: options.authenticate, authorize: options.authorize })
   const tickets = new TicketSigner(parseTicketSecret(options.ticketSecret))
+  const pubsub = options.pubsub ?? memoryPubSub()
+  const fanout = new InstanceFanout(pubsub, onError)
   // A room's catch-up log must outlive every ticket that can still ask for it.
-  const hub = new RecordHub({ idleRoomMs: Math.max(600_000, 2 * ticketTtlMs) })
+  const hub = new RecordHub({ idleRoomMs: Math.max(600_000, 2 * ticketTtlMs), onPublish: (scope, frame) => fanout.publishRecord(scope, frame) })
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes ?? 1024 * 1024 })
   const events = new ServerEvents(onError)
   /** Who opened each document socket, for `authorize` and the events of its messages. */
@@ -147,6 +159,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
       peerUsers.delete(peerId)
       events.clientDisconnected({ userId: docIdentities.get(request)?.userId ?? ANONYMOUS_DID, clientId: peerId, transport: 'automerge', reason: 'closed' })
     },
+    onDocumentStored: (documentId) => fanout.publishDocumentStored(documentId),
     onSyncMessage: ({ peerId, documentId, type, status, durationMs }) =>
       events.syncRequest({
         userId: peerUsers.get(peerId),
@@ -286,15 +299,28 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     },
     httpServer,
     start() {
-      started ??= new Promise<void>((resolve, reject) => {
-        const fail = (error: Error): void => reject(error)
-        httpServer.once('error', fail)
-        httpServer.listen(port, host, () => {
-          httpServer.off('error', fail)
-          port = (httpServer.address() as AddressInfo).port
-          resolve()
+      started ??= (async () => {
+        // Listening to the other instances before accepting clients: no write can slip between.
+        await fanout.start({
+          record: ({ collection, room, frame }) => hub.deliver({ collection, room }, frame),
+          document: ({ documentId }) => void docs.refreshFromStorage(documentId),
+          // Notices were lost while the broker was away: watchers take a fresh snapshot from
+          // the shared storage, and documents in memory merge what storage holds.
+          resync: () => {
+            hub.endAll()
+            void docs.refreshAllFromStorage()
+          },
         })
-      })
+        await new Promise<void>((resolve, reject) => {
+          const fail = (error: Error): void => reject(error)
+          httpServer.once('error', fail)
+          httpServer.listen(port, host, () => {
+            httpServer.off('error', fail)
+            port = (httpServer.address() as AddressInfo).port
+            resolve()
+          })
+        })
+      })()
       return started
     },
     close() {
@@ -308,6 +334,9 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
         // Keep-alive HTTP connections would otherwise hold close() open until they time out.
         httpServer.closeAllConnections()
         await (started ? stopped : Promise.resolve())
+        await fanout.stop()
+        // A pub/sub passed in may be shared with other instances: only the default one is ours.
+        if (options.pubsub === undefined) await pubsub.close()
         await storage.close()
       })()
       return closing
@@ -377,5 +406,76 @@ class RateLimiter {
     this.#sweptAt = now
     const refill = (this.#burst / this.#perSecond) * 1000
     for (const [key, bucket] of this.#buckets) if (now - bucket.at > refill) this.#buckets.delete(key)
+  }
+}
+
+const RECORDS_TOPIC = 'records'
+const DOCUMENTS_TOPIC = 'documents'
+
+interface RecordNotice {
+  origin: string
+  collection: string
+  room: string
+  frame: WatchFrame
+}
+interface DocumentNotice {
+  origin: string
+  documentId: string
+}
+
+/**
+ * This instance's side of the pub/sub: it announces its record events and document writes,
+ * and applies the other instances'. Both topics are server-wide (every instance hears every
+ * write), which keeps subscriptions free of races at the cost of some traffic per write.
+ * A document notice carries no changes: the receiver merges the document from the shared
+ * storage, so a lost or repeated notice can neither lose nor duplicate a change, and nothing
+ * is buffered per document.
+ */
+class InstanceFanout {
+  readonly origin = randomUUID()
+  readonly #pubsub: PubSub
+  readonly #onError: (error: unknown) => void
+  readonly #encoder = new TextEncoder()
+  readonly #decoder = new TextDecoder()
+  #unsubscribers: Array<() => Promise<void>> = []
+
+  constructor(pubsub: PubSub, onError: (error: unknown) => void) {
+    this.#pubsub = pubsub
+    this.#onError = onError
+  }
+
+  async start(handlers: { record(notice: RecordNotice): void; document(notice: DocumentNotice): void; resync(): void }): Promise<void> {
+    const listen = <T extends { origin: string }>(topic: string, handle: (notice: T) => void) =>
+      this.#pubsub.subscribe(topic, (message) => {
+        try {
+          const notice = JSON.parse(this.#decoder.decode(message)) as T
+          if (notice.origin !== this.origin) handle(notice)
+        } catch (error) {
+          this.#onError(error)
+        }
+      })
+    this.#unsubscribers = await Promise.all([listen<RecordNotice>(RECORDS_TOPIC, handlers.record), listen<DocumentNotice>(DOCUMENTS_TOPIC, handlers.document)])
+    const offStatus = this.#pubsub.onStatus((status) => {
+      if (status === 'up') handlers.resync()
+    })
+    this.#unsubscribers.push(async () => offStatus())
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.#unsubscribers.splice(0).map((unsubscribe) => unsubscribe().catch(() => {})))
+  }
+
+  publishRecord({ collection, room }: RecordScope, frame: WatchFrame): void {
+    this.#send(RECORDS_TOPIC, { origin: this.origin, collection, room, frame } satisfies RecordNotice)
+  }
+
+  publishDocumentStored(documentId: string): void {
+    this.#send(DOCUMENTS_TOPIC, { origin: this.origin, documentId } satisfies DocumentNotice)
+  }
+
+  #send(topic: string, notice: RecordNotice | DocumentNotice): void {
+    // Never awaited by a write: the data is already stored, and a lost notice is repaired by
+    // the resync after the broker comes back.
+    this.#pubsub.publish(topic, this.#encoder.encode(JSON.stringify(notice))).catch((error: unknown) => this.#onError(error))
   }
 }

@@ -49,6 +49,8 @@ export interface DocSyncServiceOptions {
   onPeerLeave?: (event: { peerId: string; request: IncomingMessage }) => void
   /** After each `sync`/`request` has been handled (and its answers sent). */
   onSyncMessage?: (event: SyncMessageEvent) => void
+  /** After a document's changes are in storage: tell the other instances. */
+  onDocumentStored?: (documentId: string) => void
 }
 
 export interface SyncMessageEvent {
@@ -66,6 +68,10 @@ export interface DocSyncService {
   readonly peerCount: number
   /** Open sockets, joined or not (for the server's connection limit). */
   readonly connectionCount: number
+  /** Another instance stored changes to this document: merge them from storage. */
+  refreshFromStorage(documentId: string): Promise<void>
+  /** Merges every document in memory from storage (after notices may have been missed). */
+  refreshAllFromStorage(): Promise<void>
   /** Flushes pending storage writes and closes every socket with code 1001 and a reason. */
   close(): Promise<void>
 }
@@ -126,6 +132,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     serverPeerId,
     saveDebounceMs: options.saveDebounceMs ?? 100,
     reportError,
+    onStored: (documentId) => safely(options.onDocumentStored, documentId),
   })
   const peers = new Map<PeerConnection, Map<string, PeerDocument>>()
   let heartbeat: ReturnType<typeof setInterval> | undefined
@@ -291,6 +298,12 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
       })
       peers.set(peer, new Map())
       startHeartbeat()
+    },
+
+    refreshFromStorage: (documentId) => registry.refresh(documentId).catch(reportError),
+
+    async refreshAllFromStorage() {
+      await Promise.all(registry.ids.map((documentId) => registry.refresh(documentId).catch(reportError)))
     },
 
     get connectionCount() {

@@ -8,6 +8,7 @@ export interface DocumentRegistryOptions {
   serverPeerId: string
   saveDebounceMs: number
   reportError: (error: unknown) => void
+  onStored?: ((documentId: string) => void) | undefined
 }
 
 /**
@@ -42,6 +43,19 @@ export class DocumentRegistry {
       this.#loading.set(documentId, loading)
     }
     return loading
+  }
+
+  /** Reloads a document in memory from storage (another instance changed it); a no-op otherwise. */
+  async refresh(documentId: string): Promise<void> {
+    const document = this.#documents.get(documentId)
+    if (!document) return
+    const binary = await this.#options.storage.loadDoc(documentId)
+    if (binary !== undefined && binary.byteLength > 0) document.mergeStored(binary)
+  }
+
+  /** Every document in memory, for a full resync after missed notices. */
+  get ids(): string[] {
+    return [...this.#documents.keys()]
   }
 
   /** Drops the document from memory if nobody uses it and nothing is left to save. */

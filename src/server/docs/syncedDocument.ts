@@ -21,6 +21,8 @@ export interface SyncedDocumentOptions {
   reportError: (error: unknown) => void
   /** Called when no peer is attached and nothing is left to save: the document may be dropped. */
   onIdle: (document: SyncedDocument) => void
+  /** Called after changes this server received are in storage (other instances may reload it). */
+  onStored?: ((documentId: string) => void) | undefined
 }
 
 export type SyncOutcome = 'ok' | 'unavailable' | 'error'
@@ -122,6 +124,29 @@ export class SyncedDocument {
     return outcome
   }
 
+  /**
+   * Merges what storage holds for this document (written by another server instance) and
+   * syncs the result to this instance's peers. Loading is idempotent, so a repeated or late
+   * notice does no harm, and nothing is buffered per change.
+   */
+  mergeStored(binary: Uint8Array): void {
+    let doc: A.Doc<unknown>
+    try {
+      doc = A.loadIncremental(this.#doc, binary)
+    } catch (error) {
+      this.#options.reportError(new Error(`Merging stored document ${this.documentId} failed: ${describe(error)}`, { cause: error }))
+      return
+    }
+    // loadIncremental moves the document on even when nothing was new: the old object is spent.
+    this.#doc = doc
+    const heads = A.getHeads(doc)
+    if (sameHeads(heads, this.#heads)) return
+    this.#heads = heads
+    for (const [peer, state] of this.#peers) {
+      if (state.subscribed && !this.#awaitingSave.has(peer)) this.#syncTo(peer, state)
+    }
+  }
+
   /** Sends an ephemeral message on, unchanged but for `targetId`, to the other subscribed peers. */
   relayEphemeral(from: PeerLink, message: EphemeralMessage): void {
     for (const [peer, state] of this.#peers) {
@@ -177,6 +202,7 @@ export class SyncedDocument {
         () => {
           this.#failedSaves = 0
           this.#acknowledgeSaved()
+          this.#options.onStored?.(documentId)
         },
         (error: unknown) => {
           this.#failedSaves++

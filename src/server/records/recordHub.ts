@@ -31,6 +31,8 @@ export interface RecordHubOptions {
   replayLimit?: number
   /** An unwatched room's recent events are dropped after this long. Must exceed the ticket lifetime. @default 600000 */
   idleRoomMs?: number
+  /** Told of every event written here (not of events delivered from other instances). */
+  onPublish?: (scope: RecordScope, frame: WatchFrame) => void
 }
 
 /**
@@ -43,6 +45,7 @@ export class RecordHub {
   readonly #replayLimit: number
   readonly #idleRoomMs: number
   readonly #startedTs: number
+  readonly #onPublish: ((scope: RecordScope, frame: WatchFrame) => void) | undefined
   #lastTs = 0
   #lastSweep = Date.now()
 
@@ -50,6 +53,7 @@ export class RecordHub {
     this.#replayLimit = options.replayLimit ?? 1024
     this.#idleRoomMs = options.idleRoomMs ?? 600_000
     this.#startedTs = this.now()
+    this.#onPublish = options.onPublish
   }
 
   /** Strictly increasing Unix microseconds. */
@@ -76,6 +80,13 @@ export class RecordHub {
 
   /** Sends to every watcher of the room and remembers the event for catch-up; returns its time. */
   publish(scope: RecordScope, frame: WatchFrame, ts = this.now()): number {
+    const published = this.deliver(scope, frame, ts)
+    this.#onPublish?.(scope, frame)
+    return published
+  }
+
+  /** Like `publish`, for an event another instance wrote: its own watchers only, not passed on again. */
+  deliver(scope: RecordScope, frame: WatchFrame, ts = this.now()): number {
     const room = this.#room(scope)
     room.recent.push({ ts, frame })
     if (room.recent.length > this.#replayLimit) room.floorTs = room.recent.shift()!.ts
