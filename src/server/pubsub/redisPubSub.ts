@@ -40,17 +40,24 @@ export function redisPubSub(options: RedisPubSubOptions): PubSub {
   const connect = (): Promise<{ publisher: Redis; subscriber: Redis }> => {
     connections ??= (async () => {
       const { Redis } = await import('ioredis')
-      const publisher = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 2 })
+      // No offline queue: while Redis is away a publish fails at once instead of piling up in
+      // memory; the receivers' resync on reconnect covers what was not delivered.
+      const publisher = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false })
       const subscriber = new Redis(options.url, { lazyConnect: true, autoResubscribe: true })
       for (const connection of [publisher, subscriber]) {
         // ioredis retries by itself; an 'error' listener keeps it from crashing the process.
         connection.on('error', () => {})
       }
-      subscriber.on('close', () => {
-        if (!closed) setStatus('down')
-      })
-      // 'ready' follows every reconnect, after ioredis has restored the subscriptions.
-      subscriber.on('ready', () => setStatus('up'))
+      for (const connection of [publisher, subscriber]) {
+        connection.on('close', () => {
+          if (!closed) setStatus('down')
+        })
+        // 'ready' follows every reconnect (for the subscriber, after ioredis has restored its
+        // subscriptions); fan-out is back once both connections are.
+        connection.on('ready', () => {
+          if (publisher.status === 'ready' && subscriber.status === 'ready') setStatus('up')
+        })
+      }
       subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
         const topic = topics.get(channel.toString('utf8').slice(prefix.length))
         if (!topic) return
@@ -67,6 +74,9 @@ export function redisPubSub(options: RedisPubSubOptions): PubSub {
     async publish(topic, message) {
       if (closed) return
       const { publisher } = await connect()
+      // Just after a reconnect the publisher may trail the subscriber by a moment: wait a
+      // little for it rather than drop the message; a longer outage is the resync's job.
+      if (publisher.status !== 'ready') await readyWithin(publisher, 2000)
       await publisher.publish(prefix + topic, Buffer.from(message.buffer, message.byteOffset, message.byteLength))
     },
     async subscribe(topic, listener) {
@@ -98,4 +108,16 @@ export function redisPubSub(options: RedisPubSubOptions): PubSub {
       if (opened) await Promise.all([opened.publisher.quit().catch(() => {}), opened.subscriber.quit().catch(() => {})])
     },
   }
+}
+
+function readyWithin(connection: Redis, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      connection.off('ready', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    connection.once('ready', done)
+  })
 }
