@@ -23,6 +23,7 @@ const CASES = [
   { id: '5-apply-throughput', title: '5. Apply throughput', timeoutMs: 120_000 },
   { id: '6-bundle-size', title: '6. Bundle size', timeoutMs: 60_000 },
   { id: '7-server-capacity', title: '7. Server capacity', timeoutMs: 120_000 },
+  { id: '8-instances', title: '8. Several instances (Redis fan-out)', timeoutMs: 120_000 },
 ]
 const TOTAL_BUDGET_MS = 9.5 * 60_000
 

@@ -57,6 +57,13 @@ export interface SyncServerOptions {
    * @default memoryPubSub() (one process)
    */
   pubsub?: PubSub
+  /**
+   * How a document change reaches the other instances: `'changes'` publishes the change
+   * bytes as soon as they arrive (changes over 256 KiB fall back to a notice after the
+   * write); `'notice'` publishes "document D was stored" after the write, and the others read
+   * it back from storage. `npm run bench` (case 8) measures both. @default 'changes'
+   */
+  documentFanout?: 'changes' | 'notice'
 }
 
 export interface SyncServerLimits {
@@ -117,7 +124,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const gate = new Gatekeeper({ authenticate: options.authenticate, authorize: options.authorize })
   const tickets = new TicketSigner(parseTicketSecret(options.ticketSecret))
   const pubsub = options.pubsub ?? memoryPubSub()
-  const fanout = new InstanceFanout(pubsub, onError)
+  const fanout = new InstanceFanout(pubsub, onError, options.documentFanout ?? 'changes')
   // A room's catch-up log must outlive every ticket that can still ask for it.
   const hub = new RecordHub({ idleRoomMs: Math.max(600_000, 2 * ticketTtlMs), onPublish: (scope, frame) => fanout.publishRecord(scope, frame) })
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes ?? 1024 * 1024 })
@@ -159,7 +166,8 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
       peerUsers.delete(peerId)
       events.clientDisconnected({ userId: docIdentities.get(request)?.userId ?? ANONYMOUS_DID, clientId: peerId, transport: 'automerge', reason: 'closed' })
     },
-    onDocumentStored: (documentId) => fanout.publishDocumentStored(documentId),
+    onDocumentStored: (documentId) => fanout.documentStored(documentId),
+    onDocumentChanged: (documentId, changes) => fanout.documentChanged(documentId, changes),
     onSyncMessage: ({ peerId, documentId, type, status, durationMs }) =>
       events.syncRequest({
         userId: peerUsers.get(peerId),
@@ -303,7 +311,10 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
         // Listening to the other instances before accepting clients: no write can slip between.
         await fanout.start({
           record: ({ collection, room, frame }) => hub.deliver({ collection, room }, frame),
-          document: ({ documentId }) => void docs.refreshFromStorage(documentId),
+          document: ({ documentId, changes }) => {
+            if (changes === undefined) void docs.refreshFromStorage(documentId)
+            else docs.applyRemoteChanges(documentId, Buffer.from(changes, 'base64'))
+          },
           // Notices were lost while the broker was away: watchers take a fresh snapshot from
           // the shared storage, and documents in memory merge what storage holds.
           resync: () => {
@@ -421,15 +432,20 @@ interface RecordNotice {
 interface DocumentNotice {
   origin: string
   documentId: string
+  /** The change bytes, base64; absent for a "read it from storage" notice. */
+  changes?: string
 }
+
+/** Larger changes travel as a notice: the others read them from storage instead. */
+const MAX_PUBLISHED_CHANGE_BYTES = 256 * 1024
 
 /**
  * This instance's side of the pub/sub: it announces its record events and document writes,
  * and applies the other instances'. Both topics are server-wide (every instance hears every
  * write), which keeps subscriptions free of races at the cost of some traffic per write.
- * A document notice carries no changes: the receiver merges the document from the shared
- * storage, so a lost or repeated notice can neither lose nor duplicate a change, and nothing
- * is buffered per document.
+ * Document changes travel as their bytes (applying them twice is harmless) or, when large or
+ * in `'notice'` mode, as a notice to read the document from the shared storage; nothing is
+ * buffered per document, and the resync after a broker outage covers lost messages.
  */
 class InstanceFanout {
   readonly origin = randomUUID()
@@ -437,11 +453,15 @@ class InstanceFanout {
   readonly #onError: (error: unknown) => void
   readonly #encoder = new TextEncoder()
   readonly #decoder = new TextDecoder()
+  readonly #mode: 'changes' | 'notice'
+  /** Documents whose last change was too large to publish: they get a notice once stored. */
+  readonly #noticeAfterStore = new Set<string>()
   #unsubscribers: Array<() => Promise<void>> = []
 
-  constructor(pubsub: PubSub, onError: (error: unknown) => void) {
+  constructor(pubsub: PubSub, onError: (error: unknown) => void, mode: 'changes' | 'notice') {
     this.#pubsub = pubsub
     this.#onError = onError
+    this.#mode = mode
   }
 
   async start(handlers: { record(notice: RecordNotice): void; document(notice: DocumentNotice): void; resync(): void }): Promise<void> {
@@ -469,7 +489,16 @@ class InstanceFanout {
     this.#send(RECORDS_TOPIC, { origin: this.origin, collection, room, frame } satisfies RecordNotice)
   }
 
-  publishDocumentStored(documentId: string): void {
+  documentChanged(documentId: string, changes: Uint8Array): void {
+    if (this.#mode === 'changes' && changes.byteLength <= MAX_PUBLISHED_CHANGE_BYTES) {
+      this.#send(DOCUMENTS_TOPIC, { origin: this.origin, documentId, changes: Buffer.from(changes).toString('base64') } satisfies DocumentNotice)
+    } else {
+      this.#noticeAfterStore.add(documentId)
+    }
+  }
+
+  documentStored(documentId: string): void {
+    if (!this.#noticeAfterStore.delete(documentId)) return
     this.#send(DOCUMENTS_TOPIC, { origin: this.origin, documentId } satisfies DocumentNotice)
   }
 

@@ -33,10 +33,10 @@ function mergingMemoryStorage(): StorageProvider {
   }
 }
 
-async function pair(): Promise<[SyncServer, SyncServer]> {
+async function pair(documentFanout: 'changes' | 'notice' = 'changes'): Promise<[SyncServer, SyncServer]> {
   const storage = mergingMemoryStorage()
   const pubsub: PubSub = memoryPubSub()
-  const made = [createSyncServer({ port: 0, storage, pubsub }), createSyncServer({ port: 0, storage, pubsub })] as const
+  const made = [createSyncServer({ port: 0, storage, pubsub, documentFanout }), createSyncServer({ port: 0, storage, pubsub, documentFanout })] as const
   servers.push(...made)
   await Promise.all(made.map((server) => server.start()))
   return [made[0], made[1]]
@@ -57,9 +57,9 @@ async function until(check: () => boolean, what: string, timeoutMs = 10_000): Pr
   }
 }
 
-describe('two instances behind one address', () => {
+describe.each(['changes', 'notice'] as const)('two instances behind one address (documents as %s)', (mode) => {
   it('delivers a record written on one instance to watchers on the other, over SSE and WS', async () => {
-    const [one, two] = await pair()
+    const [one, two] = await pair(mode)
     const room = newRoom()
     const sse = openStore(two.url, room)
     const ws = openStore(two.url, room, { transport: 'ws' })
@@ -71,7 +71,7 @@ describe('two instances behind one address', () => {
   })
 
   it('relays a document edit made through one instance to a client of the other, and concurrent edits converge', async () => {
-    const [one, two] = await pair()
+    const [one, two] = await pair(mode)
     const a = connect(one)
     const b = connect(two)
     const storeA = a.create<{ lines: string[] }>({ lines: [] })
@@ -90,7 +90,7 @@ describe('two instances behind one address', () => {
   })
 
   it('converges after 1,000 edits split across the two instances', async () => {
-    const [one, two] = await pair()
+    const [one, two] = await pair(mode)
     const a = connect(one)
     const b = connect(two)
     const storeA = a.create<{ counts: Record<string, number> }>({ counts: {} })

@@ -185,7 +185,7 @@ class Reader {
 
   #entry(object: Record<string, unknown>): void {
     const key = this.#item()
-    object[typeof key === 'string' ? key : String(key)] = this.#item()
+    setEntry(object, typeof key === 'string' ? key : String(key), this.#item())
   }
 
   #indefinite(major: number): unknown {
@@ -210,7 +210,7 @@ class Reader {
     }
     if (major === 5) {
       const object: Record<string, unknown> = {}
-      for (let key = this.value(); key !== BREAK; key = this.value()) object[typeof key === 'string' ? key : String(key)] = this.#item()
+      for (let key = this.value(); key !== BREAK; key = this.value()) setEntry(object, typeof key === 'string' ? key : String(key), this.#item())
       return object
     }
     throw new Error('CBOR: indefinite length on a type that has none')
@@ -274,6 +274,15 @@ class Reader {
     this.#offset += size
     return slice
   }
+}
+
+/**
+ * A plain assignment of `__proto__` would swap the object's prototype (a peer could then
+ * make a message look like it has fields it does not have); define it as an own field.
+ */
+function setEntry(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true })
+  else object[key] = value
 }
 
 function halfToNumber(half: number): number {

@@ -51,6 +51,8 @@ export interface DocSyncServiceOptions {
   onSyncMessage?: (event: SyncMessageEvent) => void
   /** After a document's changes are in storage: tell the other instances. */
   onDocumentStored?: (documentId: string) => void
+  /** As soon as a peer's changes are applied here: their bytes, for the other instances. */
+  onDocumentChanged?: (documentId: string, changes: Uint8Array) => void
 }
 
 export interface SyncMessageEvent {
@@ -70,6 +72,8 @@ export interface DocSyncService {
   readonly connectionCount: number
   /** Another instance stored changes to this document: merge them from storage. */
   refreshFromStorage(documentId: string): Promise<void>
+  /** Changes another instance received for this document, applied if it is in memory here. */
+  applyRemoteChanges(documentId: string, changes: Uint8Array): void
   /** Merges every document in memory from storage (after notices may have been missed). */
   refreshAllFromStorage(): Promise<void>
   /** Flushes pending storage writes and closes every socket with code 1001 and a reason. */
@@ -133,6 +137,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     saveDebounceMs: options.saveDebounceMs ?? 100,
     reportError,
     onStored: (documentId) => safely(options.onDocumentStored, documentId),
+    ...(options.onDocumentChanged && { onChanged: (documentId: string, changes: Uint8Array) => options.onDocumentChanged!(documentId, changes) }),
   })
   const peers = new Map<PeerConnection, Map<string, PeerDocument>>()
   let heartbeat: ReturnType<typeof setInterval> | undefined
@@ -301,6 +306,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     },
 
     refreshFromStorage: (documentId) => registry.refresh(documentId).catch(reportError),
+    applyRemoteChanges: (documentId, changes) => registry.applyRemote(documentId, changes),
 
     async refreshAllFromStorage() {
       await Promise.all(registry.ids.map((documentId) => registry.refresh(documentId).catch(reportError)))

@@ -9,6 +9,7 @@ export interface DocumentRegistryOptions {
   saveDebounceMs: number
   reportError: (error: unknown) => void
   onStored?: ((documentId: string) => void) | undefined
+  onChanged?: ((documentId: string, changes: Uint8Array) => void) | undefined
 }
 
 /**
@@ -51,6 +52,11 @@ export class DocumentRegistry {
     if (!document) return
     const binary = await this.#options.storage.loadDoc(documentId)
     if (binary !== undefined && binary.byteLength > 0) document.mergeStored(binary)
+  }
+
+  /** Applies changes another instance received, if the document is in memory here. */
+  applyRemote(documentId: string, changes: Uint8Array): void {
+    this.#documents.get(documentId)?.applyRemote(changes)
   }
 
   /** Every document in memory, for a full resync after missed notices. */

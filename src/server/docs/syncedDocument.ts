@@ -23,6 +23,8 @@ export interface SyncedDocumentOptions {
   onIdle: (document: SyncedDocument) => void
   /** Called after changes this server received are in storage (other instances may reload it). */
   onStored?: ((documentId: string) => void) | undefined
+  /** Called with the bytes of changes a peer of this server just made (for other instances). */
+  onChanged?: ((documentId: string, changes: Uint8Array) => void) | undefined
 }
 
 export type SyncOutcome = 'ok' | 'unavailable' | 'error'
@@ -98,12 +100,14 @@ export class SyncedDocument {
       this.#options.reportError(new Error(text, { cause: error }))
       return 'error'
     }
+    const previousHeads = this.#heads
     this.#doc = doc
     state.syncState = syncState
     state.subscribed = true
     const heads = A.getHeads(doc)
-    const changed = !sameHeads(heads, this.#heads)
+    const changed = !sameHeads(heads, previousHeads)
     this.#heads = heads
+    if (changed && this.#options.onChanged) this.#options.onChanged(this.documentId, A.saveSince(doc, previousHeads))
 
     let outcome: SyncOutcome = 'ok'
     if (heads.length === 0 && message.type === 'request') {
@@ -130,6 +134,11 @@ export class SyncedDocument {
    * notice does no harm, and nothing is buffered per change.
    */
   mergeStored(binary: Uint8Array): void {
+    this.applyRemote(binary)
+  }
+
+  /** Applies changes (or a whole saved document) that reached another instance; idempotent. */
+  applyRemote(binary: Uint8Array): void {
     let doc: A.Doc<unknown>
     try {
       doc = A.loadIncremental(this.#doc, binary)

@@ -67,6 +67,13 @@ describe('the protocol CBOR codec', () => {
     expect(decodeCbor(bytes)).toEqual({ a: [1, 2], b: 'helo', c: 1, d: 2 ** 32, e: undefined, f: new Uint8Array([1, 2]) })
   })
 
+  it('reads a "__proto__" key as a plain field, never as a prototype', () => {
+    const decoded = decodeCbor(new Uint8Array(cborX.encode(JSON.parse('{"__proto__": {"type": "peer"}, "x": 1}')))) as Record<string, unknown>
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype)
+    expect(Object.keys(decoded)).toEqual(['__proto__', 'x'])
+    expect((decoded as { type?: unknown }).type).toBeUndefined()
+  })
+
   it('refuses truncated, overlong, trailing and reserved input with an error, never a crash or a huge allocation', () => {
     const good = encodeCbor({ type: 'peer', senderId: 'server' })
     for (let cut = 1; cut < good.length; cut++) expect(() => decodeCbor(good.subarray(0, cut))).toThrow(/CBOR/)
