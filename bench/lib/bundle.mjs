@@ -17,7 +17,7 @@ export const DOCUMENTS_GOAL_BYTES = 15_000
  * size cannot creep up unnoticed. Lower them as the bundles shrink; raise them only on purpose.
  */
 export const RECORDS_BUDGET_BYTES = 12_000
-export const DOCUMENTS_BUDGET_BYTES = 22_500
+export const DOCUMENTS_BUDGET_BYTES = 23_000
 
 const list = `
 function List({ items }) {
