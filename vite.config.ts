@@ -99,6 +99,40 @@ export default defineConfig({
           },
         },
       },
+      {
+        extends: true,
+        // Every Storybook story, rendered in Chromium (portable stories). The same Vite plugin
+        // as in `storybook dev` starts the stories' reference server (on a free port) and serves
+        // its /__syncline stop/start routes, so the connection stories' buttons work here too.
+        plugins: [import('./.storybook/storyServer.js').then(({ storyServerPlugin }) => storyServerPlugin(0))],
+        optimizeDeps: {
+          include: [
+            '@automerge/automerge/slim',
+            '@automerge/automerge/automerge.wasm.base64',
+            'cbor-x',
+            'bs58check',
+            'idb',
+            'react',
+            'react/jsx-dev-runtime',
+            'react-dom',
+            'react-dom/client',
+            '@testing-library/react',
+            '@storybook/react',
+          ],
+        },
+        resolve: { alias: { syncline: resolve(import.meta.dirname, 'src/index.ts') } },
+        test: {
+          name: 'stories',
+          include: ['test/stories/**/*.test.{ts,tsx}'],
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
     ],
   },
 })

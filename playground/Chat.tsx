@@ -1,7 +1,8 @@
-import { useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { FormEvent } from 'react'
 import { SyncStatusBadge, useRecords } from 'syncline'
-import type { WatchRecord } from 'syncline'
+import type { SyncStatus, WatchRecord } from 'syncline'
+import { colorOf, initialOf } from './people.js'
 
 interface Message {
   text: string
@@ -46,6 +47,11 @@ export function Chat({ room, did, serverUrl }: { room: string; did: string; serv
 
   // Newest first from the store; a chat reads oldest first.
   const ordered = [...records].reverse()
+  const list = useRef<HTMLOListElement>(null)
+  // Keep the newest message in view as messages arrive.
+  useEffect(() => {
+    list.current?.scrollTo({ top: list.current.scrollHeight })
+  }, [records.length])
 
   return (
     <main className="chat">
@@ -53,8 +59,8 @@ export function Chat({ room, did, serverUrl }: { room: string; did: string; serv
         <h2># {room}</h2>
         <SyncStatusBadge recordsUrl={watchUrl} />
       </header>
-      <ol className="messages" aria-label="Messages" data-status={status}>
-        {ordered.length === 0 && <li className="empty">No messages yet. Say hello!</li>}
+      <ol ref={list} className="messages" aria-label="Messages" data-status={status}>
+        {ordered.length === 0 && <li className="empty">{emptyText(status)}</li>}
         {ordered.map((record) => (
           <MessageRow
             key={`${record.did}/${record.rkey}`}
@@ -78,29 +84,42 @@ export function Chat({ room, did, serverUrl }: { room: string; did: string; serv
   )
 }
 
+function emptyText(status: SyncStatus): string {
+  if (status === 'live') return 'No messages yet. Say hello!'
+  if (status === 'reconnecting' || status === 'closed') return 'No messages on this device yet. They will show when the connection is back.'
+  return 'Loading messages…'
+}
+
 function MessageRow({ record, mine, onRetry, onDiscard }: {
   record: WatchRecord<Message>
   mine: boolean
   onRetry: () => void
   onDiscard: () => void
 }) {
-  // Records written by other clients may lack createdAt; show no time rather than a wrong one.
+  // Records written by other clients may lack author or createdAt: fall back to the did, and
+  // show no time rather than a wrong one.
+  const author = typeof record.value.author === 'string' ? record.value.author : record.did.replace(/^did:[a-z]+:/, '')
   const time = record.value.createdAt ? new Date(record.value.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : ''
   return (
     <li className={`message${mine ? ' mine' : ''}${record.optimistic ? ` ${record.optimistic}` : ''}`}>
-      <div className="meta">
-        <span className="author">{record.value.author}</span>
-        <span className="time">{time}</span>
-        {record.optimistic === 'pending' && <span className="state">sending…</span>}
+      <span className="avatar" aria-hidden="true" style={{ background: colorOf(author) }}>
+        {initialOf(author)}
+      </span>
+      <div className="bubble">
+        <div className="meta">
+          <span className="author">{author}</span>
+          <span className="time">{time}</span>
+          {record.optimistic === 'pending' && <span className="state">sending…</span>}
+        </div>
+        <p className="text">{record.value.text}</p>
+        {record.optimistic === 'failed' && (
+          <p className="failed">
+            Not sent{record.optimisticError ? `: ${record.optimisticError.message}` : ''}.{' '}
+            <button type="button" onClick={onRetry}>Retry</button>{' '}
+            <button type="button" onClick={onDiscard}>Discard</button>
+          </p>
+        )}
       </div>
-      <p className="text">{record.value.text}</p>
-      {record.optimistic === 'failed' && (
-        <p className="failed">
-          Not sent{record.optimisticError ? `: ${record.optimisticError.message}` : ''}.{' '}
-          <button type="button" onClick={onRetry}>Retry</button>{' '}
-          <button type="button" onClick={onDiscard}>Discard</button>
-        </p>
-      )}
     </li>
   )
 }

@@ -1,6 +1,7 @@
 import { updateText } from '@automerge/automerge/slim'
 import { useEffect, useRef } from 'react'
 import { useCreateDoc, useDoc, usePresence, useRecords } from 'syncline'
+import { colorOf, initialOf } from './people.js'
 
 interface NotesDoc {
   text: string
@@ -42,17 +43,18 @@ export function Notes({ room, name, serverUrl }: { room: string; name: string; s
   const [notes, change, info] = useDoc<NotesDoc>(notesUrl)
   const others = usePresence(notesUrl, { name })
 
+  const saved = !notes ? 'pending' : info.saved.server ? 'server' : info.saved.local ? 'local' : 'pending'
   return (
     <section className="notes" aria-label="Shared notes">
       <header className="notes-header">
         <h3>Notes</h3>
-        <span className="saved" data-saved={info.saved.server ? 'server' : info.saved.local ? 'local' : 'pending'}>
-          {notesUrl === undefined ? '' : info.saved.server ? 'Saved' : info.saved.local ? 'Saved on this device' : 'Saving…'}
+        <span className="saved" data-saved={saved}>
+          {!notes ? '' : saved === 'server' ? 'Saved' : saved === 'local' ? 'Saved on this device' : 'Saving…'}
         </span>
       </header>
       <textarea
         aria-label="Notes"
-        placeholder={notes ? 'Shared with everyone in this room. Type away.' : 'Loading…'}
+        placeholder={notes ? `Shared with everyone in #${room}. Type away.` : 'Loading…'}
         disabled={!notes}
         value={notes?.text ?? ''}
         onChange={(event) => {
@@ -61,7 +63,21 @@ export function Notes({ room, name, serverUrl }: { room: string; name: string; s
           change((doc) => updateText(doc, ['text'], text))
         }}
       />
-      <p className="presence">{others.length === 0 ? 'Only you here' : `Also here: ${others.map((peer) => (peer.state as { name: string }).name).join(', ')}`}</p>
+      <footer className="presence" aria-label="People here">
+        <Person name={name} you />
+        {others.map((peer) => (
+          <Person key={peer.peerId} name={(peer.state as { name: string }).name} />
+        ))}
+        <span className="presence-text">{others.length === 0 ? 'Only you here' : `Also here: ${others.map((peer) => (peer.state as { name: string }).name).join(', ')}`}</span>
+      </footer>
     </section>
+  )
+}
+
+function Person({ name, you = false }: { name: string; you?: boolean }) {
+  return (
+    <span className="person" title={you ? `${name} (you)` : name} style={{ background: colorOf(name) }}>
+      {initialOf(name)}
+    </span>
   )
 }

@@ -5,7 +5,7 @@ import type { Browser, Page, Route } from 'playwright-core'
 import { chromium } from 'playwright-core'
 import type { ViteDevServer } from 'vite'
 import { createServer as createViteServer } from 'vite'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SyncServer } from '../../src/server/index.js'
 import { createSyncServer, memoryStorage } from '../../src/server/index.js'
 import { putRecord } from '../support/records.js'
@@ -35,10 +35,38 @@ afterAll(async () => {
   await server?.close()
 })
 
+/** Uncaught errors in any page: each test fails on them. */
+let pageErrors: string[] = []
+afterEach(() => {
+  const errors = pageErrors
+  pageErrors = []
+  expect(errors).toEqual([])
+})
+
+/**
+ * Every state the chat's status badge shows, in order, recorded in the page by a
+ * MutationObserver: a brief state between two polls is still seen. Survives reloads.
+ */
+function recordBadgeStates(): void {
+  const key = 'syncline-e2e-badge-states'
+  const states: string[] = JSON.parse(sessionStorage.getItem(key) ?? '[]')
+  const note = (): void => {
+    const state = document.querySelector('.chat-header [role="status"]')?.getAttribute('data-status')
+    if (state && states[states.length - 1] !== state) {
+      states.push(state)
+      sessionStorage.setItem(key, JSON.stringify(states))
+    }
+  }
+  new MutationObserver(note).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] })
+}
+const badgeStates = (page: Page): Promise<string[]> => page.evaluate(() => JSON.parse(sessionStorage.getItem('syncline-e2e-badge-states') ?? '[]') as string[])
+
 const messages = (page: Page) => page.locator('ol.messages li.message .text')
 const openRoom = async (room: string): Promise<Page> => {
-  const page = await (await browser.newContext()).newPage()
-  page.on('pageerror', (error) => console.error('page error:', error))
+  const context = await browser.newContext()
+  await context.addInitScript(recordBadgeStates)
+  const page = await context.newPage()
+  page.on('pageerror', (error) => pageErrors.push(String(error)))
   await page.goto(`${playgroundUrl}?server=${encodeURIComponent(server.url)}&room=${room}`)
   return page
 }
@@ -69,7 +97,7 @@ describe('playground in Chromium', () => {
     await page.context().close()
   })
 
-  it('shows a message sent from page A on page B', async () => {
+  it('shows a message sent from page A on page B, and a room A adds', async () => {
     const room = `pair-${Date.now()}`
     const [a, b] = [await openRoom(room), await openRoom(room)]
     for (const page of [a, b]) await expect.poll(() => page.locator('.chat-header [role="status"]').getAttribute('data-status')).toBe('live')
@@ -78,6 +106,14 @@ describe('playground in Chromium', () => {
     await expect.poll(() => messages(b).allTextContents()).toEqual(['hi from A'])
     await expect.poll(() => a.locator('li.message.pending').count()).toBe(0)
     await b.screenshot({ path: join(shots, 'page-b.png') })
+
+    // A room made in page A joins page B's room list, and A moves into it.
+    const name = `plans-${Date.now()}`
+    await a.getByRole('button', { name: '+ New room' }).click()
+    await a.getByRole('textbox', { name: 'Room name' }).fill(name)
+    await a.getByRole('textbox', { name: 'Room name' }).press('Enter')
+    await expect.poll(() => a.locator('.chat-header h2').textContent()).toBe(`# ${name}`)
+    await expect.poll(() => b.getByRole('navigation', { name: 'Rooms' }).getByRole('button', { name: `# ${name}` }).count()).toBe(1)
     await a.context().close()
     await b.context().close()
   })
@@ -125,6 +161,12 @@ describe('playground in Chromium', () => {
     await expect.poll(() => a.locator('.chat-header [role="status"]').getAttribute('data-status'), { timeout: 30_000 }).toBe('live')
     await expect.poll(() => notesB.inputValue(), { timeout: 30_000 }).toBe('written offline')
     await expect.poll(() => a.locator('.saved').textContent()).toBe('Saved')
+    // Across the outage and the reload, the badge went from live to reconnecting and back to live.
+    const states = await badgeStates(a)
+    const lost = states.indexOf('reconnecting', states.indexOf('live'))
+    expect(lost, states.join(' → ')).toBeGreaterThan(0)
+    expect(states.slice(lost).at(-1), states.join(' → ')).toBe('live')
+    await a.screenshot({ path: join(shots, 'back-online.png') })
     await a.context().close()
     await b.context().close()
   })
