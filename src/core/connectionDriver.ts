@@ -142,6 +142,16 @@ export class ConnectionDriver {
     // Coming back online or to the tab is the best moment to retry: skip the backoff wait.
     this.#unlisten.push(this.#env.onOnline(() => this.#retryNow()))
     this.#unlisten.push(this.#env.onVisible(() => this.#retryNow()))
+    // A connection that looks open while the device is offline is not to be trusted (a
+    // loopback or half-open socket can stay "open" for minutes): drop it, so the status says
+    // so at once, and connect again as soon as the device is back online.
+    if (this.#env.onOffline) this.#unlisten.push(this.#env.onOffline(() => this.#wentOffline()))
+  }
+
+  #wentOffline(): void {
+    const { status } = this.#state
+    if (status !== 'connecting' && status !== 'snapshot' && status !== 'live') return
+    this.#onLost(new SyncError('network', 'The device went offline; reconnecting when it is back online'), true)
   }
 
   #armHeartbeat(): void {

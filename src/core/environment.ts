@@ -10,6 +10,11 @@ export interface Environment {
   onOnline(callback: () => void): () => void
   /** Calls `callback` when the page becomes visible again; returns an unsubscribe function. */
   onVisible(callback: () => void): () => void
+  /**
+   * Calls `callback` when the device goes offline; returns an unsubscribe function. Optional,
+   * so environments written before it existed still work (they just never report it).
+   */
+  onOffline?(callback: () => void): () => void
 }
 
 const noop = (): void => {}
@@ -26,6 +31,11 @@ export const defaultEnvironment: Environment = {
     if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return noop
     window.addEventListener('online', callback)
     return () => window.removeEventListener('online', callback)
+  },
+  onOffline(callback) {
+    if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return noop
+    window.addEventListener('offline', callback)
+    return () => window.removeEventListener('offline', callback)
   },
   onVisible(callback) {
     if (typeof document === 'undefined' || typeof document.addEventListener !== 'function') return noop

@@ -9,14 +9,21 @@ import type { SyncStatus } from '../../src/core/machine.js'
 function testEnvironment(random = 0.5) {
   const online = new Set<() => void>()
   const visible = new Set<() => void>()
+  const offline = new Set<() => void>()
   const environment: Environment = {
     setTimeout: (callback, ms) => setTimeout(callback, ms),
     clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
     random: () => random,
     onOnline: (callback) => (online.add(callback), () => online.delete(callback)),
     onVisible: (callback) => (visible.add(callback), () => visible.delete(callback)),
+    onOffline: (callback) => (offline.add(callback), () => offline.delete(callback)),
   }
-  return { environment, goOnline: () => online.forEach((f) => f()), listeners: () => online.size + visible.size }
+  return {
+    environment,
+    goOnline: () => online.forEach((f) => f()),
+    goOffline: () => offline.forEach((f) => f()),
+    listeners: () => online.size + visible.size + offline.size,
+  }
 }
 
 function setup(options: { reconnect?: boolean | { initialDelayMs?: number; maxDelayMs?: number }; heartbeatMs?: number; random?: number } = {}) {
@@ -42,6 +49,23 @@ const lose = (attempt: ConnectAttempt) => attempt.lost(new SyncError('network', 
 describe('ConnectionDriver', () => {
   beforeEach(() => vi.useFakeTimers())
   afterEach(() => vi.useRealTimers())
+
+  it('drops a live connection when the device goes offline, and reconnects at once when it is back', async () => {
+    const t = setup({ reconnect: { initialDelayMs: 60_000 } })
+    t.driver.start()
+    t.last().opened()
+    t.last().caughtUp()
+    t.goOffline()
+    expect(t.statuses.at(-1)).toBe('reconnecting')
+    expect(t.driver.state.error?.message).toMatch(/offline/)
+    expect(t.closed).toEqual([0])
+    // Offline again while already reconnecting changes nothing.
+    t.goOffline()
+    expect(t.attempts).toHaveLength(1)
+    t.goOnline()
+    expect(t.attempts).toHaveLength(2)
+    expect(t.statuses.at(-1)).toBe('connecting')
+  })
 
   it('connects, goes live, and reconnects after the jittered backoff', async () => {
     const t = setup({ reconnect: { initialDelayMs: 1000 }, random: 0.5 })
