@@ -2,7 +2,17 @@ import { StrictMode, useState } from 'react'
 import type { FormEvent } from 'react'
 import { createRoot } from 'react-dom/client'
 import type { SyncStatus } from 'syncline'
-import { SyncProvider, SyncStatusBadge, UnsavedChangesGuard, useConnectionStatus, useOnline, useRecords, useSyncStatus } from 'syncline'
+import {
+  SyncProvider,
+  SyncStatusBadge,
+  UnsavedChangesGuard,
+  createIndexedDBCache,
+  createSyncClient,
+  useConnectionStatus,
+  useOnline,
+  useRecords,
+  useSyncStatus,
+} from 'syncline'
 import { Chat } from './Chat.js'
 import { Notes } from './Notes.js'
 import { colorOf, initialOf } from './people.js'
@@ -10,6 +20,19 @@ import { colorOf, initialOf } from './people.js'
 /** `?server=` overrides the server for tests and for pointing at a deployed instance. */
 const serverUrl =
   new URLSearchParams(location.search).get('server') ?? import.meta.env.VITE_SYNCLINE_URL ?? 'http://127.0.0.1:3030'
+
+/**
+ * One client for the whole app, made outside React. The same as `<SyncProvider url
+ * recordsBaseUrl>` would make, except for the reconnect policy. The default's random waits grow
+ * from up to 1 s to up to 30 s, which spreads many clients out while a server recovers; here
+ * the server is one local process you restart by hand, so every retry comes within 3 s.
+ */
+const client = createSyncClient({
+  url: serverUrl.replace(/^http/, 'ws'),
+  recordsBaseUrl: serverUrl,
+  cache: createIndexedDBCache(),
+  reconnect: { initialDelayMs: 500, maxDelayMs: 3000 },
+})
 
 const DEFAULT_ROOMS = ['general', 'design', 'random']
 /** Rooms people add are records in the `lobby` room, so every window lists them. */
@@ -136,7 +159,7 @@ function App() {
     history.replaceState(null, '', url)
   }
   return (
-    <SyncProvider recordsBaseUrl={serverUrl} url={serverUrl.replace(/^http/, 'ws')}>
+    <SyncProvider client={client}>
       <div className="app">
         <aside className="sidebar">
           <h1 className="brand">

@@ -170,4 +170,43 @@ describe('playground in Chromium', () => {
     await a.context().close()
     await b.context().close()
   })
+
+  it('with the browser offline: says so at once, keeps notes on the device, offers Retry for a message, and delivers both back online', async () => {
+    const room = `unplugged-${Date.now()}`
+    const [a, b] = [await openRoom(room), await openRoom(room)]
+    const notesA = a.getByRole('textbox', { name: 'Notes' })
+    const notesB = b.getByRole('textbox', { name: 'Notes' })
+    for (const notes of [notesA, notesB]) await expect.poll(() => notes.isEnabled()).toBe(true)
+    await expect.poll(async () => (await a.locator('.saved').textContent()) === 'Saved' && (await b.locator('.saved').textContent()) === 'Saved').toBe(true)
+    const panelRow = (page: Page, label: string) => page.getByRole('region', { name: 'Connection' }).locator('.connection-row', { hasText: label }).locator('dd')
+
+    // Chromium's own offline switch: `offline` fires, requests fail. The streams and sockets
+    // that still look open are dropped at once rather than when a timeout notices.
+    await a.context().setOffline(true)
+    await expect.poll(() => a.locator('.chat-header [role="status"]').getAttribute('data-status')).toBe('offline')
+    await expect.poll(() => panelRow(a, 'Network').textContent()).toBe('offline')
+    await expect.poll(() => panelRow(a, 'Sync').textContent()).toBe('reconnecting')
+
+    await notesA.pressSequentially('typed on a plane')
+    await expect.poll(() => a.locator('.saved').textContent()).toBe('Saved on this device')
+    await expect.poll(() => panelRow(a, 'Your edits').textContent()).toMatch(/waiting$/)
+    await a.getByRole('textbox', { name: 'Message' }).fill('sent from the plane')
+    await a.getByRole('button', { name: 'Send' }).click()
+    const failed = a.locator('li.message.failed')
+    await expect.poll(() => failed.count()).toBe(1)
+    await a.screenshot({ path: join(shots, 'browser-offline.png') })
+    // Page B, online all along, has neither yet.
+    expect(await notesB.inputValue()).toBe('')
+    expect(await messages(b).allTextContents()).toEqual([])
+
+    await a.context().setOffline(false)
+    await expect.poll(() => a.locator('.chat-header [role="status"]').getAttribute('data-status')).toBe('live')
+    await expect.poll(() => notesB.inputValue()).toBe('typed on a plane')
+    await expect.poll(() => a.locator('.saved').textContent()).toBe('Saved')
+    await failed.getByRole('button', { name: 'Retry' }).click()
+    await expect.poll(() => messages(b).allTextContents()).toEqual(['sent from the plane'])
+    await expect.poll(() => a.locator('li.message.failed, li.message.pending').count()).toBe(0)
+    await a.context().close()
+    await b.context().close()
+  })
 })
