@@ -9,6 +9,12 @@ export type SyncErrorCode =
   | 'protocol'
   | 'network'
   | 'bad-input'
+  /** A store was closed before what was waited for happened. */
+  | 'closed'
+  /** A bounded wait (`whenSaved(where, { timeoutMs })`) ran out of time. */
+  | 'timeout'
+  /** A wait's `AbortSignal` aborted. */
+  | 'aborted'
   | (string & {})
 
 export class SyncError extends Error {

@@ -1,6 +1,7 @@
 // The framework-agnostic core. Nothing below src/core imports React.
 export { SyncError, isSyncError } from './errors.js'
 export type { SyncErrorCode } from './errors.js'
+export type { WaitOptions } from './boundedWait.js'
 export { backoffDelay, transition, initialMachineState } from './machine.js'
 export type { SyncStatus, BackoffOptions, MachineState, MachineEvent } from './machine.js'
 export { defaultEnvironment } from './environment.js'

@@ -7,7 +7,8 @@ const docsUrl = inject('serverUrl').replace(/^http/, 'ws') + '/'
 
 type Notes = { notes: string[] }
 
-function until<T>(store: { subscribe(listener: () => void): () => void }, check: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+/** Resolves with the first value of `check` that is not undefined, null or false (null is "not yet"). */
+function until<T>(store: { subscribe(listener: () => void): () => void }, check: () => T | null | undefined | false, timeoutMs = 5000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       unsubscribe()
@@ -15,7 +16,7 @@ function until<T>(store: { subscribe(listener: () => void): () => void }, check:
     }, timeoutMs)
     const test = (): void => {
       const value = check()
-      if (value === undefined || value === false) return
+      if (value === undefined || value === null || value === false) return
       clearTimeout(timer)
       unsubscribe()
       resolve(value)

@@ -81,6 +81,17 @@ async function until(check: () => boolean, what: string, timeoutMs = 15_000): Pr
   }
 }
 
+/** Awaits one step of a test, bounded, so a hang fails with the step's name instead of the test's timeout. */
+async function step<T>(name: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work
+  } catch (error) {
+    throw new Error(`Step failed: ${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+  }
+}
+
+const SAVED_WITHIN = { timeoutMs: 20_000 }
+
 const docClient = (url: string): DocConnection => {
   const connection = createDocConnection({ url: url.replace('http', 'ws'), WebSocket: WebSocket as unknown as typeof globalThis.WebSocket, reconnect: { initialDelayMs: 50, maxDelayMs: 300 } })
   connection.start()
@@ -153,22 +164,22 @@ describe.runIf(POSTGRES_URL !== undefined)('two server processes on PostgreSQL +
     const client = docClient(front.url)
     const store = client.create<{ lines: string[] }>({ lines: [] })
     const watcher = openStore(front.url, room)
-    await until(() => watcher.getSnapshot().status === 'live', 'the watch through the balancer')
+    await step('the watch live through the balancer', until(() => watcher.getSnapshot().status === 'live', 'the watch through the balancer'))
     for (let i = 0; i < 10; i++) {
       store.change((doc) => void doc.lines.push(`before ${i}`))
-      await store.whenSaved('server')
+      await step(`line ${i} saved on the server before the kill`, store.whenSaved('server', SAVED_WITHIN))
     }
-    await putRecord(front.url, room, { text: 'acknowledged before the kill' })
+    await step('the record acknowledged before the kill', putRecord(front.url, room, { text: 'acknowledged before the kill' }))
 
     one.child.kill('SIGKILL')
     alive = [two.url]
     for (let i = 0; i < 5; i++) store.change((doc) => void doc.lines.push(`after ${i}`))
-    await store.whenSaved('server')
-    await until(() => watcher.getSnapshot().status === 'live', 'the watch back through two', 30_000)
+    await step('the lines written after the kill saved through two', store.whenSaved('server', SAVED_WITHIN))
+    await step('the watch back live through two', until(() => watcher.getSnapshot().status === 'live', 'the watch back through two', 30_000))
 
     const reader = docClient(two.url)
     const check = reader.open<{ lines: string[] }>(store.url)
-    await until(() => check.getSnapshot().doc?.lines.length === 15, 'all 15 lines on two', 30_000)
+    await step('a fresh reader on two sees all 15 lines', until(() => check.getSnapshot().doc?.lines.length === 15, 'all 15 lines on two', 30_000))
     expect(watcher.getSnapshot().records.map((record) => record.value.text)).toContain('acknowledged before the kill')
     await Promise.all([watcher.stop(), client.close(), reader.close(), front.close()])
   }, 90_000)

@@ -1,3 +1,5 @@
+import type { WaitOptions } from '../boundedWait.js'
+import { boundedWait } from '../boundedWait.js'
 import type { DocCache, DocCacheChunk } from '../cache/types.js'
 import { SyncError, toSyncError } from '../errors.js'
 import { Listeners } from '../subscribable.js'
@@ -134,13 +136,18 @@ export class DocumentStore<T> implements DocStore<T> {
     this.#update()
   }
 
-  whenSaved(where: 'local' | 'server' = 'server'): Promise<void> {
+  whenSaved(where: 'local' | 'server' = 'server', options: WaitOptions = {}): Promise<void> {
     if (this.#snapshot.saved[where]) return Promise.resolve()
     if (where === 'local' && !this.#link.cache) {
       return Promise.reject(new SyncError('unavailable', `whenSaved('local') needs a cache: pass one to createDocConnection (${this.url})`))
     }
     if (this.#closed) return Promise.reject(closedBeforeSaved(this.url, where))
-    return new Promise((resolve, reject) => this.#waiters.add({ where, resolve, reject }))
+    const start = (resolve: () => void, reject: (error: unknown) => void) => {
+      const waiter = { where, resolve, reject }
+      this.#waiters.add(waiter)
+      return () => void this.#waiters.delete(waiter)
+    }
+    return boundedWait(start, options, `whenSaved('${where}') for ${this.url}`)
   }
 
   broadcast(message: unknown): boolean {

@@ -1,4 +1,5 @@
 import type { Doc } from '@automerge/automerge/slim'
+import type { WaitOptions } from '../boundedWait.js'
 import type { DocCache } from '../cache/types.js'
 import type { Environment } from '../environment.js'
 import type { SyncError } from '../errors.js'
@@ -105,10 +106,12 @@ export interface DocStore<T> {
   change(fn: (doc: T) => void): void
   /**
    * Resolves once `getSnapshot().saved[where]` is true.
-   * Rejects for `'local'` when there is no cache, and when the store closes first.
+   * Rejects for `'local'` when there is no cache, and when the store closes first
+   * (`'closed'`). Unbounded unless `options` bound it: `timeoutMs` rejects with `'timeout'`,
+   * and `signal` rejects with its reason (`'aborted'`) — the change itself is kept either way.
    * @default 'server'
    */
-  whenSaved(where?: 'local' | 'server'): Promise<void>
+  whenSaved(where?: 'local' | 'server', options?: WaitOptions): Promise<void>
   /**
    * Sends an ephemeral message (presence, cursors: anything CBOR can encode) to the other
    * peers of this document through the server. Nothing is stored or retried.

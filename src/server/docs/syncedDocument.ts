@@ -42,10 +42,18 @@ const MAX_SAVE_RETRY_MS = 30_000
 /**
  * One document in server memory: its Automerge state, one sync state per attached peer,
  * and its saves. Relay is synchronous — a change is sent on to every subscribed peer in the
- * same turn that received it — and storage never sits in that path. The reply to the peer
- * that made a change does wait for storage: that reply carries the heads that tell the
- * peer "the server has it" (its `saved.server`), so it must not go out before the change is
- * on disk. Changes that arrive while a save runs are written together by the next one.
+ * same turn that received it — and storage never sits in that path. Changes that arrive
+ * while a save runs are written together by the next one.
+ *
+ * "Saved on the server" must mean stored. A client reads it from the heads in the server's
+ * sync messages (`hasOurChanges`), and every message `generateSyncMessage` makes carries the
+ * server's current heads, which include a change as soon as it arrives. So a peer whose
+ * change is not stored yet (it is in `#awaitingSave`) gets no generated message at all until
+ * the write that holds its change has finished. Other peers' changes still reach it at once,
+ * in a message built here (`#relayWithoutAcknowledging`) that carries those changes but
+ * advertises only the heads storage is known to hold. Its sync state is left alone
+ * meanwhile, so after the write, the usual sync message (or, when Automerge thinks there is
+ * nothing to say, a message with just the heads) tells it what the server has.
  */
 export class SyncedDocument {
   readonly documentId: string
@@ -58,13 +66,22 @@ export class SyncedDocument {
   #saving: Promise<void> | undefined
   #failedSaves = 0
   #closed = false
-  /** Peers whose changes are not stored yet: they get their reply after the next save. */
-  readonly #awaitingSave = new Set<PeerLink>()
+  /**
+   * Peers whose changes are not stored yet, each with the number of its latest change
+   * (`#changeCount` when it arrived). A write covers every change numbered up to the count
+   * when it started, so it acknowledges exactly the peers whose changes it holds, however
+   * busy the others keep the document.
+   */
+  readonly #awaitingSave = new Map<PeerLink, number>()
+  #changeCount = 0
+  /** Heads of what storage is known to hold: all an awaiting peer may be told. */
+  #storedHeads: A.Heads
 
   constructor(options: SyncedDocumentOptions) {
     this.documentId = options.documentId
     this.#doc = options.doc
     this.#heads = A.getHeads(options.doc)
+    this.#storedHeads = this.#heads
     this.#options = options
   }
 
@@ -116,11 +133,9 @@ export class SyncedDocument {
       outcome = 'unavailable'
     }
     if (changed) {
-      for (const [other, otherState] of this.#peers) {
-        if (other !== peer && otherState.subscribed) this.#syncTo(other, otherState)
-      }
+      this.#relay(previousHeads, peer)
       // The acknowledgement waits for the disk; everyone else already has the change.
-      this.#awaitingSave.add(peer)
+      this.#awaitingSave.set(peer, ++this.#changeCount)
       this.#scheduleSave(0)
     } else if (!this.#awaitingSave.has(peer)) {
       this.#syncTo(peer, state)
@@ -148,12 +163,11 @@ export class SyncedDocument {
     }
     // loadIncremental moves the document on even when nothing was new: the old object is spent.
     this.#doc = doc
+    const previousHeads = this.#heads
     const heads = A.getHeads(doc)
-    if (sameHeads(heads, this.#heads)) return
+    if (sameHeads(heads, previousHeads)) return
     this.#heads = heads
-    for (const [peer, state] of this.#peers) {
-      if (state.subscribed && !this.#awaitingSave.has(peer)) this.#syncTo(peer, state)
-    }
+    this.#relay(previousHeads)
   }
 
   /** Sends an ephemeral message on, unchanged but for `targetId`, to the other subscribed peers. */
@@ -176,13 +190,46 @@ export class SyncedDocument {
     this.#clearTimer()
   }
 
-  #syncTo(peer: PeerLink, state: PeerState): void {
+  /** Sends the changes since `since` to every subscribed peer but `author`. */
+  #relay(since: A.Heads, author?: PeerLink): void {
+    let changes: Uint8Array[] | undefined
+    for (const [peer, state] of this.#peers) {
+      if (peer === author || !state.subscribed) continue
+      if (!this.#awaitingSave.has(peer)) {
+        this.#syncTo(peer, state)
+        continue
+      }
+      changes ??= A.getChangesSince(this.#doc, since)
+      this.#relayWithoutAcknowledging(peer, changes)
+    }
+  }
+
+  /**
+   * Gives a peer that waits for a write the changes others just made, advertising only the
+   * stored heads: its `saved.server` stays false, and it applies the changes as usual. The
+   * message says nothing of what we have (`have`) or need, so the peer's answer asks for
+   * nothing it does not need.
+   */
+  #relayWithoutAcknowledging(peer: PeerLink, changes: Uint8Array[]): void {
+    const data = A.encodeSyncMessage({ heads: this.#storedHeads, need: [], have: [], changes })
+    this.#sendSync(peer, data)
+  }
+
+  /** Sends what the peer's sync state calls for; false when that was nothing. */
+  #syncTo(peer: PeerLink, state: PeerState): boolean {
+    let sent = false
     for (let i = 0; i < MAX_MESSAGES_PER_TURN; i++) {
       const [syncState, data] = A.generateSyncMessage(this.#doc, state.syncState)
       state.syncState = syncState
-      if (!data) return
-      peer.send({ type: 'sync', senderId: this.#options.serverPeerId, targetId: peer.peerId, documentId: this.documentId, data })
+      if (!data) break
+      this.#sendSync(peer, data)
+      sent = true
     }
+    return sent
+  }
+
+  #sendSync(peer: PeerLink, data: Uint8Array): void {
+    peer.send({ type: 'sync', senderId: this.#options.serverPeerId, targetId: peer.peerId, documentId: this.documentId, data })
   }
 
   /**
@@ -205,12 +252,16 @@ export class SyncedDocument {
     this.#clearTimer()
     this.#dirty = false
     const binary = A.save(this.#doc)
+    // Everything received so far is in `binary`: these are what this write acknowledges.
+    const covers = this.#changeCount
+    const heads = this.#heads
     const saving = Promise.resolve()
       .then(() => storage.saveDoc(documentId, binary))
       .then(
         () => {
           this.#failedSaves = 0
-          this.#acknowledgeSaved()
+          this.#storedHeads = heads
+          this.#acknowledgeSaved(covers)
           this.#options.onStored?.(documentId)
         },
         (error: unknown) => {
@@ -234,14 +285,20 @@ export class SyncedDocument {
     return saving
   }
 
-  /** Replies to the peers whose changes the save that just finished included. */
-  #acknowledgeSaved(): void {
-    if (this.#dirty) return // newer changes are not stored yet: the next save acknowledges all
-    const waiting = [...this.#awaitingSave]
-    this.#awaitingSave.clear()
-    for (const peer of waiting) {
+  /**
+   * Replies to every peer whose latest change is in the write that just finished (numbered
+   * up to `covers`); a peer with a later change waits for the write that holds it.
+   */
+  #acknowledgeSaved(covers: number): void {
+    for (const [peer, latest] of this.#awaitingSave) {
+      if (latest > covers) continue
+      this.#awaitingSave.delete(peer)
       const state = this.#peers.get(peer)
-      if (state) this.#syncTo(peer, state)
+      if (!state || this.#syncTo(peer, state)) continue
+      // Automerge has nothing to say: the peer's own messages told it we are in sync, but
+      // what it was last told of our heads are the stored ones it got while waiting. Tell it
+      // our heads, so it sees its change acknowledged.
+      this.#sendSync(peer, A.encodeSyncMessage({ heads: this.#heads, need: [], have: [], changes: [] }))
     }
   }
 

@@ -9,16 +9,17 @@ afterEach(closeAll)
 type Notes = { notes: string[] }
 
 /**
- * A server that completes the handshake, then says `say(...)` once the client has sent its
- * first document message — so the client has a document in hand when the bad input comes.
+ * A server that completes the handshake (late), then says `say(...)` a little after the
+ * client has sent its first document message — so the client has a document in hand when
+ * the bad input comes, and a wait that passes before the answer arrives fails every time.
  */
 async function scripted(say: (frame: Frame, socket: WsSocket, server: RawServer) => void) {
   let said = false
   const server = await rawServer((frame, socket, raw) => {
-    if (answerJoin(frame, socket, raw)) return
+    if (answerJoin(frame, socket, raw, { lateMs: 30 })) return
     if (!said && (frame.type === 'sync' || frame.type === 'request')) {
       said = true
-      say(frame, socket, raw)
+      setTimeout(() => say(frame, socket, raw), 30)
     }
   })
   const ignored: unknown[] = []
@@ -36,17 +37,10 @@ const docMessage = (frame: Frame, fields: Record<string, unknown>) => ({
   ...fields,
 })
 
-/**
- * Retried: on a machine saturated by parallel test files, these scripted-server tests have
- * seen a connection's status stay `connecting` (or its error cleared) after the server saw
- * the client's request, which points at an ignored `opened` of a superseded attempt. Not
- * reproduced in isolation; recorded as an open bug in the stop notes, not hidden: a test
- * that fails three times in a row still fails.
- */
-describe('bad input from the server', { retry: 2 }, () => {
+describe('bad input from the server', () => {
   it('skips a frame that is not valid CBOR, reports it as protocol, and stays connected', async () => {
     const t = await scripted((_frame, socket, server) => server.send(socket, Uint8Array.from([0xa2, 0x64, 0x74, 0x79])))
-    await until(() => t.connection.getSnapshot().error, 'the error')
+    await until(() => t.connection.getSnapshot().error !== null, 'the error')
     expect(t.connection.getSnapshot().error?.code).toBe('protocol')
     expect(t.ignored[0]).toBeInstanceOf(SyncError)
     expect(t.connection.getSnapshot().status).toBe('snapshot')
@@ -69,7 +63,7 @@ describe('bad input from the server', { retry: 2 }, () => {
 
   it('keeps the document when sync data is not a sync message, and says which document', async () => {
     const t = await scripted((frame, socket, server) => server.send(socket, docMessage(frame, { type: 'sync', data: new Uint8Array([1, 2, 3]) })))
-    await until(() => t.store.getSnapshot().error, 'the document error')
+    await until(() => t.store.getSnapshot().error !== null, 'the document error')
     expect(t.store.getSnapshot().error?.code).toBe('protocol')
     expect(t.store.getSnapshot().error?.message).toContain(t.store.url)
     expect(t.connection.getSnapshot().error?.code).toBe('protocol')
@@ -81,7 +75,7 @@ describe('bad input from the server', { retry: 2 }, () => {
 
   it('surfaces an error message after the handshake without dropping the connection', async () => {
     const t = await scripted((frame, socket, server) => server.send(socket, { type: 'error', senderId: 'raw-server', targetId: frame.senderId, message: 'disk is full' }))
-    await until(() => t.connection.getSnapshot().error, 'the error')
+    await until(() => t.connection.getSnapshot().error !== null, 'the error')
     expect(t.connection.getSnapshot().error).toMatchObject({ code: 'protocol', message: expect.stringContaining('disk is full') })
     expect(t.connection.getSnapshot().status).toBe('snapshot')
     expect(t.store.getSnapshot().doc?.notes).toEqual(['mine'])
@@ -149,7 +143,7 @@ describe('bad input from the server', { retry: 2 }, () => {
 
   it('ignores a frame of bytes that decode to something other than a map', async () => {
     const t = await scripted((_frame, socket, server) => server.send(socket, encodeCbor([1, 2, 3])))
-    await until(() => t.connection.getSnapshot().error, 'the error')
+    await until(() => t.connection.getSnapshot().error !== null, 'the error')
     expect(t.connection.getSnapshot().error?.code).toBe('protocol')
     expect(t.connection.getSnapshot().status).toBe('snapshot')
   })

@@ -13,18 +13,12 @@ type Notes = { notes: string[] }
 
 const documentFrames = (frames: Frame[]) => frames.filter((frame) => frame.type === 'sync' || frame.type === 'request')
 
-/**
- * Retried: on a machine saturated by parallel test files, these scripted-server tests have
- * seen a connection's status stay `connecting` (or its error cleared) after the server saw
- * the client's request, which points at an ignored `opened` of a superseded attempt. Not
- * reproduced in isolation; recorded as an open bug in the stop notes, not hidden: a test
- * that fails three times in a row still fails.
- */
-describe('document connection', { retry: 2 }, () => {
+describe('document connection', () => {
   it('holds snapshot until the server has answered every open document, then goes live', async () => {
     let pending: (() => void) | null = null
     const server = await rawServer((frame, socket, raw) => {
-      if (answerJoin(frame, socket, raw)) return
+      // Late, so that a wait for the request that passed at once would fail every time.
+      if (answerJoin(frame, socket, raw, { lateMs: 50 })) return
       if (frame.type === 'request') {
         pending = () => raw.send(socket, { type: 'doc-unavailable', senderId: 'raw-server', targetId: frame.senderId, documentId: frame.documentId })
       }
@@ -32,7 +26,7 @@ describe('document connection', { retry: 2 }, () => {
     const connection = connect(server.url, { closeTimeoutMs: 10 })
     const statuses = recordStatuses(connection)
     const store = connection.open<Notes>(generateDocumentId())
-    await until(() => pending, 'the request')
+    await until(() => pending !== null, 'the request')
     await delay(50)
     expect(connection.getSnapshot().status).toBe('snapshot')
     expect(store.getSnapshot().status).toBe('loading')
@@ -107,7 +101,7 @@ describe('document connection', { retry: 2 }, () => {
     const store = connection.open<Notes>(generateDocumentId())
     await until(() => connection.getSnapshot().status === 'closed', 'closed')
     expect(connection.getSnapshot().error?.code).toBe('unavailable')
-    await until(() => store.getSnapshot().error, 'the document error')
+    await until(() => store.getSnapshot().error !== null, 'the document error')
     expect(store.getSnapshot()).toMatchObject({ status: 'loading', error: { code: 'unavailable' } })
     expect(server.frames).toEqual([])
   })
@@ -164,6 +158,25 @@ describe('refusals and closing', () => {
     await expect(saved).rejects.toMatchObject({ code: 'closed' })
     await connection.close()
     expect((await cache.loadDoc(store.documentId)).length).toBeGreaterThan(0)
+  })
+})
+
+describe('whenSaved bounds', () => {
+  it('rejects with timeout or aborted when bounded, keeps the change, and still resolves an unbounded wait later', async () => {
+    const cache = createMemoryCache()
+    // Nothing listens on port 1: the change cannot reach a server.
+    const connection = connect('ws://127.0.0.1:1', { cache })
+    const store = connection.create<Notes>({ notes: ['unsent'] })
+    await expect(store.whenSaved('server', { timeoutMs: 30 })).rejects.toMatchObject({ name: 'SyncError', code: 'timeout' })
+    const controller = new AbortController()
+    const aborted = store.whenSaved('server', { signal: controller.signal })
+    controller.abort()
+    await expect(aborted).rejects.toMatchObject({ name: 'SyncError', code: 'aborted' })
+    const reason = new Error('navigating away')
+    await expect(store.whenSaved('server', { signal: AbortSignal.abort(reason) })).rejects.toBe(reason)
+    await store.whenSaved('local', { timeoutMs: 5000 })
+    expect(store.getSnapshot().saved).toEqual({ local: true, server: false })
+    expect(store.getSnapshot().doc?.notes).toEqual(['unsent'])
   })
 })
 

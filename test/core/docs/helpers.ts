@@ -18,12 +18,17 @@ export const WebSocketImpl = WebSocket as unknown as typeof globalThis.WebSocket
 
 export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Polls until `check` returns something other than undefined/false. */
-export async function until<T>(check: () => T | undefined | false, what = 'condition', timeoutMs = 5000): Promise<T> {
+/**
+ * Polls until `check` returns a value: anything but `undefined`, `null` or `false`. `null`
+ * counts as "not yet" because snapshot fields (`error`, `doc`) start as null; a wait for
+ * one of them must not pass before anything has happened. Prefer explicit conditions
+ * (`!== null`, `=== 'live'`) at the call site anyway.
+ */
+export async function until<T>(check: () => T | null | undefined | false, what = 'condition', timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = check()
-    if (value !== undefined && value !== false) return value
+    if (value !== undefined && value !== null && value !== false) return value
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
     await delay(5)
   }
@@ -196,10 +201,16 @@ export async function rawServer(onFrame: (frame: Frame, socket: WsSocket, server
   return server
 }
 
-/** Answers `join` as a stock server would. */
-export function answerJoin(frame: Frame, socket: WsSocket, server: RawServer, serverPeerId = 'raw-server'): boolean {
+/**
+ * Answers `join` as a stock server would; after `lateMs` when given, as a busy server might
+ * (tests use that so a wait that passes too early fails every time, not only under load).
+ */
+export function answerJoin(frame: Frame, socket: WsSocket, server: RawServer, options: { serverPeerId?: string; lateMs?: number } = {}): boolean {
   if (frame.type !== 'join') return false
-  server.send(socket, { type: 'peer', senderId: serverPeerId, peerMetadata: { isEphemeral: false }, selectedProtocolVersion: '1', targetId: frame.senderId })
+  const answer = (): void =>
+    server.send(socket, { type: 'peer', senderId: options.serverPeerId ?? 'raw-server', peerMetadata: { isEphemeral: false }, selectedProtocolVersion: '1', targetId: frame.senderId })
+  if (options.lateMs === undefined) answer()
+  else setTimeout(answer, options.lateMs)
   return true
 }
 

@@ -17,12 +17,19 @@ export function newDocumentId(): string {
   return bs58check.encode(Buffer.from(randomUUID().replaceAll('-', ''), 'hex'))
 }
 
-/** Polls until `check` returns something other than undefined/false. */
-export async function until<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 3000, what = 'condition'): Promise<T> {
+/**
+ * Polls until `check` returns a value: anything but `undefined`, `null` or `false` (null is
+ * "not yet": a wait for a field that starts as null must not pass at once).
+ */
+export async function until<T>(
+  check: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  timeoutMs = 3000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()
-    if (value !== undefined && value !== false) return value
+    if (value !== undefined && value !== null && value !== false) return value
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
     await delay(5)
   }
