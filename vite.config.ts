@@ -62,7 +62,16 @@ export default defineConfig({
       {
         extends: true,
         // A real Chromium driven by playwright-core against the dev servers: reloads, two tabs.
-        test: { name: 'e2e', environment: 'node', include: ['test/e2e/**/*.test.ts'], testTimeout: 90_000, hookTimeout: 90_000 },
+        // expect.poll waits for explicit page conditions; its 1 s default is shorter than a
+        // loaded 2-core machine takes to load and compile Automerge's wasm in a fresh page.
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 90_000,
+          hookTimeout: 90_000,
+          expect: { poll: { timeout: 15_000, interval: 50 } },
+        },
       },
       {
         extends: true,
