@@ -35,7 +35,12 @@ export interface SyncServerOptions {
   ticketSecret?: string | Uint8Array
   /** @default 120000 */
   ticketTtlMs?: number
-  /** SSE comment / WebSocket ping interval. @default 15000 */
+  /**
+   * How often every open stream says something while nothing else happens: an SSE comment on
+   * record watches; a ping and a `{ "kind": "keepalive" }` frame on record watch sockets; a
+   * `syncline-heartbeat` message on document sockets of syncline clients that ask for one.
+   * @default 15000
+   */
   keepaliveMs?: number
   /** Largest accepted JSON request body. @default 1 MiB */
   maxBodyBytes?: number
