@@ -141,9 +141,11 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const limits = options.limits ?? {}
   const maxConnections = limits.maxConnections ?? 10_000
   const requestLimiter = new RateLimiter(limits.requestsPerSecond ?? 0, limits.requestBurst ?? 2 * (limits.requestsPerSecond ?? 0))
+  const keepaliveMs = options.keepaliveMs ?? 15_000
   const docs = createDocSyncService({
     storage,
     maxMessageBytes,
+    keepaliveMs,
     ...(limits.maxDocumentsPerConnection !== undefined && { maxDocumentsPerConnection: limits.maxDocumentsPerConnection }),
     ...(limits.idleTimeoutMs !== undefined && { idleTimeoutMs: limits.idleTimeoutMs }),
     ...(limits.messagesPerSecond !== undefined && { messagesPerSecond: limits.messagesPerSecond }),
@@ -194,7 +196,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     tickets,
     wss,
     ticketTtlMs,
-    keepaliveMs: options.keepaliveMs ?? 15_000,
+    keepaliveMs,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     onError,
   })
