@@ -8,7 +8,8 @@ import type { DocConnection } from '../../../src/core/docs/types.js'
 import { createSyncServer, memoryStorage } from '../../../src/server/index.js'
 import type { FaultProxy } from '../../support/faultProxy.js'
 import { startFaultProxy } from '../../support/faultProxy.js'
-import { closeAll, connect, delay, until } from './helpers.js'
+import { generateDocumentId } from '../../../src/core/docs/documentId.js'
+import { answerJoin, closeAll, connect, delay, rawServer, repoClient, until } from './helpers.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -98,5 +99,21 @@ describe('a document connection through a path that goes half-open', () => {
     await delay(1200)
     expect(connection.getSnapshot()).toMatchObject({ status: 'live', error: null })
     await survivesBlackhole(connection, proxy, 600)
+  })
+})
+
+describe('a stock automerge-repo client that is sent syncline-heartbeat anyway', () => {
+  it('drops it without an error or a reconnect, and keeps talking to the server', async () => {
+    const server = await rawServer((frame, socket, raw) => {
+      if (!answerJoin(frame, socket, raw)) return
+      for (let i = 0; i < 5; i++) raw.send(socket, { type: 'syncline-heartbeat', senderId: 'raw-server', targetId: frame.senderId, intervalMs: 20 })
+    })
+    const repo = repoClient(server.url)
+    const documentId = generateDocumentId()
+    // After the beats, the client still asks the same socket for a document.
+    void repo.find(documentId as never).catch(() => {})
+    await until(() => server.frames.some((frame) => frame.type === 'request' && frame.documentId === documentId), 'the stock client to send request after the heartbeats')
+    expect(server.sockets.length).toBe(1)
+    expect(server.frames.filter((frame) => frame.type === 'join').length).toBe(1)
   })
 })
