@@ -4,6 +4,7 @@ import type { Environment } from '../environment.js'
 import { defaultEnvironment } from '../environment.js'
 import { SyncError, toSyncError } from '../errors.js'
 import type { MachineState } from '../machine.js'
+import { checkHeartbeatMs } from '../silenceWatch.js'
 import { Listeners } from '../subscribable.js'
 import type { Automerge } from './automerge.js'
 import { loadAutomerge } from './automerge.js'
@@ -65,6 +66,7 @@ export class AutomergeDocConnection implements DocConnection {
   #snapshot: DocConnectionSnapshot
 
   constructor(options: DocConnectionOptions, internals: DocConnectionInternals = {}) {
+    checkHeartbeatMs(options.heartbeatMs)
     this.#options = { ...options, url: socketUrl(options.url) }
     this.#internals = internals
     this.#env = options.environment ?? defaultEnvironment

@@ -5,6 +5,7 @@ import type { Environment } from '../environment.js'
 import { defaultEnvironment } from '../environment.js'
 import { SyncError, toSyncError } from '../errors.js'
 import type { MachineState } from '../machine.js'
+import { checkHeartbeatMs } from '../silenceWatch.js'
 import { Listeners } from '../subscribable.js'
 import { ConfirmedRecords } from './confirmedRecords.js'
 import { OptimisticRecords } from './optimisticRecords.js'
@@ -62,6 +63,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   #cacheDirty = false
 
   constructor(options: RecordStoreOptions<V>, internals: RecordStoreInternals = {}) {
+    checkHeartbeatMs(options.heartbeatMs)
     this.#options = options
     this.#env = internals.environment ?? defaultEnvironment
     this.url = resolveUrl(options.url, options.baseUrl)
