@@ -25,6 +25,12 @@ export interface SyncClientOptions {
   cache?: RecordCache | (RecordCache & DocCache) | undefined
   reconnect?: boolean | BackoffOptions | undefined
   /**
+   * Silence after which a connection counts as dead and is reconnected, for record watches
+   * and the document socket alike (see `RecordStoreOptions.heartbeatMs` and
+   * `DocConnectionOptions.heartbeatMs` for what each transport can detect). @default 45000
+   */
+  heartbeatMs?: number | undefined
+  /**
    * How long a store with no subscribers keeps its connection. Long enough for React
    * StrictMode's unmount/remount and quick route changes to reuse the same stream.
    * @default 1000
@@ -96,6 +102,7 @@ export class SyncClient {
       token: this.#credentials?.read,
       cache: options.cache,
       reconnect: options.reconnect,
+      heartbeatMs: options.heartbeatMs,
       WebSocket: options.WebSocket,
       environment: this.#env,
       onIgnoredError: options.onIgnoredError,
@@ -137,7 +144,7 @@ export class SyncClient {
     const key = `${transport} ${url}`
     let entry = this.#entries.get(key)
     if (!entry) {
-      const { cache, reconnect, fetch, WebSocket, onIgnoredError, recordsBaseUrl } = this.options
+      const { cache, reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl } = this.options
       const credentials = this.#credentials
       const store = createRecordStore<unknown>(
         {
@@ -146,6 +153,7 @@ export class SyncClient {
           ...(recordsBaseUrl !== undefined && { baseUrl: recordsBaseUrl }),
           ...(cache !== undefined && { cache }),
           ...(reconnect !== undefined && { reconnect }),
+          ...(heartbeatMs !== undefined && { heartbeatMs }),
           ...(fetch !== undefined && { fetch }),
           ...(WebSocket !== undefined && { WebSocket }),
           ...(onIgnoredError !== undefined && { onIgnoredError }),

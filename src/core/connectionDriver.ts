@@ -28,7 +28,10 @@ export interface ConnectionDriverOptions {
   connect: (attempt: ConnectAttempt) => TransportHandle
   /** @default true */
   reconnect?: boolean | BackoffOptions | undefined
-  /** Silence longer than this (after `opened`) counts as a dead connection. Off when undefined. */
+  /**
+   * Silence longer than this counts as a dead connection, and an attempt that has not
+   * `opened` within it as a failed one (a half-open path swallows the request). Off when undefined.
+   */
   heartbeatMs?: number | undefined
   environment?: Environment | undefined
   onChange: (state: MachineState, previous: MachineState) => void
@@ -113,6 +116,7 @@ export class ConnectionDriver {
         if (current()) this.#onLost(error, options?.retry ?? true)
       },
     }
+    this.#armHeartbeat('did not open')
     try {
       this.#transport = this.#options.connect(attempt)
     } catch (error) {
@@ -154,7 +158,7 @@ export class ConnectionDriver {
     this.#onLost(new SyncError('network', 'The device went offline; reconnecting when it is back online'), true)
   }
 
-  #armHeartbeat(): void {
+  #armHeartbeat(phase: 'did not open' | 'silent' = 'silent'): void {
     const window = this.#options.heartbeatMs
     if (window === undefined) return
     if (this.#heartbeatTimer !== null) this.#env.clearTimeout(this.#heartbeatTimer)
@@ -162,7 +166,10 @@ export class ConnectionDriver {
     this.#heartbeatTimer = this.#env.setTimeout(() => {
       this.#heartbeatTimer = null
       if (id !== this.#attemptId || this.#abort === null) return
-      const error = new SyncError('network', `No data or keepalive for ${window} ms; reconnecting`)
+      const error = new SyncError(
+        'network',
+        phase === 'silent' ? `No data or keepalive for ${window} ms; reconnecting` : `The connection did not open within ${window} ms; reconnecting`,
+      )
       this.#onLost(error, true)
     }, window)
   }

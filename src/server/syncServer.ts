@@ -35,7 +35,12 @@ export interface SyncServerOptions {
   ticketSecret?: string | Uint8Array
   /** @default 120000 */
   ticketTtlMs?: number
-  /** SSE comment / WebSocket ping interval. @default 15000 */
+  /**
+   * How often every open stream says something while nothing else happens: an SSE comment on
+   * record watches; a ping and a `{ "kind": "keepalive" }` frame on record watch sockets; a
+   * `syncline-heartbeat` message on document sockets of syncline clients that ask for one.
+   * @default 15000
+   */
   keepaliveMs?: number
   /** Largest accepted JSON request body. @default 1 MiB */
   maxBodyBytes?: number
@@ -136,9 +141,11 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const limits = options.limits ?? {}
   const maxConnections = limits.maxConnections ?? 10_000
   const requestLimiter = new RateLimiter(limits.requestsPerSecond ?? 0, limits.requestBurst ?? 2 * (limits.requestsPerSecond ?? 0))
+  const keepaliveMs = options.keepaliveMs ?? 15_000
   const docs = createDocSyncService({
     storage,
     maxMessageBytes,
+    keepaliveMs,
     ...(limits.maxDocumentsPerConnection !== undefined && { maxDocumentsPerConnection: limits.maxDocumentsPerConnection }),
     ...(limits.idleTimeoutMs !== undefined && { idleTimeoutMs: limits.idleTimeoutMs }),
     ...(limits.messagesPerSecond !== undefined && { messagesPerSecond: limits.messagesPerSecond }),
@@ -189,7 +196,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     tickets,
     wss,
     ticketTtlMs,
-    keepaliveMs: options.keepaliveMs ?? 15_000,
+    keepaliveMs,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     onError,
   })

@@ -4,21 +4,23 @@ import type { Environment } from '../environment.js'
 import { defaultEnvironment } from '../environment.js'
 import { SyncError, toSyncError } from '../errors.js'
 import type { MachineState } from '../machine.js'
+import { checkHeartbeatMs } from '../silenceWatch.js'
 import { Listeners } from '../subscribable.js'
 import type { Automerge } from './automerge.js'
 import { loadAutomerge } from './automerge.js'
 import type { CompactionPolicy } from './docPersister.js'
-import type { DocSocket } from './docSocket.js'
+import type { DocSocket, DocSocketHandlers } from './docSocket.js'
 import { openDocSocket } from './docSocket.js'
 import type { DocLink } from './docStore.js'
 import { DocumentStore } from './docStore.js'
 import { generateDocumentId, parseDocumentUrl } from './documentId.js'
 import { encodeEphemeralData } from './protocol.js'
-import type { ServerMessage } from './protocol.js'
 import type { DocConnection, DocConnectionOptions, DocConnectionSnapshot, DocStore } from './types.js'
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 5000
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
+/** syncline's server sends a heartbeat every ~15 s; three missed ones mean the socket is dead. */
+const DEFAULT_HEARTBEAT_MS = 45_000
 
 /** Test seams, not public options. */
 export interface DocConnectionInternals {
@@ -64,6 +66,7 @@ export class AutomergeDocConnection implements DocConnection {
   #snapshot: DocConnectionSnapshot
 
   constructor(options: DocConnectionOptions, internals: DocConnectionInternals = {}) {
+    checkHeartbeatMs(options.heartbeatMs)
     this.#options = { ...options, url: socketUrl(options.url) }
     this.#internals = internals
     this.#env = options.environment ?? defaultEnvironment
@@ -210,6 +213,7 @@ export class AutomergeDocConnection implements DocConnection {
         peerId: this.#peerId,
         WebSocket: WebSocketImpl,
         handshakeTimeoutMs: this.#internals.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+        heartbeatMs: this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
         environment: this.#env,
         handlers: {
           peer: (serverPeerId) => this.#onPeer(attempt, socket!, serverPeerId),
@@ -259,7 +263,7 @@ export class AutomergeDocConnection implements DocConnection {
     if (socket !== null && this.#session?.socket === socket) this.#session = null
   }
 
-  #route(message: Exclude<ServerMessage, { type: 'peer' | 'error' }>): void {
+  #route(message: Parameters<DocSocketHandlers['message']>[0]): void {
     if (message.type === 'ignored') return
     const store = this.#stores.get(message.documentId)
     // A document closed here: the server may still talk about it until it learns otherwise.

@@ -1,8 +1,9 @@
 import type { Environment } from '../environment.js'
 import { SyncError } from '../errors.js'
 import { describeEndpoint, errorMessage, withQuery } from '../records/httpErrors.js'
+import { createSilenceWatch, onPing, silenceWindow } from '../silenceWatch.js'
 import type { ClientMessage, ServerMessage } from './protocol.js'
-import { PROTOCOL_VERSION, createMessageDecoder, encodeMessage, isVersionRefusal, serverErrorToSyncError } from './protocol.js'
+import { HEARTBEAT_TYPE, PROTOCOL_VERSION, createMessageDecoder, encodeMessage, isVersionRefusal, serverErrorToSyncError } from './protocol.js'
 
 const CONNECTING = 0
 const OPEN = 1
@@ -11,7 +12,7 @@ export interface DocSocketHandlers {
   /** The handshake is done: the server answered `join` with `peer` in protocol "1". */
   peer(serverPeerId: string): void
   /** Every later message, validated. */
-  message(message: Exclude<ServerMessage, { type: 'peer' | 'error' }>): void
+  message(message: Exclude<ServerMessage, { type: 'peer' | 'error' | typeof HEARTBEAT_TYPE }>): void
   /** A frame that was skipped or a complaint from the server; the socket stays open. */
   problem(error: SyncError): void
   /** The socket is gone. `retry: false` for refusals that a retry cannot fix. */
@@ -26,6 +27,12 @@ export interface DocSocketOptions {
   handlers: DocSocketHandlers
   /** No `peer` this long after opening counts as a failed attempt (retried). */
   handshakeTimeoutMs: number
+  /**
+   * Silence longer than this, once the server has shown it keeps the socket busy (a
+   * `syncline-heartbeat`, or a ping where pings are visible), ends the socket (retried).
+   * Heartbeats are asked for on `join`. Off when undefined.
+   */
+  heartbeatMs: number | undefined
   environment: Pick<Environment, 'setTimeout' | 'clearTimeout'>
 }
 
@@ -39,7 +46,12 @@ export interface DocSocket {
 /**
  * One WebSocket to an automerge-repo sync server, from `join` to close. Works with the
  * browser WebSocket and with `ws` (Node): only the `on*` handler properties,
- * `binaryType`, `readyState`, `send` and `close` are used.
+ * `binaryType`, `readyState`, `send` and `close` are used (and `ws`'s 'ping' event).
+ *
+ * A half-open path (bytes swallowed, nothing closed) is noticed only by silence, and only
+ * against a server that shows it sends something regularly: syncline's server sends
+ * `syncline-heartbeat` to clients that ask; a stock server only pings, which only Node sees.
+ * Against a server that shows neither, a quiet socket is never taken for a dead one.
  */
 export function openDocSocket(options: DocSocketOptions): DocSocket {
   const { handlers } = options
@@ -67,10 +79,27 @@ export function openDocSocket(options: DocSocketOptions): DocSocket {
     handshakeTimer = null
   }
 
+  const { heartbeatMs } = options
+  const silence = createSilenceWatch(environment, (message) => finish(new SyncError('network', message), true))
+  /** The silence window; null until the server has shown it keeps the socket busy. */
+  let silentAfterMs: number | null = null
+  const heard = (): void => {
+    if (silentAfterMs !== null && !done) silence.watch(silentAfterMs, `Nothing from ${where} for ${silentAfterMs} ms; reconnecting`)
+  }
+  const keepsBusy = (intervalMs: number | undefined): void => {
+    if (silentAfterMs === null && heartbeatMs !== undefined) silentAfterMs = silenceWindow(heartbeatMs, intervalMs)
+  }
+  onPing(ws, () => {
+    if (done) return
+    keepsBusy(undefined)
+    heard()
+  })
+
   const finish = (error: SyncError, retry: boolean): void => {
     if (done) return
     done = true
     stopHandshakeTimer()
+    silence.stop()
     release(ws)
     handlers.closed(error, retry)
   }
@@ -87,7 +116,8 @@ export function openDocSocket(options: DocSocketOptions): DocSocket {
   }
 
   ws.onopen = () => {
-    send({ type: 'join', senderId: options.peerId, peerMetadata: { isEphemeral: true }, supportedProtocolVersions: [PROTOCOL_VERSION] })
+    const peerMetadata = heartbeatMs === undefined ? { isEphemeral: true as const } : { isEphemeral: true as const, synclineHeartbeat: true as const }
+    send({ type: 'join', senderId: options.peerId, peerMetadata, supportedProtocolVersions: [PROTOCOL_VERSION] })
   }
   ws.onerror = (event) => {
     const match = /Unexpected server response: (\d{3})/.exec(String((event as { message?: unknown }).message ?? ''))
@@ -96,6 +126,8 @@ export function openDocSocket(options: DocSocketOptions): DocSocket {
   ws.onclose = (event) => finish(closeError(event.code, event.reason, upgradeStatus, where), true)
   ws.onmessage = (event) => {
     if (done) return
+    // Any frame, even one we cannot read, shows the path is alive.
+    heard()
     const message = decoder.decodeFrame(event.data)
     if (message instanceof SyncError) return handlers.problem(message)
     try {
@@ -130,6 +162,9 @@ export function openDocSocket(options: DocSocketOptions): DocSocket {
         handshakeDone = true
         stopHandshakeTimer()
         return handlers.peer(message.senderId)
+      case HEARTBEAT_TYPE:
+        keepsBusy(message.intervalMs)
+        return heard()
       default:
         if (!handshakeDone) {
           return handlers.problem(new SyncError('protocol', `${where} sent "${message.type}" before answering the handshake`))
@@ -145,6 +180,7 @@ export function openDocSocket(options: DocSocketOptions): DocSocket {
       if (done) return
       done = true
       stopHandshakeTimer()
+      silence.stop()
       release(ws)
     },
   }

@@ -10,6 +10,12 @@ import { isValidDocumentId } from './documentId.js'
 
 export const PROTOCOL_VERSION = '1'
 
+/**
+ * syncline's own server sends this to clients that ask (`peerMetadata.synclineHeartbeat`):
+ * a sign of life a page can see, as browsers hide WebSocket pings. Not part of protocol "1".
+ */
+export const HEARTBEAT_TYPE = 'syncline-heartbeat'
+
 /** What the server may send us, after validation. */
 export type ServerMessage =
   | { type: 'peer'; senderId: string; selectedProtocolVersion: string }
@@ -17,12 +23,14 @@ export type ServerMessage =
   | { type: 'sync' | 'request'; senderId: string; documentId: string; data: Uint8Array }
   | { type: 'doc-unavailable'; senderId: string; documentId: string }
   | { type: 'ephemeral'; senderId: string; documentId: string; sessionId: string; count: number; data: Uint8Array }
+  /** The server's heartbeat, and how often it promises one (undefined if it does not say). */
+  | { type: typeof HEARTBEAT_TYPE; intervalMs: number | undefined }
   /** Valid messages syncline has no use for (automerge-repo's remote-heads gossip). */
   | { type: 'ignored'; messageType: string }
 
 /** What we send. `senderId` and `targetId` are added by the connection. */
 export type ClientMessage =
-  | { type: 'join'; senderId: string; peerMetadata: { isEphemeral: true }; supportedProtocolVersions: string[] }
+  | { type: 'join'; senderId: string; peerMetadata: { isEphemeral: true; synclineHeartbeat?: true }; supportedProtocolVersions: string[] }
   | { type: 'sync' | 'request'; senderId: string; targetId: string; documentId: string; data: Uint8Array }
   | { type: 'ephemeral'; senderId: string; targetId: string; documentId: string; sessionId: string; count: number; data: Uint8Array }
 
@@ -72,6 +80,11 @@ export function parseServerMessage(value: unknown): ServerMessage | SyncError {
     return { type, senderId, message }
   }
   if (IGNORED_TYPES.has(type)) return { type: 'ignored', messageType: type }
+  if (type === HEARTBEAT_TYPE) {
+    // An extension: a strange interval is ignored, never an error.
+    const interval = value.intervalMs
+    return { type, intervalMs: typeof interval === 'number' && Number.isFinite(interval) && interval > 0 ? interval : undefined }
+  }
   const known = type === 'peer' || type === 'sync' || type === 'request' || type === 'doc-unavailable' || type === 'ephemeral'
   if (!known) return new SyncError('protocol', `The server sent a message of unknown type "${type.slice(0, 64)}"`)
   if (senderId === undefined) return new SyncError('protocol', `A "${type}" message without a string "senderId"`)

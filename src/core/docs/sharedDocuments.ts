@@ -11,6 +11,8 @@ export interface SharedDocumentsOptions {
   token: string | (() => Promise<string>) | undefined
   cache: RecordCache | undefined
   reconnect: boolean | BackoffOptions | undefined
+  /** See `DocConnectionOptions.heartbeatMs`; optional so older callers keep compiling. */
+  heartbeatMs?: number | undefined
   WebSocket: typeof WebSocket | undefined
   environment: Environment
   onIgnoredError: ((error: unknown) => void) | undefined
@@ -144,7 +146,7 @@ export class SharedDocuments {
 
   #openConnection(): DocConnection {
     if (this.#connection !== null) return this.#connection
-    const { url, token, reconnect, WebSocket, environment, onIgnoredError } = this.#options
+    const { url, token, reconnect, heartbeatMs, WebSocket, environment, onIgnoredError } = this.#options
     if (url === undefined) {
       throw new SyncError('bad-input', 'Documents need a sync server: pass <SyncProvider url="ws://…"> (or createSyncClient({ url }))')
     }
@@ -155,6 +157,7 @@ export class SharedDocuments {
       ...(token !== undefined && { token }),
       ...(cache !== undefined && { cache }),
       ...(reconnect !== undefined && { reconnect }),
+      ...(heartbeatMs !== undefined && { heartbeatMs }),
       ...(WebSocket !== undefined && { WebSocket }),
       ...(onIgnoredError !== undefined && { onIgnoredError }),
     })

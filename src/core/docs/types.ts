@@ -26,6 +26,14 @@ export interface DocConnectionOptions {
    * anyway (they are in the cache, if there is one, and go out next session). @default 5000
    */
   closeTimeoutMs?: number | undefined
+  /**
+   * Silence longer than this counts as a dead socket (a half-open path closes nothing): it is
+   * dropped as `'network'` and reconnected with backoff. Only against servers that show they
+   * keep the socket busy: syncline's server (heartbeats, asked for on `join`, never shorter
+   * than twice the interval it announces) and, in Node only, any server that pings (stock
+   * automerge-repo servers ping every 5 s). Elsewhere a quiet socket is never dropped. @default 45000
+   */
+  heartbeatMs?: number | undefined
   /** Timers and online/visibility signals. @default defaultEnvironment */
   environment?: Environment | undefined
   /** Bad frames from the server, cache failures and throwing listeners end up here. */

@@ -17,6 +17,7 @@ const KINDS = new Set<string>([
   'record.deleted',
   'member.removed',
   'error',
+  'keepalive',
 ])
 
 /**
@@ -33,6 +34,8 @@ export function parseWatchEvent<V = Record<string, unknown>>(
   context: WatchEventContext = {},
 ): WatchEvent<V> | SyncError {
   if (!KINDS.has(kind)) return protocolError(`Unknown watchRecords event kind "${clip(kind)}"`)
+  // A keepalive carries nothing; whatever data it has (often none at all) is not worth a complaint.
+  if (kind === 'keepalive') return { kind, data: {} }
   let value = data
   if (typeof data === 'string') {
     try {

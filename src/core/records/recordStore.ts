@@ -5,6 +5,7 @@ import type { Environment } from '../environment.js'
 import { defaultEnvironment } from '../environment.js'
 import { SyncError, toSyncError } from '../errors.js'
 import type { MachineState } from '../machine.js'
+import { checkHeartbeatMs } from '../silenceWatch.js'
 import { Listeners } from '../subscribable.js'
 import { ConfirmedRecords } from './confirmedRecords.js'
 import { OptimisticRecords } from './optimisticRecords.js'
@@ -20,8 +21,8 @@ import type {
   WatchRecord,
 } from './types.js'
 
-/** The SSE server sends a comment every ~15 s; three missed ones mean the stream is dead. */
-const SSE_HEARTBEAT_MS = 45_000
+/** Servers send a keepalive every ~15 s; three missed ones mean the connection is dead. */
+const DEFAULT_HEARTBEAT_MS = 45_000
 /** Coalesces bursts of changes into one cache write. */
 const CACHE_WRITE_DELAY_MS = 250
 
@@ -62,6 +63,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   #cacheDirty = false
 
   constructor(options: RecordStoreOptions<V>, internals: RecordStoreInternals = {}) {
+    checkHeartbeatMs(options.heartbeatMs)
     this.#options = options
     this.#env = internals.environment ?? defaultEnvironment
     this.url = resolveUrl(options.url, options.baseUrl)
@@ -70,7 +72,8 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     this.#driver = new ConnectionDriver({
       connect: (attempt) => this.#connect(attempt),
       reconnect: options.reconnect,
-      heartbeatMs: options.transport === 'ws' ? undefined : SSE_HEARTBEAT_MS,
+      // The WebSocket transport watches silence itself: only some servers send keepalives there.
+      heartbeatMs: options.transport === 'ws' ? undefined : (options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
       environment: this.#env,
       onChange: (state) => this.#onMachineChange(state),
     })
@@ -139,6 +142,8 @@ export class WatchRecordStore<V> implements RecordStore<V> {
         fetch: this.#options.fetch ?? globalThis.fetch.bind(globalThis),
         WebSocket: this.#options.WebSocket,
         signal: attempt.signal,
+        heartbeatMs: this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+        timers: this.#env,
         sink: {
           opened: () => attempt.opened(),
           alive: () => attempt.alive(),

@@ -1,6 +1,7 @@
 import type { SyncError } from '../errors.js'
 import type { BackoffOptions, SyncStatus } from '../machine.js'
 import type { RecordCache } from '../cache/types.js'
+import type { Environment } from '../environment.js'
 
 /** One record of a watched collection, as the watchRecords wire format carries it. */
 export interface WatchRecord<V = Record<string, unknown>> {
@@ -26,6 +27,8 @@ export type WatchEvent<V = Record<string, unknown>> =
   | { kind: 'record.deleted'; data: { uri?: string; did: string; rkey: string } }
   | { kind: 'member.removed'; data: { space?: string; did?: string } }
   | { kind: 'error'; data: { message: string } }
+  /** A sign of life with nothing in it (syncline's server sends one every ~15 s on watch sockets). */
+  | { kind: 'keepalive'; data: Record<string, unknown> }
 
 export interface RecordSnapshot<V> {
   readonly records: readonly WatchRecord<V>[]
@@ -62,6 +65,15 @@ export interface RecordStoreOptions<V> {
   reconnect?: boolean | BackoffOptions
   fetch?: typeof fetch
   WebSocket?: typeof WebSocket
+  /**
+   * Silence longer than this counts as a dead connection (a half-open path that closes
+   * nothing): it is dropped as a `'network'` error and reconnected. Over SSE it is always on
+   * (the server sends a comment every ~15 s). Over WebSocket it is on once the server shows it
+   * sends keepalives (a `keepaliveMs` in the handshake, a `keepalive` frame, or — in Node — a
+   * ping), and never shorter than twice the interval the handshake announces; it also bounds
+   * how long the handshake and the socket's opening may take. @default 45000
+   */
+  heartbeatMs?: number
   onIgnoredError?: (error: unknown) => void
 }
 
@@ -103,6 +115,10 @@ export interface RecordTransportOptions<V> {
   WebSocket?: typeof WebSocket | undefined
   signal: AbortSignal
   sink: RecordTransportSink<V>
+  /** See `RecordStoreOptions.heartbeatMs`; a transport that watches silence itself uses it. Off when undefined. */
+  heartbeatMs?: number | undefined
+  /** Timers for that watch. @default globalThis timers */
+  timers?: Pick<Environment, 'setTimeout' | 'clearTimeout'> | undefined
 }
 
 export type RecordTransport = <V>(options: RecordTransportOptions<V>) => { close(): void }

@@ -1,4 +1,5 @@
 import { SyncError } from '../errors.js'
+import { createSilenceWatch, globalTimers, onPing, silenceWindow } from '../silenceWatch.js'
 import { describeEndpoint, errorMessage, responseError, withQuery } from './httpErrors.js'
 import { collectionFromWatchUrl, parseWatchEvent } from './parseWatchEvent.js'
 import type { RecordTransport, RecordTransportOptions, WatchEvent } from './types.js'
@@ -12,6 +13,8 @@ interface Handshake {
   cursor: string | null | undefined
   wsUrl: string
   ticket: string | undefined
+  /** How often the server promises to say something on the socket; undefined when it does not say. */
+  keepaliveMs: number | undefined
 }
 
 /**
@@ -21,7 +24,12 @@ interface Handshake {
  * snapshot's time until then.
  *
  * Works with the browser WebSocket and with `ws` (Node): only the `on*` handler
- * properties, `binaryType`, `readyState` and `close()` are used.
+ * properties, `binaryType`, `readyState` and `close()` are used (and `ws`'s 'ping' event).
+ *
+ * Dead paths: with `heartbeatMs`, the handshake and the socket's opening must finish within
+ * it, and once the server shows it sends keepalives (handshake `keepaliveMs`, a `keepalive`
+ * frame, a visible ping) silence past the window ends the connection as `'network'`. A server
+ * that shows none is never timed out once open: quiet and dead look the same there.
  */
 export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<V>) => {
   const { sink } = options
@@ -31,8 +39,19 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
   let socket: WebSocket | null = null
   /** Set once closed (by us, the caller or the signal): from then on, no sink calls. */
   let done = false
+  const { heartbeatMs } = options
+  const silence = createSilenceWatch(options.timers ?? globalTimers, (message) => finish(new SyncError('network', message)))
+  /** The silence window of the open socket; null until the server has shown it sends keepalives. */
+  let silentAfterMs: number | null = null
+  const heard = (): void => {
+    if (silentAfterMs !== null && !done) silence.watch(silentAfterMs, `No data or keepalive from ${endpoint} for ${silentAfterMs} ms; reconnecting`)
+  }
+  const keepalivesSeen = (): void => {
+    if (silentAfterMs === null && heartbeatMs !== undefined) silentAfterMs = heartbeatMs
+  }
 
   const release = (): void => {
+    silence.stop()
     options.signal.removeEventListener('abort', close)
     abort.abort()
     if (socket) releaseSocket(socket)
@@ -62,9 +81,11 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
     if (!WebSocketImpl) {
       return finish(new SyncError('bad-input', 'No WebSocket implementation: pass the WebSocket option (in Node 20, the "ws" package\'s WebSocket)'))
     }
+    if (heartbeatMs !== undefined) silence.watch(heartbeatMs, `${endpoint} did not complete the WebSocket handshake within ${heartbeatMs} ms`)
 
     const handshake = await fetchHandshake()
     if (handshake === null || done) return
+    if (heartbeatMs !== undefined && handshake.keepaliveMs !== undefined) silentAfterMs = silenceWindow(heartbeatMs, handshake.keepaliveMs)
     let socketUrl: string
     try {
       socketUrl = resolveSocketUrl(handshake.wsUrl, options.url, handshake.ticket)
@@ -100,7 +121,14 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
       const match = /Unexpected server response: (\d{3})/.exec(String((event as { message?: unknown }).message ?? ''))
       if (match) upgradeStatus = Number(match[1])
     }
+    onPing(ws, () => {
+      if (done) return
+      keepalivesSeen()
+      heard()
+    })
     ws.onopen = () => {
+      if (silentAfterMs === null) silence.stop()
+      else heard()
       const end: WatchEvent<V> = handshake.cursor === undefined
         ? { kind: 'snapshot.end', data: {} }
         : { kind: 'snapshot.end', data: { cursor: handshake.cursor } }
@@ -111,7 +139,9 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
       if (done) return
       const parsed = parseFrame<V>(event.data, context)
       if (parsed instanceof SyncError) deliver([], parsed)
+      else if (parsed.kind === 'keepalive') keepalivesSeen()
       else deliver([parsed])
+      heard()
       if (!done) sink.alive()
     }
     ws.onclose = (event) => finish(closeError(event.code, event.reason, upgradeStatus, describeEndpoint(socketUrl)))
@@ -167,7 +197,7 @@ function parseHandshake(text: string): Handshake | string {
     return `something that is not JSON: ${JSON.stringify(text.slice(0, 80))}`
   }
   if (typeof body !== 'object' || body === null) return 'a JSON value that is not an object'
-  const { transport, snapshot, wsUrl, ticket } = body as { transport?: unknown; snapshot?: unknown; wsUrl?: unknown; ticket?: unknown }
+  const { transport, snapshot, wsUrl, ticket, keepaliveMs } = body as { transport?: unknown; snapshot?: unknown; wsUrl?: unknown; ticket?: unknown; keepaliveMs?: unknown }
   if (transport !== 'ws') return `transport ${JSON.stringify(transport)} instead of "ws"`
   if (typeof wsUrl !== 'string' || wsUrl.length === 0) return 'no "wsUrl"'
   if (typeof snapshot !== 'object' || snapshot === null) return 'no "snapshot" object'
@@ -175,7 +205,9 @@ function parseHandshake(text: string): Handshake | string {
   if (!Array.isArray(records)) return 'no "snapshot.records" array'
   if (cursor !== undefined && cursor !== null && typeof cursor !== 'string') return 'a "snapshot.cursor" that is not a string'
   if (ticket !== undefined && ticket !== null && typeof ticket !== 'string') return 'a "ticket" that is not a string'
-  return { records, cursor, wsUrl, ticket: ticket ?? undefined }
+  // An optional extension: a value that is not a positive number is ignored, not refused.
+  const interval = typeof keepaliveMs === 'number' && Number.isFinite(keepaliveMs) && keepaliveMs > 0 ? keepaliveMs : undefined
+  return { records, cursor, wsUrl, ticket: ticket ?? undefined, keepaliveMs: interval }
 }
 
 /**

@@ -26,6 +26,11 @@ export interface DocSyncServiceOptions {
   saveDebounceMs?: number
   /** A peer that misses a ping for this long is dropped; 0 turns pings off. @default 30000 */
   heartbeatMs?: number
+  /**
+   * How often a peer that asks for it (`peerMetadata.synclineHeartbeat: true` on `join`, as the
+   * syncline client does) gets a `syncline-heartbeat` message it can see; 0 never. @default 15000
+   */
+  keepaliveMs?: number
   /** Documents one connection may use; opening one more gets an `error` and a close (1008). @default 10000 */
   maxDocumentsPerConnection?: number
   /** A connection that sends nothing for this long is closed (4008); 0 never. @default 0 */
@@ -300,6 +305,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
         idleTimeoutMs: options.idleTimeoutMs ?? 0,
         messagesPerSecond: options.messagesPerSecond ?? 1000,
         messageBurst: options.messageBurst ?? 20_000,
+        keepaliveMs: options.keepaliveMs ?? 15_000,
       })
       peers.set(peer, new Map())
       startHeartbeat()

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { RawData, WebSocket } from 'ws'
 import type { ClientMessage, DocumentMessage, ServerMessage } from './protocol.js'
-import { createFrameDecoder, encodeMessage, PROTOCOL_VERSION, ProtocolError } from './protocol.js'
+import { createFrameDecoder, encodeMessage, HEARTBEAT_TYPE, PROTOCOL_VERSION, ProtocolError } from './protocol.js'
 import type { PeerLink } from './syncedDocument.js'
 
 export interface PeerConnectionOptions {
@@ -20,6 +20,8 @@ export interface PeerConnectionOptions {
   /** Messages per second a connection may send on average, and in one burst; 0 for no limit. */
   messagesPerSecond: number
   messageBurst: number
+  /** How often a peer that asked for heartbeats gets one (the first right after `peer`); 0 never. */
+  keepaliveMs: number
 }
 
 /** The close code for a connection closed for sending nothing (an application code: 4000–4999). */
@@ -50,6 +52,7 @@ export class PeerConnection implements PeerLink {
   /** Cleared on every ping, set by the pong: a peer that misses one ping is gone. */
   alive = true
   #idleTimer: ReturnType<typeof setTimeout> | undefined
+  #heartbeatTimer: ReturnType<typeof setInterval> | undefined
   /** Token bucket of the rate limit: refilled continuously, one token per message. */
   #tokens: number
   #refilledAt = performance.now()
@@ -70,6 +73,7 @@ export class PeerConnection implements PeerLink {
     socket.once('close', () => {
       this.#closed = true
       if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer)
+      if (this.#heartbeatTimer !== undefined) clearInterval(this.#heartbeatTimer)
       options.onClose(this)
     })
     if (socket.readyState !== OPEN) {
@@ -158,6 +162,7 @@ export class PeerConnection implements PeerLink {
     }
     if (message.type === 'join') {
       this.#join(message.senderId, message.supportedProtocolVersions)
+      if (message.wantsHeartbeat && this.joined) this.#startHeartbeat()
       return
     }
     if (!this.joined) {
@@ -193,6 +198,20 @@ export class PeerConnection implements PeerLink {
       targetId: senderId,
     })
     this.#options.onJoin(this)
+  }
+
+  /** Heartbeats until the socket closes; a repeated `join` keeps the running timer. */
+  #startHeartbeat(): void {
+    const { keepaliveMs, serverPeerId } = this.#options
+    if (keepaliveMs <= 0) return
+    const beat = (): void => {
+      if (this.active) this.send({ type: HEARTBEAT_TYPE, senderId: serverPeerId, targetId: this.peerId, intervalMs: keepaliveMs })
+    }
+    // At once too: the client starts watching for silence when it sees the first one.
+    beat()
+    if (this.#heartbeatTimer !== undefined || this.#closed) return
+    this.#heartbeatTimer = setInterval(beat, keepaliveMs)
+    this.#heartbeatTimer.unref()
   }
 
   #armIdleTimer(): void {

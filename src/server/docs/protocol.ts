@@ -16,7 +16,15 @@ export interface JoinMessage {
   type: 'join'
   senderId: string
   supportedProtocolVersions: readonly string[]
+  /** The peer asked for `syncline-heartbeat` messages (`peerMetadata.synclineHeartbeat: true`). */
+  wantsHeartbeat: boolean
 }
+
+/**
+ * A message only peers that ask for it get: a sign of life a browser page can see (it cannot
+ * see WebSocket pings). Stock automerge-repo clients never ask, and would drop it unread.
+ */
+export const HEARTBEAT_TYPE = 'syncline-heartbeat'
 
 export interface SyncMessage {
   type: 'sync' | 'request'
@@ -48,6 +56,7 @@ export type DocumentMessage = SyncMessage | EphemeralMessage
 
 export type ServerMessage =
   | { type: 'peer'; senderId: string; peerMetadata: { isEphemeral: false }; selectedProtocolVersion: string; targetId: string }
+  | { type: typeof HEARTBEAT_TYPE; senderId: string; targetId: string; intervalMs: number }
   | { type: 'error'; senderId: string; message: string; targetId?: string }
   | { type: 'sync'; senderId: string; targetId: string; documentId: string; data: Uint8Array }
   | { type: 'doc-unavailable'; senderId: string; targetId: string; documentId: string }
@@ -98,12 +107,13 @@ export function parseClientMessage(value: unknown): ClientMessage {
   if (typeof type !== 'string') throw new ProtocolError('The message has no string "type"', senderId)
   if (type === 'join') {
     const versions = value.supportedProtocolVersions
+    const wantsHeartbeat = isPlainObject(value.peerMetadata) && value.peerMetadata.synclineHeartbeat === true
     // automerge-repo before protocol versioning sent no list; those clients speak "1".
-    if (versions === undefined) return { type, senderId, supportedProtocolVersions: [PROTOCOL_VERSION] }
+    if (versions === undefined) return { type, senderId, supportedProtocolVersions: [PROTOCOL_VERSION], wantsHeartbeat }
     if (!Array.isArray(versions) || !versions.every((v) => typeof v === 'string')) {
       throw new ProtocolError('"supportedProtocolVersions" must be a list of strings', senderId)
     }
-    return { type, senderId, supportedProtocolVersions: versions as string[] }
+    return { type, senderId, supportedProtocolVersions: versions as string[], wantsHeartbeat }
   }
   if (IGNORED_TYPES.has(type)) return { type: 'ignored', senderId }
   if (type !== 'sync' && type !== 'request' && type !== 'ephemeral') {

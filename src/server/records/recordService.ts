@@ -35,6 +35,9 @@ export interface OperationInfo {
   clientId?: string | undefined
 }
 
+/** Sent on every watch socket each `keepaliveMs`: a sign of life a browser page can see. */
+const KEEPALIVE_FRAME = JSON.stringify({ kind: 'keepalive' })
+
 /** A watcher that falls this far behind is cut off; it reconnects and catches up by snapshot. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
 
@@ -181,7 +184,8 @@ export class RecordService {
       this.#o.ticketTtlMs,
     )
     const wsUrl = `/xrpc/${collection}.watchRecords?${new URLSearchParams({ roomUri: scope.room, ticket })}`
-    sendJson(res, 200, { transport: 'ws', snapshot: { records: snapshot.records, cursor: snapshot.cursor ?? null }, ticket, ticketTtlMs: this.#o.ticketTtlMs, sinceTs, wsUrl })
+    // keepaliveMs tells the client how often the socket will say something, so it can tell silence from quiet.
+    sendJson(res, 200, { transport: 'ws', snapshot: { records: snapshot.records, cursor: snapshot.cursor ?? null }, ticket, ticketTtlMs: this.#o.ticketTtlMs, sinceTs, wsUrl, keepaliveMs: this.#o.keepaliveMs })
   }
 
   #watchSocket(ws: WebSocket, scope: RecordScope, did: string, sinceTs: number | undefined, clientId: string, remoteAddress: string | undefined): void {
@@ -205,13 +209,15 @@ export class RecordService {
     if (missed === null) ws.close(4409, 'events since the handshake are no longer available; take a fresh snapshot')
     else for (const frame of missed) send(frame)
 
-    // Server-side liveness: a peer that stops answering pings is dropped.
+    // Server-side liveness: a peer that stops answering pings is dropped. Browsers cannot
+    // see pings, so each tick also sends a keepalive frame the page can see (DESIGN §5).
     let answered = true
     ws.on('pong', () => (answered = true))
     const ping = setInterval(() => {
       if (!answered) return ws.close(4408, 'no answer to pings')
       answered = false
       ws.ping()
+      if (ws.readyState === ws.OPEN) ws.send(KEEPALIVE_FRAME)
     }, this.#o.keepaliveMs)
     ping.unref()
     ws.on('message', () => {}) // Watch sockets are one-way; client frames are ignored.
