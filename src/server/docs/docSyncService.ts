@@ -143,14 +143,20 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
   let heartbeat: ReturnType<typeof setInterval> | undefined
   let closed = false
 
+  /** Also runs after a load, outside any socket listener: so it must not throw (a rejection would end the process). */
   const dispatch = (peer: PeerConnection, document: SyncedDocument, message: DocumentMessage): void => {
-    if (message.type === 'ephemeral') {
-      document.relayEphemeral(peer, message)
-      return
+    try {
+      if (message.type === 'ephemeral') {
+        document.relayEphemeral(peer, message)
+        return
+      }
+      const started = performance.now()
+      const status = document.receiveSync(peer, message)
+      safely(onSyncMessage, { ...syncEvent(peer, message), status, durationMs: performance.now() - started })
+    } catch (error) {
+      reportError(new Error(`Handling a "${message.type}" message for document ${message.documentId} failed: ${describe(error)}`, { cause: error }))
+      peer.sendError(`The server could not handle this "${message.type}" message for document ${message.documentId}`)
     }
-    const started = performance.now()
-    const status = document.receiveSync(peer, message)
-    safely(onSyncMessage, { ...syncEvent(peer, message), status, durationMs: performance.now() - started })
   }
 
   const answerDenied = (peer: PeerConnection, message: DocumentMessage): void => {

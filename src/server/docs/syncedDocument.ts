@@ -156,10 +156,11 @@ export class SyncedDocument {
     }
   }
 
-  /** Sends an ephemeral message on, unchanged but for `targetId`, to the other subscribed peers. */
+  /** Sends an ephemeral message's checked fields on, with each peer's `targetId`, to the other subscribed peers. */
   relayEphemeral(from: PeerLink, message: EphemeralMessage): void {
+    const { senderId, documentId, sessionId, count, data } = message
     for (const [peer, state] of this.#peers) {
-      if (peer !== from && state.subscribed) peer.send({ ...message.raw, type: 'ephemeral', targetId: peer.peerId })
+      if (peer !== from && state.subscribed) peer.send({ type: 'ephemeral', senderId, targetId: peer.peerId, documentId, sessionId, count, data })
     }
   }
 
