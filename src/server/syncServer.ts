@@ -88,6 +88,8 @@ export interface SyncServerLimits {
   requestsPerSecond?: number
   /** HTTP requests one address may make at once above the average. @default 2 × requestsPerSecond */
   requestBurst?: number
+  /** Levels of objects and arrays a record value may nest (the value itself is level 1); deeper, HTTP 400. @default 64 */
+  maxRecordDepth?: number
 }
 
 export interface SyncServer {
@@ -191,6 +193,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     ticketTtlMs,
     keepaliveMs: options.keepaliveMs ?? 15_000,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    maxRecordDepth: limits.maxRecordDepth ?? 64,
     onError,
   })
 

@@ -105,6 +105,28 @@ describe('server limits', () => {
     expect((await fetch(`${server.url}/health`)).status).toBe(200)
   })
 
+  it('maxRecordDepth: a putRecord value nested 6,000 deep is a 400 (it was a 500), and the limit counts levels exactly', async () => {
+    // Bodies are written as text: a 6,000-deep value would overflow the test's own JSON.stringify.
+    const put = (server: SyncServer, rkey: string, value: unknown) =>
+      fetch(`${server.url}/xrpc/com.example.message.putRecord`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"roomUri":"r","rkey":"${rkey}","did":"did:example:alice","value":${typeof value === 'string' ? value : JSON.stringify(value)}}`,
+      })
+    const nested = (levels: number): string => '{"a":'.repeat(levels - 1) + '{}' + '}'.repeat(levels - 1)
+    const { server: byDefault } = await start(undefined)
+    const deep = await put(byDefault, 'deep', nested(6000))
+    expect(deep.status).toBe(400)
+    expect(await deep.json()).toMatchObject({ error: 'InvalidRecord', message: expect.stringMatching(/deeper than 64/) })
+    expect((await put(byDefault, 'at-limit', nested(64))).status).toBe(200)
+    const { server } = await start({ maxRecordDepth: 3 })
+    expect((await put(server, 'three', { a: [{}] })).status).toBe(200)
+    expect((await put(server, 'four', { a: [{ b: [] }] })).status).toBe(400)
+    const list = (await (await fetch(`${server.url}/xrpc/com.example.message.listRecords?roomUri=r`)).json()) as { records: Array<{ rkey: string }> }
+    expect(list.records.map((record) => record.rkey)).toEqual(['three'])
+    await expectStillServing(server)
+  })
+
   it('maxMessageBytes and maxBodyBytes: close 1009 for an oversized frame, 413 for an oversized body', async () => {
     const { server, ws } = await start({}, { maxMessageBytes: 1024, maxBodyBytes: 1024 })
     const big = await RawPeer.connect(ws)
