@@ -139,6 +139,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
         fetch: this.#options.fetch ?? globalThis.fetch.bind(globalThis),
         WebSocket: this.#options.WebSocket,
         signal: attempt.signal,
+        maxEventLength: this.#options.maxEventLength,
         sink: {
           opened: () => attempt.opened(),
           alive: () => attempt.alive(),

@@ -63,6 +63,11 @@ export interface RecordStoreOptions<V> {
   fetch?: typeof fetch
   WebSocket?: typeof WebSocket
   onIgnoredError?: (error: unknown) => void
+  /**
+   * Longest SSE line or event accepted, in characters; past it the stream is dropped with
+   * error code 'protocol' and reconnected. @default 4 Mi characters
+   */
+  maxEventLength?: number
 }
 
 export interface RecordStore<V = Record<string, unknown>> {
@@ -103,6 +108,8 @@ export interface RecordTransportOptions<V> {
   WebSocket?: typeof WebSocket | undefined
   signal: AbortSignal
   sink: RecordTransportSink<V>
+  /** See `RecordStoreOptions.maxEventLength`. */
+  maxEventLength?: number | undefined
 }
 
 export type RecordTransport = <V>(options: RecordTransportOptions<V>) => { close(): void }
