@@ -1,3 +1,4 @@
+import * as A from '@automerge/automerge'
 import { WebSocket } from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { SyncServer, SyncServerOptions } from '../../src/server/index.js'
@@ -103,6 +104,20 @@ describe('server limits', () => {
     expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(5)
     expect(statuses).toContain(429)
     expect((await fetch(`${server.url}/health`)).status).toBe(200)
+  })
+
+  it('maxDocumentBytes: a change that would grow a document past it gets an error and is not stored', async () => {
+    const { server, ws } = await start({ maxDocumentBytes: 256 * 1024 })
+    const documentId = newDocumentId()
+    const author = await RawPeer.connect(ws)
+    // 100,000 characters: a change of about 100 KB that Automerge holds as 100,000 operations.
+    author.open(documentId, A.from({ body: 'x'.repeat(100_000) }))
+    const error = await author.waitFor((message) => message.type === 'error')
+    expect(String(error.message)).toMatch(/limit of 262144 bytes/)
+    await expectStillServing(server)
+    const reader = await RawPeer.connect(ws)
+    reader.open(documentId)
+    await reader.waitFor((message) => message.type === 'doc-unavailable')
   })
 
   it('maxRecordDepth: a putRecord value nested 6,000 deep is a 400 (it was a 500), and the limit counts levels exactly', async () => {

@@ -22,6 +22,12 @@ export interface DocSyncServiceOptions {
   peerId?: string
   /** Larger frames get an `error` message and close the connection (1009). @default 16 MiB */
   maxMessageBytes?: number
+  /**
+   * Estimated size of a document once loaded (uncompressed bytes plus 4 per operation): a
+   * change that would grow a document past it is refused with an `error` and neither applied,
+   * stored nor relayed; a stored document past it is not loaded. @default 64 MiB
+   */
+  maxDocumentBytes?: number
   /** Base delay of the backoff between retries of a failed document write. @default 100 */
   saveDebounceMs?: number
   /** A peer that misses a ping for this long is dropped; 0 turns pings off. @default 30000 */
@@ -135,6 +141,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     storage: options.storage,
     serverPeerId,
     saveDebounceMs: options.saveDebounceMs ?? 100,
+    maxDocumentBytes: options.maxDocumentBytes ?? 64 * MIB,
     reportError,
     onStored: (documentId) => safely(options.onDocumentStored, documentId),
     ...(options.onDocumentChanged && { onChanged: (documentId: string, changes: Uint8Array) => options.onDocumentChanged!(documentId, changes) }),

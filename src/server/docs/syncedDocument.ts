@@ -1,7 +1,8 @@
 import * as A from '@automerge/automerge'
 import type { DocStorage } from './docSyncService.js'
 import type { EphemeralMessage, ServerMessage, SyncMessage } from './protocol.js'
-import { describe } from './protocol.js'
+import { measureSyncMessage, OP_COST_BYTES, TooLargeError } from './changeSize.js'
+import { describe, ProtocolError } from './protocol.js'
 
 /** What a document needs of a connected peer. */
 export interface PeerLink {
@@ -25,6 +26,10 @@ export interface SyncedDocumentOptions {
   onStored?: ((documentId: string) => void) | undefined
   /** Called with the bytes of changes a peer of this server just made (for other instances). */
   onChanged?: ((documentId: string, changes: Uint8Array) => void) | undefined
+  /** The estimated loaded size (see changeSize.ts) a peer's changes may grow the document to. */
+  maxDocumentBytes: number
+  /** The estimated size of `doc` as loaded. */
+  size: number
 }
 
 export type SyncOutcome = 'ok' | 'unavailable' | 'error'
@@ -60,12 +65,15 @@ export class SyncedDocument {
   #closed = false
   /** Peers whose changes are not stored yet: they get their reply after the next save. */
   readonly #awaitingSave = new Set<PeerLink>()
+  /** Estimated loaded size: what was loaded plus every change applied since (an upper bound). */
+  #size: number
 
   constructor(options: SyncedDocumentOptions) {
     this.documentId = options.documentId
     this.#doc = options.doc
     this.#heads = A.getHeads(options.doc)
     this.#options = options
+    this.#size = options.size
   }
 
   get peerCount(): number {
@@ -89,6 +97,9 @@ export class SyncedDocument {
   receiveSync(peer: PeerLink, message: SyncMessage): SyncOutcome {
     const state = this.#peers.get(peer)
     if (!state) return 'error'
+    // Measured before applying: once applied, a change cannot be taken back out of the document.
+    const incoming = this.#measure(peer, message.data)
+    if (incoming === undefined) return 'error'
     let doc: A.Doc<unknown>
     let syncState: A.SyncState
     try {
@@ -107,6 +118,7 @@ export class SyncedDocument {
     const heads = A.getHeads(doc)
     const changed = !sameHeads(heads, previousHeads)
     this.#heads = heads
+    if (changed) this.#size += incoming
     if (changed && this.#options.onChanged) this.#options.onChanged(this.documentId, A.saveSince(doc, previousHeads))
 
     let outcome: SyncOutcome = 'ok'
@@ -139,6 +151,7 @@ export class SyncedDocument {
 
   /** Applies changes (or a whole saved document) that reached another instance; idempotent. */
   applyRemote(binary: Uint8Array): void {
+    const opsBefore = A.stats(this.#doc).numOps
     let doc: A.Doc<unknown>
     try {
       doc = A.loadIncremental(this.#doc, binary)
@@ -151,6 +164,8 @@ export class SyncedDocument {
     const heads = A.getHeads(doc)
     if (sameHeads(heads, this.#heads)) return
     this.#heads = heads
+    // Another instance measured these changes against the limit; only their operations are counted here.
+    this.#size += OP_COST_BYTES * Math.max(0, A.stats(doc).numOps - opsBefore)
     for (const [peer, state] of this.#peers) {
       if (state.subscribed && !this.#awaitingSave.has(peer)) this.#syncTo(peer, state)
     }
@@ -175,6 +190,22 @@ export class SyncedDocument {
     this.#closed = true
     await this.flush()
     this.#clearTimer()
+  }
+
+  /** The estimated size the message's changes add, or undefined (the peer was told) when they are refused. */
+  #measure(peer: PeerLink, data: Uint8Array): number | undefined {
+    const { maxDocumentBytes } = this.#options
+    try {
+      return measureSyncMessage(data, maxDocumentBytes - this.#size)
+    } catch (error) {
+      const text =
+        error instanceof TooLargeError
+          ? `Refused a change to document ${this.documentId}: it would grow the document past the server's limit of ${maxDocumentBytes} bytes (estimated once loaded)`
+          : `Refused a change to document ${this.documentId}: its Automerge data could not be measured (${describe(error)})`
+      peer.sendError(text)
+      this.#options.reportError(new ProtocolError(text, peer.peerId))
+      return undefined
+    }
   }
 
   #syncTo(peer: PeerLink, state: PeerState): void {
