@@ -144,7 +144,8 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     maxDocumentBytes: options.maxDocumentBytes ?? 64 * MIB,
     reportError,
     onStored: (documentId) => safely(options.onDocumentStored, documentId),
-    ...(options.onDocumentChanged && { onChanged: (documentId: string, changes: Uint8Array) => options.onDocumentChanged!(documentId, changes) }),
+    // Wrapped like every hook: a throw here would skip the relay and the save of the change.
+    ...(options.onDocumentChanged && { onChanged: (documentId: string, changes: Uint8Array) => safely((id: string) => options.onDocumentChanged!(id, changes), documentId) }),
   })
   const peers = new Map<PeerConnection, Map<string, PeerDocument>>()
   let heartbeat: ReturnType<typeof setInterval> | undefined

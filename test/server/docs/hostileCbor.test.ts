@@ -108,3 +108,27 @@ describe('frameShapeProblem', () => {
     expect(frameShapeProblem(frame, 16)).toMatch(pattern)
   })
 })
+
+describe('no message handler throws out of the socket listener', () => {
+  it('a throwing onDocumentChanged hook is reported; the change is still relayed and stored', async () => {
+    const server = await startDocServer({
+      onDocumentChanged: () => {
+        throw new Error('hook failed')
+      },
+    })
+    const documentId = newDocumentId()
+    const author = await RawPeer.connect(server.url)
+    author.open(documentId, docWith({ n: 1 }))
+    await until(async () => (await stored(server.storage, documentId))?.n === 1, 3000, 'the first version to be stored')
+    const listener = await RawPeer.connect(server.url)
+    listener.open(documentId)
+    await until(() => listener.doc(documentId)?.n === 1, 3000, 'the listener to load the document')
+    author.change(documentId, (doc) => {
+      doc.n = 2
+    })
+    await until(() => listener.doc(documentId)?.n === 2, 3000, 'the listener to get the change')
+    await until(async () => (await stored(server.storage, documentId))?.n === 2, 3000, 'the change to be stored')
+    await until(() => author.acknowledged(documentId) || undefined, 3000, 'the author to be acknowledged')
+    expect(server.errors.some((error) => /hook failed/.test(String(error)))).toBe(true)
+  })
+})
