@@ -1,3 +1,4 @@
+import { deflateRawSync } from 'node:zlib'
 import * as A from '@automerge/automerge'
 import { afterEach, describe, expect, it } from 'vitest'
 import { measureChunks, TooLargeError } from '../../../src/server/docs/changeSize.js'
@@ -13,6 +14,42 @@ afterEach(closeAll)
 const LIMIT = 1024 * 1024
 /** 300,000 characters of text: 300 KB of values, but 300,000 operations (over 1 MiB estimated). */
 const bigText = (): string => 'x'.repeat(300_000)
+
+/**
+ * The same change as a compressed change chunk (type 2: DEFLATE of the body), which Automerge
+ * accepts from any peer: the shape of the review's 97 KB message that expanded a hundredfold.
+ */
+function compressChange(change: Uint8Array): Uint8Array {
+  let headerEnd = 9 // magic (4), checksum (4), chunk type (1), then the LEB128 length
+  while (change[headerEnd]! & 0x80) headerEnd++
+  const deflated = deflateRawSync(change.subarray(headerEnd + 1))
+  const length: number[] = []
+  for (let rest = deflated.length; ; ) {
+    const low = rest & 0x7f
+    rest >>>= 7
+    length.push(rest > 0 ? low | 0x80 : low)
+    if (rest === 0) break
+  }
+  return new Uint8Array([...change.subarray(0, 8), 2, ...length, ...deflated])
+}
+
+/** A sync message from `from` that carries exactly `changes` (built from a real exchange, its changes swapped). */
+function syncMessageCarrying(base: A.Doc<unknown>, grown: A.Doc<unknown>, changes: Uint8Array[]): Uint8Array {
+  let ours = grown
+  let theirs = A.clone(base)
+  let ourState = A.initSyncState()
+  let theirState = A.initSyncState()
+  for (let round = 0; round < 8; round++) {
+    const [nextOurs, message] = A.generateSyncMessage(ours, ourState)
+    ourState = nextOurs
+    if (message && A.decodeSyncMessage(message).changes.length > 0) return A.encodeSyncMessage({ ...A.decodeSyncMessage(message), changes })
+    if (message) [theirs, theirState] = A.receiveSyncMessage(theirs, theirState, message)
+    const [nextTheirs, reply] = A.generateSyncMessage(theirs, theirState)
+    theirState = nextTheirs
+    if (reply) [ours, ourState] = A.receiveSyncMessage(ours, ourState, reply)
+  }
+  throw new Error('the exchange never carried changes')
+}
 
 async function setup() {
   const server = await startDocServer({ maxDocumentBytes: LIMIT })
@@ -47,6 +84,26 @@ describe('maxDocumentBytes', () => {
     expect(await stored(server.storage, documentId)).toEqual({ title: 'edited' })
     expect(listener.doc(documentId)).toEqual({ title: 'edited' })
     expect(other.doc(documentId)).toEqual({ title: 'edited' })
+  })
+
+  it('refuses a compressed change of a few kilobytes that expands past the limit (the review\'s bomb)', async () => {
+    const { server, documentId, author, listener } = await setup()
+    const base = author.docs.get(documentId)!.doc
+    const grown = A.change(A.clone(base), (doc) => {
+      doc.body = bigText()
+    })
+    const [change] = A.getChanges(base, grown)
+    const data = syncMessageCarrying(base, grown, [compressChange(change!)])
+    expect(data.byteLength).toBeLessThan(4096)
+    author.sendDoc('sync', documentId, { data })
+    const error = await author.waitFor((m) => m.type === 'error')
+    expect(String(error.message)).toMatch(/past the server's limit/)
+    const later = await RawPeer.connect(server.url)
+    later.open(documentId)
+    await until(() => later.doc(documentId)?.title === 'small', 3000, 'a later client to load the document')
+    expect(later.doc(documentId)).toEqual({ title: 'small' })
+    expect(listener.doc(documentId)).toEqual({ title: 'small' })
+    expect(await stored(server.storage, documentId)).toEqual({ title: 'small' })
   })
 
   it('refuses a new document that is too large from its first sync, and stores nothing', async () => {
@@ -100,6 +157,19 @@ describe('measureChunks', () => {
     expect(() => measureChunks(change!, LIMIT)).toThrow(TooLargeError)
     const saved = A.save(grown)
     expect(measureChunks(saved, 10 * LIMIT)).toBeGreaterThan(4 * 300_000)
+  })
+
+  it('measures a compressed change chunk by what it inflates to', () => {
+    const base = A.from({ title: 'x' })
+    const grown = A.change(base, (doc: Record<string, unknown>) => {
+      doc.body = 'y'.repeat(5000)
+    })
+    const [change] = A.getChanges(base, grown)
+    const compressed = compressChange(change!)
+    expect(compressed.byteLength).toBeLessThan(change!.byteLength / 10)
+    expect(measureChunks(compressed, LIMIT)).toBe(measureChunks(change!, LIMIT))
+    // Automerge itself accepts the compressed form, so a peer may send it.
+    expect(A.toJS(A.loadIncremental(A.clone(base), compressed))).toEqual({ title: 'x', body: 'y'.repeat(5000) })
   })
 
   it('refuses bytes that are not Automerge chunks', () => {
