@@ -34,7 +34,21 @@ export class TooLargeError extends Error {
  * not Automerge chunks this server can measure (Automerge would refuse most of those too).
  */
 export function measureChunks(bytes: Uint8Array, budget: number): number {
+  return measure(bytes, budget, false)
+}
+
+/**
+ * Like `measureChunks`, for what storage returns: storage that appends every save (such as
+ * postgresStorage between compactions) returns several whole saves of one document, which
+ * overlap, so the largest document chunk counts rather than their sum.
+ */
+export function measureStoredDocument(bytes: Uint8Array, budget: number): number {
+  return measure(bytes, budget, true)
+}
+
+function measure(bytes: Uint8Array, budget: number, documentsOverlap: boolean): number {
   let total = 0
+  let largestDocument = 0
   let offset = 0
   while (offset < bytes.length) {
     const reader = new Reader(bytes, offset)
@@ -44,7 +58,12 @@ export function measureChunks(bytes: Uint8Array, budget: number): number {
     const length = reader.uint()
     const body = reader.take(length)
     offset = reader.offset
-    if (type === DOCUMENT) total += measureDocument(body, budget - total)
+    if (type === DOCUMENT && documentsOverlap) {
+      // The budget left for this chunk: what the others take, without the largest it may replace.
+      const size = measureDocument(body, budget - (total - largestDocument))
+      total += Math.max(0, size - largestDocument)
+      largestDocument = Math.max(largestDocument, size)
+    } else if (type === DOCUMENT) total += measureDocument(body, budget - total)
     else if (type === CHANGE) total += measureChange(body, budget - total)
     else if (type === COMPRESSED_CHANGE) total += measureChange(inflate(body, budget - total), budget - total)
     else throw new Error(`an Automerge chunk of type ${type}, which this server cannot measure`)

@@ -1,6 +1,6 @@
 import * as A from '@automerge/automerge'
 import type { DocStorage } from './docSyncService.js'
-import { measureChunks, OP_COST_BYTES, TooLargeError } from './changeSize.js'
+import { measureStoredDocument, OP_COST_BYTES, TooLargeError } from './changeSize.js'
 import { describe } from './protocol.js'
 import { SyncedDocument } from './syncedDocument.js'
 
@@ -93,7 +93,7 @@ export class DocumentRegistry {
   #storedSize(documentId: string, binary: Uint8Array): number {
     const { maxDocumentBytes } = this.#options
     try {
-      return Math.max(1, measureChunks(binary, maxDocumentBytes))
+      return Math.max(1, measureStoredDocument(binary, maxDocumentBytes))
     } catch (error) {
       if (error instanceof TooLargeError) throw new Error(`Stored document ${documentId} is larger than the limit of ${maxDocumentBytes} bytes (estimated once loaded)`, { cause: error })
       return Number.NaN

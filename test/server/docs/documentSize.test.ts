@@ -145,6 +145,29 @@ describe('maxDocumentBytes', () => {
   })
 })
 
+describe('stored documents', () => {
+  it('loads a document stored as many whole saves (postgresStorage between compactions) by its largest, not their sum', async () => {
+    const server = await startDocServer({ maxDocumentBytes: LIMIT })
+    const documentId = newDocumentId()
+    let doc = A.from<Record<string, unknown>>({ body: 'z'.repeat(30_000) })
+    const saves: Uint8Array[] = []
+    for (let i = 0; i < 16; i++) {
+      doc = A.change(doc, (d) => {
+        d.version = i
+      })
+      saves.push(A.save(doc))
+    }
+    // Each save is well under the limit; the sixteen together would be well over it.
+    expect(measureChunks(saves.at(-1)!, LIMIT)).toBeLessThan(LIMIT / 4)
+    expect(() => measureChunks(new Uint8Array(Buffer.concat(saves)), LIMIT)).toThrow(TooLargeError)
+    await server.storage.saveDoc(documentId, new Uint8Array(Buffer.concat(saves)))
+    const reader = await RawPeer.connect(server.url)
+    reader.open(documentId)
+    await until(() => reader.doc(documentId)?.version === 15, 3000, 'the reader to load the document')
+    expect(reader.messages.some((m) => m.type === 'error')).toBe(false)
+  })
+})
+
 describe('measureChunks', () => {
   it('counts the operations run-length encoding hides, and stops at the budget', () => {
     const base = A.from({ title: 'x' })
