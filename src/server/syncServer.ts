@@ -93,6 +93,14 @@ export interface SyncServerLimits {
   requestsPerSecond?: number
   /** HTTP requests one address may make at once above the average. @default 2 × requestsPerSecond */
   requestBurst?: number
+  /**
+   * Estimated size of one document once loaded (uncompressed bytes plus 4 per operation). A
+   * change that would grow a document past it gets an `error` and is neither applied, stored
+   * nor relayed; a stored document past it is not loaded. @default 64 MiB
+   */
+  maxDocumentBytes?: number
+  /** Levels of objects and arrays a record value may nest (the value itself is level 1); deeper, HTTP 400. @default 64 */
+  maxRecordDepth?: number
 }
 
 export interface SyncServer {
@@ -150,6 +158,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     ...(limits.idleTimeoutMs !== undefined && { idleTimeoutMs: limits.idleTimeoutMs }),
     ...(limits.messagesPerSecond !== undefined && { messagesPerSecond: limits.messagesPerSecond }),
     ...(limits.messageBurst !== undefined && { messageBurst: limits.messageBurst }),
+    ...(limits.maxDocumentBytes !== undefined && { maxDocumentBytes: limits.maxDocumentBytes }),
     ...(options.saveDebounceMs !== undefined && { saveDebounceMs: options.saveDebounceMs }),
     // Without an owner's handler, a peer's malformed frames are not worth a console line.
     ...(options.onError && { onError: options.onError }),
@@ -198,6 +207,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     ticketTtlMs,
     keepaliveMs,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    maxRecordDepth: limits.maxRecordDepth ?? 64,
     onError,
   })
 

@@ -34,11 +34,11 @@ afterEach(async () => {
   }
 })
 
-async function storeAgainst(handler: Parameters<typeof rawServer>[0]) {
+async function storeAgainst(handler: Parameters<typeof rawServer>[0], options: { maxEventLength?: number } = {}) {
   const raw = await rawServer(handler)
   servers.push(raw.server)
   const ignored: unknown[] = []
-  const store = openStore(raw.url, 'room', { onIgnoredError: (error) => ignored.push(error) })
+  const store = openStore(raw.url, 'room', { onIgnoredError: (error) => ignored.push(error), ...options })
   stores.push(store)
   return { store, ignored, requests: raw.requests }
 }
@@ -86,5 +86,25 @@ describe('record store facing bad input from a server', () => {
     expect(closed.error?.code).toBe('unauthorized')
     await new Promise((resolve) => setTimeout(resolve, 400))
     expect(requests()).toBe(1)
+  })
+
+  it('drops a stream whose line passes maxEventLength with error code protocol, then reconnects', async () => {
+    let calls = 0
+    const seen: Array<string | undefined> = []
+    const { store } = await storeAgainst(
+      (_request, response) => {
+        response.writeHead(200, { 'content-type': 'text/event-stream' })
+        if (calls++ > 0) return void response.write(goodSnapshot)
+        // A line that never ends, as a broken proxy or hostile server sends it.
+        response.write(frame('snapshot.start', {}) + 'data: ' + 'x'.repeat(300))
+      },
+      { maxEventLength: 200 },
+    )
+    const unsubscribe = store.subscribe(() => seen.push(store.getSnapshot().error?.code))
+    const live = await until(store, (s) => s.status === 'live' && s.records.length === 1)
+    unsubscribe()
+    expect(texts(live)).toEqual(['good one'])
+    expect(seen).toContain('protocol')
+    expect(calls).toBe(2)
   })
 })

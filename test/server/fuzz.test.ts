@@ -5,7 +5,8 @@ import { WebSocket } from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StorageProvider, SyncServer } from '../../src/server/index.js'
 import { createSyncServer, memoryStorage } from '../../src/server/index.js'
-import { newDocumentId } from './docs/helpers.js'
+import { newDocumentId, RawPeer, until } from './docs/helpers.js'
+import { CYCLIC_MAP, deepArray, TAGGED_DATE, withRawField } from './docs/hostileFrames.js'
 
 /**
  * Thousands of random and mutated frames and bodies, bounded in count and time. The server
@@ -14,6 +15,7 @@ import { newDocumentId } from './docs/helpers.js'
 const COLLECTION = 'com.example.message'
 const PROTECTED_ROOM = 'protected-room'
 const cbor = new Encoder({ tagUint8Array: false, useRecords: false })
+const MAX_MESSAGE_BYTES = 64 * 1024
 
 let server: SyncServer
 let storage: StorageProvider
@@ -28,7 +30,7 @@ async function snapshot(): Promise<{ records: unknown; doc: unknown }> {
 
 beforeAll(async () => {
   storage = memoryStorage()
-  server = createSyncServer({ port: 0, storage, onError: () => {}, limits: { messagesPerSecond: 0 } })
+  server = createSyncServer({ port: 0, storage, onError: () => {}, maxMessageBytes: MAX_MESSAGE_BYTES, limits: { messagesPerSecond: 0 } })
   await server.start()
   for (const rkey of ['a', 'b']) {
     const response = await fetch(`${server.url}/xrpc/${COLLECTION}.putRecord`, {
@@ -134,6 +136,98 @@ describe('fuzzing the reference server', () => {
     }
     expect([...statuses].every((status) => status < 500)).toBe(true)
     expect(statuses.has(400)).toBe(true)
+    expect(await snapshot()).toEqual(storedBefore)
+  })
+
+  it('survives deep, cyclic and tagged CBOR in every document message type, and oversized ephemeral messages', async () => {
+    const ws = server.url.replace('http', 'ws')
+    // A subscribed listener: relaying an ephemeral message to it is what once re-encoded a hostile value.
+    const listener = await RawPeer.connect(ws)
+    listener.open(documentId)
+    await until(() => listener.doc(documentId)?.title === 'keep me', 3000, 'the listener to load the document')
+    const peerId = 'hostile'
+    const base = { senderId: peerId, targetId: 'x', documentId }
+    const messages: Array<Record<string, unknown>> = [
+      { type: 'join', senderId: peerId, supportedProtocolVersions: ['1'] },
+      { ...base, type: 'request', data: A.generateSyncMessage(A.init(), A.initSyncState())[1] },
+      { ...base, type: 'sync', data: A.generateSyncMessage(A.from({ evil: true }), A.initSyncState())[1] },
+      { ...base, type: 'ephemeral', sessionId: 'evil', count: 1, data: new Uint8Array([0xf6]) },
+    ]
+    const randomTags = fc.sample(fc.integer({ min: 0, max: 0xffff }).filter((tag) => tag !== 64), { numRuns: 40, seed: 11 })
+    const hostile = [
+      deepArray(2000),
+      deepArray(60_000), // as deep as fits in a frame under the limit
+      deepArray(17),
+      CYCLIC_MAP,
+      TAGGED_DATE,
+      Uint8Array.from([0xd8, 0x1d, 0x00]), // a reference (tag 29) to nothing
+      ...randomTags.map((tag) => Uint8Array.from([0xd9, tag >> 8, tag & 0xff, 0xf6])),
+    ]
+    const frames: Uint8Array[] = []
+    for (const message of messages) {
+      for (const value of hostile) frames.push(withRawField(message, value))
+      // The hostile value in place of the message's own data, and as the whole frame.
+      if ('data' in message) for (const value of hostile.slice(0, 6)) frames.push(withRawField({ ...message, data: undefined }, value))
+    }
+    frames.push(...hostile)
+    // One frame at a time, each answered by an error on a connection that stays open.
+    const attacker = await RawPeer.connect(ws, { peerId })
+    const errors = (): number => attacker.messages.filter((message) => message.type === 'error').length
+    for (const [index, frame] of frames.entries()) {
+      attacker.socket.send(frame)
+      await until(() => errors() > index || undefined, 3000, `an error message for hostile frame ${index}`)
+    }
+    expect(attacker.socket.readyState).toBe(WebSocket.OPEN)
+    // An ephemeral message over the frame limit closes its connection (1009); one just under it is relayed.
+    const ephemeral = (size: number) => new Uint8Array(cbor.encode({ ...base, type: 'ephemeral', sessionId: 'big', count: size, data: new Uint8Array(size) }))
+    attacker.socket.send(ephemeral(4 * MAX_MESSAGE_BYTES))
+    expect((await attacker.closed).code).toBe(1009)
+    const sender = await RawPeer.connect(ws, { peerId })
+    sender.socket.send(ephemeral(MAX_MESSAGE_BYTES - 200))
+    const big = await listener.waitFor((message) => message.type === 'ephemeral' && message.sessionId === 'big')
+    expect((big.data as Uint8Array).byteLength).toBe(MAX_MESSAGE_BYTES - 200)
+    sender.close()
+
+    expect((await fetch(`${server.url}/health`)).status).toBe(200)
+    expect(listener.socket.readyState).toBe(WebSocket.OPEN)
+    expect(listener.messages.some((message) => message.type === 'ephemeral' && message.sessionId === 'evil')).toBe(false)
+    // A later, ordinary client still syncs the document.
+    const late = await RawPeer.connect(ws)
+    late.open(documentId)
+    await until(() => late.doc(documentId)?.title === 'keep me', 3000, 'a later client to sync the document')
+    expect(late.doc(documentId)).toEqual({ title: 'keep me', items: [1, 2, 3] })
+    expect(await snapshot()).toEqual(storedBefore)
+    listener.close()
+    late.close()
+  })
+
+  it('answers deep JSON in every HTTP body field below 500, and ignores it on a watch socket', async () => {
+    const deep = (levels: number, open = '[', close = ']') => open.repeat(levels) + close.repeat(levels)
+    const deepObject = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels)
+    const bodies = [
+      `{"roomUri":"${PROTECTED_ROOM}","rkey":"fuzz","did":"did:example:alice","value":{"deep":${deep(6000)}}}`,
+      `{"roomUri":"${PROTECTED_ROOM}","rkey":"fuzz","did":"did:example:alice","value":${deepObject(6000)}}`,
+      `{"roomUri":"${PROTECTED_ROOM}","rkey":"fuzz","did":"did:example:alice","value":${deepObject(65)}}`,
+      `{"roomUri":${deep(6000)},"rkey":"fuzz","did":"did:example:alice","value":{}}`,
+      `{"roomUri":"${PROTECTED_ROOM}","rkey":${deepObject(6000)},"did":"did:example:alice","value":{}}`,
+      `{"roomUri":"${PROTECTED_ROOM}","rkey":"fuzz","did":${deep(6000)},"value":{}}`,
+      `{"collection":${deep(6000)},"roomUri":"${PROTECTED_ROOM}"}`,
+      deep(100_000),
+      deepObject(100_000),
+    ]
+    const statuses = new Set<number>()
+    for (const body of bodies) {
+      for (const method of [`${COLLECTION}.putRecord`, `${COLLECTION}.deleteRecord`, 'realtime.ticket']) {
+        const response = await fetch(`${server.url}/xrpc/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+        statuses.add(response.status)
+        await response.arrayBuffer()
+      }
+    }
+    expect([...statuses].every((status) => status < 500)).toBe(true)
+    expect(statuses.has(400)).toBe(true)
+    const handshake = (await (await fetch(`${server.url}/xrpc/${COLLECTION}.watchRecords?roomUri=${PROTECTED_ROOM}&mode=ws`)).json()) as { wsUrl: string }
+    await sendAll(server.url.replace('http', 'ws') + handshake.wsUrl, [deep(100_000), deepObject(100_000), new Uint8Array(deepArray(100_000))], null)
+    expect((await fetch(`${server.url}/health`)).status).toBe(200)
     expect(await snapshot()).toEqual(storedBefore)
   })
 })

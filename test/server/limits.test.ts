@@ -1,3 +1,4 @@
+import * as A from '@automerge/automerge'
 import { WebSocket } from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { SyncServer, SyncServerOptions } from '../../src/server/index.js'
@@ -103,6 +104,42 @@ describe('server limits', () => {
     expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(5)
     expect(statuses).toContain(429)
     expect((await fetch(`${server.url}/health`)).status).toBe(200)
+  })
+
+  it('maxDocumentBytes: a change that would grow a document past it gets an error and is not stored', async () => {
+    const { server, ws } = await start({ maxDocumentBytes: 256 * 1024 })
+    const documentId = newDocumentId()
+    const author = await RawPeer.connect(ws)
+    // 100,000 characters: a change of about 100 KB that Automerge holds as 100,000 operations.
+    author.open(documentId, A.from({ body: 'x'.repeat(100_000) }))
+    const error = await author.waitFor((message) => message.type === 'error')
+    expect(String(error.message)).toMatch(/limit of 262144 bytes/)
+    await expectStillServing(server)
+    const reader = await RawPeer.connect(ws)
+    reader.open(documentId)
+    await reader.waitFor((message) => message.type === 'doc-unavailable')
+  })
+
+  it('maxRecordDepth: a putRecord value nested 6,000 deep is a 400 (it was a 500), and the limit counts levels exactly', async () => {
+    // Bodies are written as text: a 6,000-deep value would overflow the test's own JSON.stringify.
+    const put = (server: SyncServer, rkey: string, value: unknown) =>
+      fetch(`${server.url}/xrpc/com.example.message.putRecord`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"roomUri":"r","rkey":"${rkey}","did":"did:example:alice","value":${typeof value === 'string' ? value : JSON.stringify(value)}}`,
+      })
+    const nested = (levels: number): string => '{"a":'.repeat(levels - 1) + '{}' + '}'.repeat(levels - 1)
+    const { server: byDefault } = await start(undefined)
+    const deep = await put(byDefault, 'deep', nested(6000))
+    expect(deep.status).toBe(400)
+    expect(await deep.json()).toMatchObject({ error: 'InvalidRecord', message: expect.stringMatching(/deeper than 64/) })
+    expect((await put(byDefault, 'at-limit', nested(64))).status).toBe(200)
+    const { server } = await start({ maxRecordDepth: 3 })
+    expect((await put(server, 'three', { a: [{}] })).status).toBe(200)
+    expect((await put(server, 'four', { a: [{ b: [] }] })).status).toBe(400)
+    const list = (await (await fetch(`${server.url}/xrpc/com.example.message.listRecords?roomUri=r`)).json()) as { records: Array<{ rkey: string }> }
+    expect(list.records.map((record) => record.rkey)).toEqual(['three'])
+    await expectStillServing(server)
   })
 
   it('maxMessageBytes and maxBodyBytes: close 1009 for an oversized frame, 413 for an oversized body', async () => {

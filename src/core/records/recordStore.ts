@@ -144,6 +144,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
         signal: attempt.signal,
         heartbeatMs: this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
         timers: this.#env,
+        maxEventLength: this.#options.maxEventLength,
         sink: {
           opened: () => attempt.opened(),
           alive: () => attempt.alive(),

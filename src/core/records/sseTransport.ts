@@ -1,7 +1,7 @@
 import { SyncError } from '../errors.js'
 import { describeEndpoint, errorMessage, hasContentType, responseError, withQuery } from './httpErrors.js'
 import { collectionFromWatchUrl, parseWatchEvent } from './parseWatchEvent.js'
-import { createSseParser } from './sseParser.js'
+import { createSseParser, DEFAULT_MAX_EVENT_LENGTH } from './sseParser.js'
 import type { RecordTransport, RecordTransportOptions, WatchEvent } from './types.js'
 
 /**
@@ -43,17 +43,28 @@ export const sseTransport: RecordTransport = <V>(options: RecordTransportOptions
     batch = []
     sink.events(events)
   }
-  const parser = createSseParser(({ event, data }) => {
-    if (done) return
-    const parsed = parseWatchEvent<V>(event, data, context)
-    if (parsed instanceof SyncError) {
-      // Keep the order of what the server said: the good frames before this one go first.
-      flush()
-      if (!done) sink.ignored(parsed)
-    } else {
-      batch.push(parsed)
-    }
-  })
+  const maxLength = options.maxEventLength ?? DEFAULT_MAX_EVENT_LENGTH
+  const parser = createSseParser(
+    ({ event, data }) => {
+      if (done) return
+      const parsed = parseWatchEvent<V>(event, data, context)
+      if (parsed instanceof SyncError) {
+        // Keep the order of what the server said: the good frames before this one go first.
+        flush()
+        if (!done) sink.ignored(parsed)
+      } else {
+        batch.push(parsed)
+      }
+    },
+    {
+      maxLength,
+      // The events before it were good: deliver them, then drop the stream (the machine reconnects).
+      onTooLong: (length) => {
+        flush()
+        finish(new SyncError('protocol', `${endpoint} sent a line or event of more than ${maxLength} characters (${length} so far); reconnecting`))
+      },
+    },
+  )
 
   const run = async (): Promise<void> => {
     let response: Response

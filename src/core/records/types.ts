@@ -75,6 +75,11 @@ export interface RecordStoreOptions<V> {
    */
   heartbeatMs?: number
   onIgnoredError?: (error: unknown) => void
+  /**
+   * Longest SSE line or event accepted, in characters; past it the stream is dropped with
+   * error code 'protocol' and reconnected. @default 4 Mi characters
+   */
+  maxEventLength?: number
 }
 
 export interface RecordStore<V = Record<string, unknown>> {
@@ -119,6 +124,8 @@ export interface RecordTransportOptions<V> {
   heartbeatMs?: number | undefined
   /** Timers for that watch. @default globalThis timers */
   timers?: Pick<Environment, 'setTimeout' | 'clearTimeout'> | undefined
+  /** See `RecordStoreOptions.maxEventLength`. */
+  maxEventLength?: number | undefined
 }
 
 export type RecordTransport = <V>(options: RecordTransportOptions<V>) => { close(): void }

@@ -22,6 +22,12 @@ export interface DocSyncServiceOptions {
   peerId?: string
   /** Larger frames get an `error` message and close the connection (1009). @default 16 MiB */
   maxMessageBytes?: number
+  /**
+   * Estimated size of a document once loaded (uncompressed bytes plus 4 per operation): a
+   * change that would grow a document past it is refused with an `error` and neither applied,
+   * stored nor relayed; a stored document past it is not loaded. @default 64 MiB
+   */
+  maxDocumentBytes?: number
   /** Base delay of the backoff between retries of a failed document write. @default 100 */
   saveDebounceMs?: number
   /** A peer that misses a ping for this long is dropped; 0 turns pings off. @default 30000 */
@@ -140,22 +146,30 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     storage: options.storage,
     serverPeerId,
     saveDebounceMs: options.saveDebounceMs ?? 100,
+    maxDocumentBytes: options.maxDocumentBytes ?? 64 * MIB,
     reportError,
     onStored: (documentId) => safely(options.onDocumentStored, documentId),
-    ...(options.onDocumentChanged && { onChanged: (documentId: string, changes: Uint8Array) => options.onDocumentChanged!(documentId, changes) }),
+    // Wrapped like every hook: a throw here would skip the relay and the save of the change.
+    ...(options.onDocumentChanged && { onChanged: (documentId: string, changes: Uint8Array) => safely((id: string) => options.onDocumentChanged!(id, changes), documentId) }),
   })
   const peers = new Map<PeerConnection, Map<string, PeerDocument>>()
   let heartbeat: ReturnType<typeof setInterval> | undefined
   let closed = false
 
+  /** Also runs after a load, outside any socket listener: so it must not throw (a rejection would end the process). */
   const dispatch = (peer: PeerConnection, document: SyncedDocument, message: DocumentMessage): void => {
-    if (message.type === 'ephemeral') {
-      document.relayEphemeral(peer, message)
-      return
+    try {
+      if (message.type === 'ephemeral') {
+        document.relayEphemeral(peer, message)
+        return
+      }
+      const started = performance.now()
+      const status = document.receiveSync(peer, message)
+      safely(onSyncMessage, { ...syncEvent(peer, message), status, durationMs: performance.now() - started })
+    } catch (error) {
+      reportError(new Error(`Handling a "${message.type}" message for document ${message.documentId} failed: ${describe(error)}`, { cause: error }))
+      peer.sendError(`The server could not handle this "${message.type}" message for document ${message.documentId}`)
     }
-    const started = performance.now()
-    const status = document.receiveSync(peer, message)
-    safely(onSyncMessage, { ...syncEvent(peer, message), status, durationMs: performance.now() - started })
   }
 
   const answerDenied = (peer: PeerConnection, message: DocumentMessage): void => {

@@ -1,5 +1,6 @@
 import * as A from '@automerge/automerge'
 import type { DocStorage } from './docSyncService.js'
+import { measureStoredDocument, OP_COST_BYTES, TooLargeError } from './changeSize.js'
 import { describe } from './protocol.js'
 import { SyncedDocument } from './syncedDocument.js'
 
@@ -7,6 +8,7 @@ export interface DocumentRegistryOptions {
   storage: DocStorage
   serverPeerId: string
   saveDebounceMs: number
+  maxDocumentBytes: number
   reportError: (error: unknown) => void
   onStored?: ((documentId: string) => void) | undefined
   onChanged?: ((documentId: string, changes: Uint8Array) => void) | undefined
@@ -83,6 +85,21 @@ export class DocumentRegistry {
     return this.#closing
   }
 
+  /**
+   * The estimated loaded size of a stored binary, measured before loading it: one larger than
+   * the limit is refused (and left in storage) rather than expanded in memory. NaN when the
+   * bytes cannot be measured (Automerge's own load then decides).
+   */
+  #storedSize(documentId: string, binary: Uint8Array): number {
+    const { maxDocumentBytes } = this.#options
+    try {
+      return Math.max(1, measureStoredDocument(binary, maxDocumentBytes))
+    } catch (error) {
+      if (error instanceof TooLargeError) throw new Error(`Stored document ${documentId} is larger than the limit of ${maxDocumentBytes} bytes (estimated once loaded)`, { cause: error })
+      return Number.NaN
+    }
+  }
+
   async #load(documentId: string): Promise<SyncedDocument> {
     const { storage, reportError } = this.#options
     let binary: Uint8Array | undefined
@@ -91,9 +108,10 @@ export class DocumentRegistry {
     } catch (error) {
       throw new Error(`Loading document ${documentId} from storage failed: ${describe(error)}`, { cause: error })
     }
+    const size = binary === undefined || binary.byteLength === 0 ? 0 : this.#storedSize(documentId, binary)
     let doc: A.Doc<unknown>
     try {
-      doc = binary === undefined || binary.byteLength === 0 ? A.init() : A.load(binary)
+      doc = size === 0 ? A.init() : A.load(binary!)
     } catch (error) {
       // A corrupt binary stays as it is in storage: overwriting it could lose what is left.
       throw new Error(`Stored document ${documentId} could not be loaded: ${describe(error)}`, { cause: error })
@@ -102,6 +120,8 @@ export class DocumentRegistry {
       ...this.#options,
       documentId,
       doc,
+      // Data this server could not measure but Automerge loaded: count what it holds now.
+      size: Number.isNaN(size) ? binary!.byteLength + OP_COST_BYTES * A.stats(doc).numOps : size,
       reportError,
       onIdle: (idle) => this.release(idle),
     })

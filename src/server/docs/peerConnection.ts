@@ -35,6 +35,7 @@ export const CLOSE_PROTOCOL_ERROR = 1002
 export const CLOSE_TOO_BIG = 1009
 export const CLOSE_GOING_AWAY = 1001
 const CLOSE_POLICY = 1008
+const CLOSE_INTERNAL_ERROR = 1011
 
 /**
  * One WebSocket, from the `join` handshake to its close. It turns frames into checked
@@ -64,7 +65,15 @@ export class PeerConnection implements PeerLink {
     this.#tokens = options.messageBurst
     this.#armIdleTimer()
     socket.binaryType = 'nodebuffer'
-    socket.on('message', (data, isBinary) => this.#receive(data, isBinary))
+    socket.on('message', (data, isBinary) => {
+      try {
+        this.#receive(data, isBinary)
+      } catch (error) {
+        // The last line of defence: nothing a peer sends may throw out of a socket listener.
+        options.reportError(error)
+        this.close(CLOSE_INTERNAL_ERROR, 'internal error')
+      }
+    })
     socket.on('pong', () => {
       this.alive = true
     })
@@ -173,7 +182,13 @@ export class PeerConnection implements PeerLink {
       this.#refuse(new ProtocolError(`"senderId" ${message.senderId} is not this connection's peer id ${this.peerId}`))
       return
     }
-    if (message.type !== 'ignored') this.#options.onMessage(this, message)
+    if (message.type === 'ignored') return
+    try {
+      this.#options.onMessage(this, message)
+    } catch (error) {
+      // A bug or an input nobody foresaw must cost this message, never the process.
+      this.#refuse(new ProtocolError(`The server could not handle this "${message.type}" message`, this.#peerId), undefined, error)
+    }
   }
 
   #join(senderId: string, versions: readonly string[]): void {
@@ -233,11 +248,15 @@ export class PeerConnection implements PeerLink {
     return true
   }
 
-  /** Tells the peer what was wrong, reports it, and closes when `closeCode` is given. */
-  #refuse(error: unknown, closeCode?: number): void {
+  /** Tells the peer what was wrong, reports it (or its `cause`), and closes when `closeCode` is given. */
+  #refuse(error: unknown, closeCode?: number, cause: unknown = error): void {
     const message = error instanceof ProtocolError ? error.message : 'Internal error'
-    this.sendError(message, this.#peerId ?? (error instanceof ProtocolError ? error.senderId : undefined))
-    this.#options.reportError(error)
+    try {
+      this.sendError(message, this.#peerId ?? (error instanceof ProtocolError ? error.senderId : undefined))
+    } catch (sendFailure) {
+      this.#options.reportError(sendFailure)
+    }
+    this.#options.reportError(cause)
     if (closeCode !== undefined) this.close(closeCode, message)
   }
 }

@@ -1,5 +1,6 @@
 import { Decoder, Encoder } from 'cbor-x'
 import { isValidDocumentId } from './documentId.js'
+import { frameShapeProblem } from './frameShape.js'
 
 /**
  * The automerge-repo WebSocket protocol "1", server side: every frame is one binary CBOR
@@ -11,6 +12,8 @@ export const PROTOCOL_VERSION = '1'
 
 /** Peer ids are opaque strings; this bound only keeps a hostile one from bloating every frame. */
 const MAX_PEER_ID_LENGTH = 256
+/** Protocol "1" frames nest at most four levels (remote-heads gossip); anything deeper is hostile. */
+export const MAX_FRAME_DEPTH = 16
 
 export interface JoinMessage {
   type: 'join'
@@ -33,12 +36,17 @@ export interface SyncMessage {
   data: Uint8Array
 }
 
-/** Relayed as received, so the original map is kept (with every field the sender put in it). */
+/**
+ * Relayed with only these checked fields: re-encoding whatever else a sender put in the map
+ * would hand the encoder values shaped by a hostile peer.
+ */
 export interface EphemeralMessage {
   type: 'ephemeral'
   senderId: string
   documentId: string
-  raw: Readonly<Record<string, unknown>>
+  sessionId: string
+  count: number
+  data: Uint8Array
 }
 
 /**
@@ -60,7 +68,7 @@ export type ServerMessage =
   | { type: 'error'; senderId: string; message: string; targetId?: string }
   | { type: 'sync'; senderId: string; targetId: string; documentId: string; data: Uint8Array }
   | { type: 'doc-unavailable'; senderId: string; targetId: string; documentId: string }
-  | ({ type: 'ephemeral'; targetId: string } & Readonly<Record<string, unknown>>)
+  | { type: 'ephemeral'; senderId: string; targetId: string; documentId: string; sessionId: string; count: number; data: Uint8Array }
 
 /** A frame or message the server refuses; `message` is safe to send back to the peer. */
 export class ProtocolError extends Error {
@@ -90,6 +98,8 @@ export function encodeMessage(message: ServerMessage): Uint8Array {
 export function createFrameDecoder(): (frame: Uint8Array) => ClientMessage {
   const decoder = new Decoder({ useRecords: false, mapsAsObjects: true })
   return (frame) => {
+    const problem = frameShapeProblem(frame, MAX_FRAME_DEPTH)
+    if (problem !== null) throw new ProtocolError(`Malformed CBOR frame: ${problem}`)
     let value: unknown
     try {
       value = decoder.decode(frame)
@@ -127,11 +137,12 @@ export function parseClientMessage(value: unknown): ClientMessage {
   const data = value.data
   if (!(data instanceof Uint8Array)) throw new ProtocolError(`A "${type}" message needs binary "data"`, senderId)
   if (type === 'ephemeral') {
-    if (typeof value.sessionId !== 'string') throw new ProtocolError('An "ephemeral" message needs a string "sessionId"', senderId)
-    if (typeof value.count !== 'number' || !Number.isFinite(value.count)) {
+    const { sessionId, count } = value
+    if (typeof sessionId !== 'string') throw new ProtocolError('An "ephemeral" message needs a string "sessionId"', senderId)
+    if (typeof count !== 'number' || !Number.isFinite(count)) {
       throw new ProtocolError('An "ephemeral" message needs a numeric "count"', senderId)
     }
-    return { type, senderId, documentId, raw: value }
+    return { type, senderId, documentId, sessionId, count, data }
   }
   if (data.byteLength === 0) throw new ProtocolError(`A "${type}" message needs non-empty "data"`, senderId)
   return { type, senderId, documentId, data }

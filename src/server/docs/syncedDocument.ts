@@ -1,7 +1,8 @@
 import * as A from '@automerge/automerge'
 import type { DocStorage } from './docSyncService.js'
 import type { EphemeralMessage, ServerMessage, SyncMessage } from './protocol.js'
-import { describe } from './protocol.js'
+import { measureSyncMessage, OP_COST_BYTES, TooLargeError } from './changeSize.js'
+import { describe, ProtocolError } from './protocol.js'
 
 /** What a document needs of a connected peer. */
 export interface PeerLink {
@@ -25,6 +26,10 @@ export interface SyncedDocumentOptions {
   onStored?: ((documentId: string) => void) | undefined
   /** Called with the bytes of changes a peer of this server just made (for other instances). */
   onChanged?: ((documentId: string, changes: Uint8Array) => void) | undefined
+  /** The estimated loaded size (see changeSize.ts) a peer's changes may grow the document to. */
+  maxDocumentBytes: number
+  /** The estimated size of `doc` as loaded. */
+  size: number
 }
 
 export type SyncOutcome = 'ok' | 'unavailable' | 'error'
@@ -76,6 +81,8 @@ export class SyncedDocument {
   #changeCount = 0
   /** Heads of what storage is known to hold: all an awaiting peer may be told. */
   #storedHeads: A.Heads
+  /** Estimated loaded size: what was loaded plus every change applied since (an upper bound). */
+  #size: number
 
   constructor(options: SyncedDocumentOptions) {
     this.documentId = options.documentId
@@ -83,6 +90,7 @@ export class SyncedDocument {
     this.#heads = A.getHeads(options.doc)
     this.#storedHeads = this.#heads
     this.#options = options
+    this.#size = options.size
   }
 
   get peerCount(): number {
@@ -106,6 +114,9 @@ export class SyncedDocument {
   receiveSync(peer: PeerLink, message: SyncMessage): SyncOutcome {
     const state = this.#peers.get(peer)
     if (!state) return 'error'
+    // Measured before applying: once applied, a change cannot be taken back out of the document.
+    const incoming = this.#measure(peer, message.data)
+    if (incoming === undefined) return 'error'
     let doc: A.Doc<unknown>
     let syncState: A.SyncState
     try {
@@ -124,6 +135,7 @@ export class SyncedDocument {
     const heads = A.getHeads(doc)
     const changed = !sameHeads(heads, previousHeads)
     this.#heads = heads
+    if (changed) this.#size += incoming
     if (changed && this.#options.onChanged) this.#options.onChanged(this.documentId, A.saveSince(doc, previousHeads))
 
     let outcome: SyncOutcome = 'ok'
@@ -154,6 +166,7 @@ export class SyncedDocument {
 
   /** Applies changes (or a whole saved document) that reached another instance; idempotent. */
   applyRemote(binary: Uint8Array): void {
+    const opsBefore = A.stats(this.#doc).numOps
     let doc: A.Doc<unknown>
     try {
       doc = A.loadIncremental(this.#doc, binary)
@@ -167,13 +180,16 @@ export class SyncedDocument {
     const heads = A.getHeads(doc)
     if (sameHeads(heads, previousHeads)) return
     this.#heads = heads
+    // Another instance measured these changes against the limit; only their operations are counted here.
+    this.#size += OP_COST_BYTES * Math.max(0, A.stats(doc).numOps - opsBefore)
     this.#relay(previousHeads)
   }
 
-  /** Sends an ephemeral message on, unchanged but for `targetId`, to the other subscribed peers. */
+  /** Sends an ephemeral message's checked fields on, with each peer's `targetId`, to the other subscribed peers. */
   relayEphemeral(from: PeerLink, message: EphemeralMessage): void {
+    const { senderId, documentId, sessionId, count, data } = message
     for (const [peer, state] of this.#peers) {
-      if (peer !== from && state.subscribed) peer.send({ ...message.raw, type: 'ephemeral', targetId: peer.peerId })
+      if (peer !== from && state.subscribed) peer.send({ type: 'ephemeral', senderId, targetId: peer.peerId, documentId, sessionId, count, data })
     }
   }
 
@@ -188,6 +204,22 @@ export class SyncedDocument {
     this.#closed = true
     await this.flush()
     this.#clearTimer()
+  }
+
+  /** The estimated size the message's changes add, or undefined (the peer was told) when they are refused. */
+  #measure(peer: PeerLink, data: Uint8Array): number | undefined {
+    const { maxDocumentBytes } = this.#options
+    try {
+      return measureSyncMessage(data, maxDocumentBytes - this.#size)
+    } catch (error) {
+      const text =
+        error instanceof TooLargeError
+          ? `Refused a change to document ${this.documentId}: it would grow the document past the server's limit of ${maxDocumentBytes} bytes (estimated once loaded)`
+          : `Refused a change to document ${this.documentId}: its Automerge data could not be measured (${describe(error)})`
+      peer.sendError(text)
+      this.#options.reportError(new ProtocolError(text, peer.peerId))
+      return undefined
+    }
   }
 
   /** Sends the changes since `since` to every subscribed peer but `author`. */

@@ -9,7 +9,7 @@ import type { TicketSigner } from '../tickets.js'
 import { watchTopic } from '../tickets.js'
 import { compareNewestFirst, contentId, newTid } from './recordIds.js'
 import type { RecordHub, WatchFrame, Watcher } from './recordHub.js'
-import { parseLimit, requireRkey, requireRoom } from './validation.js'
+import { parseLimit, requireRecordDepth, requireRkey, requireRoom } from './validation.js'
 
 export interface RecordServiceOptions {
   storage: StorageProvider
@@ -21,6 +21,8 @@ export interface RecordServiceOptions {
   ticketTtlMs: number
   keepaliveMs: number
   maxBodyBytes: number
+  /** Objects and arrays a record value may nest; deeper gets a 400. */
+  maxRecordDepth: number
   onError: (error: unknown) => void
 }
 
@@ -248,6 +250,7 @@ export class RecordService {
     const rkey = body.rkey === undefined || body.rkey === null ? newTid() : requireRkey(body.rkey)
     const { value } = body
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'InvalidRecord', 'value must be a JSON object')
+    requireRecordDepth(value, this.#o.maxRecordDepth)
     const did = identity.userId
     const existing = await this.#o.storage.getRecord(scope, did, rkey)
     const record: StoredRecord = {

@@ -44,3 +44,20 @@ export function parseLimit(value: string | null, fallback: number, max: number):
   if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new HttpError(400, 'InvalidRequest', `limit must be an integer from 1 to ${max}`)
   return limit
 }
+
+/**
+ * A record value nested deeper than `maxDepth` (objects and arrays) gets a 400. Walked with
+ * an explicit stack: `JSON.parse` builds any depth a body holds, but hashing, storing and
+ * sending the value recurse, and a deep enough one would overflow their stack.
+ */
+export function requireRecordDepth(value: unknown, maxDepth: number): void {
+  const pending: Array<[unknown, number]> = [[value, 1]]
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, depth] = next
+    if (typeof item !== 'object' || item === null) continue
+    if (depth > maxDepth) throw new HttpError(400, 'InvalidRecord', `value is nested deeper than ${maxDepth} levels`)
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (typeof child === 'object' && child !== null) pending.push([child, depth + 1])
+    }
+  }
+}

@@ -92,4 +92,54 @@ describe('createSseParser', () => {
     expect(count).toBe(100_000)
     expect(elapsed).toBeLessThan(1000)
   })
+
+  it('scans each character a bounded number of times when a long line comes in many chunks (it was quadratic)', () => {
+    // Work is counted, not timed: every character of every string indexOf runs over. Joining
+    // the unfinished line with each new chunk made that sum grow with the square of the line.
+    const length = 4_000_000
+    const piece = 'x'.repeat(16_384)
+    const events: SseEvent[] = []
+    const parser = createSseParser((event) => events.push(event), { maxLength: 2 * length })
+    let scanned = 0
+    const indexOf = String.prototype.indexOf
+    String.prototype.indexOf = function (this: string, search: string, from?: number) {
+      scanned += this.length
+      return indexOf.call(this, search, from)
+    }
+    try {
+      parser.feed('data: ')
+      for (let sent = 0; sent < length; sent += piece.length) parser.feed(piece)
+      parser.feed('\n\n')
+    } finally {
+      String.prototype.indexOf = indexOf
+    }
+    expect(events.length).toBe(1)
+    expect(events[0]!.data.length).toBe(Math.ceil(length / piece.length) * piece.length)
+    expect(scanned).toBeLessThan(10 * length)
+  })
+
+  it.each([
+    ['a line without a line break, in pieces', ['data: ', 'x'.repeat(60), 'x'.repeat(60)]],
+    ['a line in one chunk', [`data: ${'x'.repeat(200)}\n`]],
+    ['an unfinished line in one chunk', [`data: ${'x'.repeat(200)}`]],
+    ['an event of many short data lines', [Array.from({ length: 30 }, () => 'data: 0123456789\n').join('')]],
+  ])('stops at maxLength, once, for %s', (_name, chunks) => {
+    const events: SseEvent[] = []
+    const tooLong: number[] = []
+    const parser = createSseParser((event) => events.push(event), { maxLength: 100, onTooLong: (length) => tooLong.push(length) })
+    parser.feed('data: ok\n\n')
+    for (const chunk of chunks) parser.feed(chunk)
+    parser.feed('\n\ndata: after\n\n')
+    expect(events).toEqual([{ event: 'message', data: 'ok' }])
+    expect(tooLong.length).toBe(1)
+    expect(tooLong[0]).toBeGreaterThan(100)
+  })
+
+  it('accepts lines and events of exactly maxLength', () => {
+    const events: SseEvent[] = []
+    const parser = createSseParser((event) => events.push(event), { maxLength: 100, onTooLong: () => events.push({ event: 'too long', data: '' }) })
+    parser.feed(`data:${'x'.repeat(45)}`)
+    parser.feed(`${'x'.repeat(50)}\n\n`)
+    expect(events).toEqual([{ event: 'message', data: 'x'.repeat(95) }])
+  })
 })
