@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import type { Authenticate, Authorize, Identity } from './auth.js'
 import { ANONYMOUS_DID, Gatekeeper } from './auth.js'
+import { ConnectionAdmission, releaseWhenClosed } from './admission.js'
 import { createDocSyncService } from './docs/docSyncService.js'
 import type { ClientConnectEvent, ClientDisconnectEvent, SyncRequestEvent } from './events.js'
 import { ServerEvents, requestStatus } from './events.js'
@@ -73,6 +74,18 @@ export interface SyncServerLimits {
   maxDocumentsPerConnection?: number
   /** A document socket that sends nothing for this long is closed with 4008; 0 never. @default 0 */
   idleTimeoutMs?: number
+  /** A document socket that has not sent `join` this long after opening is closed with 4008; 0 never. @default 10000 */
+  joinTimeoutMs?: number
+  /**
+   * Open document sockets and record watches (SSE and WS) of one authenticated user; beyond,
+   * HTTP 429. Not applied in development mode (no `authenticate`), where user ids are claims. @default 100
+   */
+  maxConnectionsPerUser?: number
+  /**
+   * Open document sockets and record watches from one address (an IPv6 /64); beyond, HTTP 429.
+   * Behind a reverse proxy every connection comes from the proxy: set 0 (off) there. @default 2000
+   */
+  maxConnectionsPerAddress?: number
   /** Average messages per second on one document socket; beyond, an `error` and close 1008. @default 1000 */
   messagesPerSecond?: number
   /**
@@ -135,12 +148,16 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const maxMessageBytes = options.maxMessageBytes ?? 16 * MIB
   const limits = options.limits ?? {}
   const maxConnections = limits.maxConnections ?? 10_000
+  const admission = new ConnectionAdmission({ perUser: limits.maxConnectionsPerUser ?? 100, perAddress: limits.maxConnectionsPerAddress ?? 2000 })
+  /** Takes a per-user and per-address slot for a long-lived connection, or throws 429. */
+  const admit = (userId: string, req: IncomingMessage): (() => void) => admission.admit(gate.requiresAuthentication ? userId : undefined, req.socket.remoteAddress)
   const requestLimiter = new RateLimiter(limits.requestsPerSecond ?? 0, limits.requestBurst ?? 2 * (limits.requestsPerSecond ?? 0))
   const docs = createDocSyncService({
     storage,
     maxMessageBytes,
     ...(limits.maxDocumentsPerConnection !== undefined && { maxDocumentsPerConnection: limits.maxDocumentsPerConnection }),
     ...(limits.idleTimeoutMs !== undefined && { idleTimeoutMs: limits.idleTimeoutMs }),
+    ...(limits.joinTimeoutMs !== undefined && { joinTimeoutMs: limits.joinTimeoutMs }),
     ...(limits.messagesPerSecond !== undefined && { messagesPerSecond: limits.messagesPerSecond }),
     ...(limits.messageBurst !== undefined && { messageBurst: limits.messageBurst }),
     ...(options.saveDebounceMs !== undefined && { saveDebounceMs: options.saveDebounceMs }),
@@ -191,6 +208,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     ticketTtlMs,
     keepaliveMs: options.keepaliveMs ?? 15_000,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    admit,
     onError,
   })
 
@@ -282,6 +300,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     try {
       const identity = await gate.identify(req, url)
       op.userId = identity.userId
+      releaseWhenClosed(socket, admit(identity.userId, req))
       docIdentities.set(req, identity)
       docsWss.handleUpgrade(req, socket, head, (ws) => docs.handleConnection(ws, req))
       report(op, req, started, 101)

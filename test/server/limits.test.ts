@@ -77,6 +77,18 @@ describe('server limits', () => {
     await expectStillServing(server)
   })
 
+  it('joinTimeoutMs: closes a socket that never sends "join" with 4008; a joined peer stays', async () => {
+    const { server, ws } = await start({ joinTimeoutMs: 150 })
+    const joined = await RawPeer.connect(ws)
+    const silent = await RawPeer.connect(ws, { join: false })
+    const closed = await silent.closed
+    expect(closed.code).toBe(4008)
+    expect(closed.reason).toMatch(/no "join" message within 150 ms/)
+    expect(joined.socket.readyState).toBe(WebSocket.OPEN)
+    joined.close()
+    await expectStillServing(server)
+  })
+
   it('messagesPerSecond: a flood gets an error and close 1008; other connections are untouched', async () => {
     const { server, ws } = await start({ messagesPerSecond: 20, messageBurst: 30 })
     const calm = await RawPeer.connect(ws)

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
 import { DocumentRegistry } from './documentRegistry.js'
-import { CLOSE_GOING_AWAY, PeerConnection } from './peerConnection.js'
+import { CLOSE_GOING_AWAY, CLOSE_IDLE, PeerConnection } from './peerConnection.js'
 import type { DocumentMessage, SyncMessage } from './protocol.js'
 import { describe, ProtocolError } from './protocol.js'
 import type { SyncedDocument, SyncOutcome } from './syncedDocument.js'
@@ -30,6 +30,8 @@ export interface DocSyncServiceOptions {
   maxDocumentsPerConnection?: number
   /** A connection that sends nothing for this long is closed (4008); 0 never. @default 0 */
   idleTimeoutMs?: number
+  /** A connection that has not sent `join` this long after opening is closed (4008); 0 never. @default 10000 */
+  joinTimeoutMs?: number
   /** Average messages per second per connection; beyond, an `error` and a close (1008); 0 for no limit. @default 1000 */
   messagesPerSecond?: number
   /** Messages a connection may send at once above the average (every document re-announced after a reconnect). @default 20000 */
@@ -140,6 +142,13 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     ...(options.onDocumentChanged && { onChanged: (documentId: string, changes: Uint8Array) => options.onDocumentChanged!(documentId, changes) }),
   })
   const peers = new Map<PeerConnection, Map<string, PeerDocument>>()
+  const joinTimeoutMs = options.joinTimeoutMs ?? 10_000
+  /** Connections that have not joined yet, with the timer that closes them if they never do. */
+  const joinDeadlines = new Map<PeerConnection, ReturnType<typeof setTimeout>>()
+  const clearJoinDeadline = (peer: PeerConnection): void => {
+    clearTimeout(joinDeadlines.get(peer))
+    joinDeadlines.delete(peer)
+  }
   let heartbeat: ReturnType<typeof setInterval> | undefined
   let closed = false
 
@@ -248,6 +257,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
   }
 
   const onJoin = (peer: PeerConnection): void => {
+    clearJoinDeadline(peer)
     // A repeated join starts over, as the client resets its own sync states after a `peer`.
     detachAll(peer)
     for (const other of peers.keys()) {
@@ -258,6 +268,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
   }
 
   const onClose = (peer: PeerConnection): void => {
+    clearJoinDeadline(peer)
     if (!peers.has(peer)) return
     detachAll(peer)
     peers.delete(peer)
@@ -302,6 +313,15 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
         messageBurst: options.messageBurst ?? 20_000,
       })
       peers.set(peer, new Map())
+      // Without a deadline, sockets that never join would hold connection slots forever.
+      if (joinTimeoutMs > 0 && !peer.closed) {
+        const deadline = setTimeout(() => {
+          joinDeadlines.delete(peer)
+          if (!peer.joined) peer.close(CLOSE_IDLE, `no "join" message within ${joinTimeoutMs} ms`)
+        }, joinTimeoutMs)
+        deadline.unref()
+        joinDeadlines.set(peer, deadline)
+      }
       startHeartbeat()
     },
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, WebSocketServer } from 'ws'
+import { releaseWhenClosed } from '../admission.js'
 import type { Gatekeeper, Identity } from '../auth.js'
 import type { ServerEvents } from '../events.js'
 import { CORS_HEADERS, HttpError, readJsonObject, sendJson } from '../http.js'
@@ -21,6 +22,8 @@ export interface RecordServiceOptions {
   ticketTtlMs: number
   keepaliveMs: number
   maxBodyBytes: number
+  /** Takes a per-user and per-address connection slot for a watch, or throws 429; returns its release. */
+  admit: (userId: string, request: IncomingMessage) => () => void
   onError: (error: unknown) => void
 }
 
@@ -90,6 +93,7 @@ export class RecordService {
     if (ticket === null) throw new HttpError(401, 'AuthRequired', 'A watch socket needs the ticket from its mode=ws handshake')
     const payload = this.#verifyTicket(ticket, scope)
     op.userId = payload.did
+    releaseWhenClosed(socket, this.#o.admit(payload.did, req))
     const clientId = (op.clientId = this.#o.events.newClientId())
     const sinceTs = payload.querySpec?.sinceTs
     this.#o.wss.handleUpgrade(req, socket, head, (ws) => this.#watchSocket(ws, scope, payload.did, sinceTs, clientId, req.socket.remoteAddress))
@@ -107,6 +111,7 @@ export class RecordService {
     op.userId = identity.userId
     const limit = parseLimit(url.searchParams.get('limit'), SNAPSHOT_LIMIT.fallback, SNAPSHOT_LIMIT.max)
     const clientId = (op.clientId = this.#o.events.newClientId())
+    releaseWhenClosed(res, this.#o.admit(identity.userId, req))
 
     res.writeHead(200, {
       ...CORS_HEADERS,
