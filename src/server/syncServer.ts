@@ -15,6 +15,7 @@ import { RecordHub } from './records/recordHub.js'
 import type { WatchFrame } from './records/recordHub.js'
 import type { OperationInfo } from './records/recordService.js'
 import { RecordService } from './records/recordService.js'
+import { SendBudget } from './sendBudget.js'
 import { assertCollection } from './records/validation.js'
 import { memoryPubSub } from './pubsub/memoryPubSub.js'
 import type { PubSub } from './pubsub/types.js'
@@ -101,6 +102,16 @@ export interface SyncServerLimits {
   requestsPerSecond?: number
   /** HTTP requests one address may make at once above the average. @default 2 × requestsPerSecond */
   requestBurst?: number
+  /** Largest `ephemeral` (presence) frame relayed; bigger ones get an `error` and are not relayed. @default 64 KiB */
+  maxEphemeralBytes?: number
+  /** Bytes of `ephemeral` frames per second on one document socket; beyond, an `error` and close 1008. @default 256 KiB */
+  ephemeralBytesPerSecond?: number
+  /**
+   * Unsent bytes over every document socket and record watch together. Past it, the
+   * connection holding the most (the slowest reader) is closed with 1013, rather than the
+   * server's memory growing with every reader that stops reading. @default 256 MiB
+   */
+  maxSendBufferBytes?: number
 }
 
 export interface SyncServer {
@@ -151,6 +162,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const admission = new ConnectionAdmission({ perUser: limits.maxConnectionsPerUser ?? 100, perAddress: limits.maxConnectionsPerAddress ?? 2000 })
   /** Takes a per-user and per-address slot for a long-lived connection, or throws 429. */
   const admit = (userId: string, req: IncomingMessage): (() => void) => admission.admit(gate.requiresAuthentication ? userId : undefined, req.socket.remoteAddress)
+  const sendBudget = new SendBudget(limits.maxSendBufferBytes ?? 256 * MIB)
   const requestLimiter = new RateLimiter(limits.requestsPerSecond ?? 0, limits.requestBurst ?? 2 * (limits.requestsPerSecond ?? 0))
   const docs = createDocSyncService({
     storage,
@@ -160,6 +172,9 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     ...(limits.joinTimeoutMs !== undefined && { joinTimeoutMs: limits.joinTimeoutMs }),
     ...(limits.messagesPerSecond !== undefined && { messagesPerSecond: limits.messagesPerSecond }),
     ...(limits.messageBurst !== undefined && { messageBurst: limits.messageBurst }),
+    ...(limits.maxEphemeralBytes !== undefined && { maxEphemeralBytes: limits.maxEphemeralBytes }),
+    ...(limits.ephemeralBytesPerSecond !== undefined && { ephemeralBytesPerSecond: limits.ephemeralBytesPerSecond }),
+    sendBudget,
     ...(options.saveDebounceMs !== undefined && { saveDebounceMs: options.saveDebounceMs }),
     // Without an owner's handler, a peer's malformed frames are not worth a console line.
     ...(options.onError && { onError: options.onError }),
@@ -209,6 +224,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     keepaliveMs: options.keepaliveMs ?? 15_000,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     admit,
+    sendBudget,
     onError,
   })
 

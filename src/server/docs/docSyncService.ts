@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
+import { SendBudget } from '../sendBudget.js'
 import { DocumentRegistry } from './documentRegistry.js'
-import { CLOSE_GOING_AWAY, CLOSE_IDLE, PeerConnection } from './peerConnection.js'
+import { JoinDeadlines } from './joinDeadlines.js'
+import { CLOSE_GOING_AWAY, PeerConnection } from './peerConnection.js'
 import type { DocumentMessage, SyncMessage } from './protocol.js'
 import { describe, ProtocolError } from './protocol.js'
 import type { SyncedDocument, SyncOutcome } from './syncedDocument.js'
@@ -36,6 +38,15 @@ export interface DocSyncServiceOptions {
   messagesPerSecond?: number
   /** Messages a connection may send at once above the average (every document re-announced after a reconnect). @default 20000 */
   messageBurst?: number
+  /** Largest `ephemeral` frame relayed; bigger ones get an `error` and are dropped; 0 for no limit. @default 64 KiB */
+  maxEphemeralBytes?: number
+  /** Bytes of `ephemeral` frames per second per connection; beyond, an `error` and a close (1008); 0 for no limit. @default 256 KiB */
+  ephemeralBytesPerSecond?: number
+  /**
+   * Unsent bytes over all connections (share one with the other sockets of the server); past
+   * it, the connection holding the most is closed (1013). @default its own budget of 256 MiB
+   */
+  sendBudget?: SendBudget
   /**
    * Bad input and storage failures are reported here, never thrown.
    * @default protocol errors (a peer's bad frames) are dropped, anything else goes to `console.error`
@@ -142,13 +153,8 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     ...(options.onDocumentChanged && { onChanged: (documentId: string, changes: Uint8Array) => options.onDocumentChanged!(documentId, changes) }),
   })
   const peers = new Map<PeerConnection, Map<string, PeerDocument>>()
-  const joinTimeoutMs = options.joinTimeoutMs ?? 10_000
-  /** Connections that have not joined yet, with the timer that closes them if they never do. */
-  const joinDeadlines = new Map<PeerConnection, ReturnType<typeof setTimeout>>()
-  const clearJoinDeadline = (peer: PeerConnection): void => {
-    clearTimeout(joinDeadlines.get(peer))
-    joinDeadlines.delete(peer)
-  }
+  const sendBudget = options.sendBudget ?? new SendBudget(256 * MIB)
+  const joinDeadlines = new JoinDeadlines(options.joinTimeoutMs ?? 10_000)
   let heartbeat: ReturnType<typeof setInterval> | undefined
   let closed = false
 
@@ -257,7 +263,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
   }
 
   const onJoin = (peer: PeerConnection): void => {
-    clearJoinDeadline(peer)
+    joinDeadlines.clear(peer)
     // A repeated join starts over, as the client resets its own sync states after a `peer`.
     detachAll(peer)
     for (const other of peers.keys()) {
@@ -268,7 +274,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
   }
 
   const onClose = (peer: PeerConnection): void => {
-    clearJoinDeadline(peer)
+    joinDeadlines.clear(peer)
     if (!peers.has(peer)) return
     detachAll(peer)
     peers.delete(peer)
@@ -311,17 +317,12 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
         idleTimeoutMs: options.idleTimeoutMs ?? 0,
         messagesPerSecond: options.messagesPerSecond ?? 1000,
         messageBurst: options.messageBurst ?? 20_000,
+        maxEphemeralBytes: options.maxEphemeralBytes ?? 64 * 1024,
+        ephemeralBytesPerSecond: options.ephemeralBytesPerSecond ?? 256 * 1024,
+        sendBudget,
       })
       peers.set(peer, new Map())
-      // Without a deadline, sockets that never join would hold connection slots forever.
-      if (joinTimeoutMs > 0 && !peer.closed) {
-        const deadline = setTimeout(() => {
-          joinDeadlines.delete(peer)
-          if (!peer.joined) peer.close(CLOSE_IDLE, `no "join" message within ${joinTimeoutMs} ms`)
-        }, joinTimeoutMs)
-        deadline.unref()
-        joinDeadlines.set(peer, deadline)
-      }
+      joinDeadlines.arm(peer)
       startHeartbeat()
     },
 
