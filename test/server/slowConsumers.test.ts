@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http'
+import { get } from 'node:http'
 import type { Socket } from 'node:net'
 import { WebSocket } from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -115,5 +117,48 @@ describe('slow readers', () => {
     expect(reader.socket.readyState).toBe(WebSocket.OPEN)
     reader.socket.close()
     slow.socket.terminate()
+  })
+
+  it('ends the SSE watch that stops reading; a reading SSE watcher gets every record', async () => {
+    const { server, errors, disconnected } = await start({ maxSendBufferBytes: BUDGET })
+    const room = `slow-sse-${Date.now()}`
+    const clientIds: string[] = []
+    server.onClientConnect((event) => clientIds.push(event.clientId))
+    const watch = (): Promise<{ response: IncomingMessage; created: () => number }> =>
+      new Promise((resolve, reject) => {
+        const request = get(`${server.url}/xrpc/${COLLECTION}.watchRecords?roomUri=${room}`, { headers: { accept: 'text/event-stream' }, agent: false })
+        request.on('error', () => {})
+        request.on('response', (response) => {
+          let text = ''
+          response.setEncoding('utf8')
+          response.on('data', (chunk: string) => (text += chunk))
+          response.on('error', () => {})
+          resolve({ response, created: () => text.split('event: record.created').length - 1 })
+        })
+        request.on('timeout', reject)
+      })
+    const reader = await watch()
+    const slow = await watch()
+    await until(() => clientIds.length === 2, 3000, 'both SSE watchers to connect')
+    const slowId = clientIds[1]!
+    slow.response.pause()
+
+    const text = 'x'.repeat(200_000)
+    let written = 0
+    while (!disconnected.has(slowId) && written < 500) {
+      const response = await fetch(`${server.url}/xrpc/${COLLECTION}.putRecord`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ roomUri: room, rkey: `k${written}`, value: { text }, did: 'did:example:alice' }),
+      })
+      expect(response.status).toBe(200)
+      written++
+      await until(() => reader.created() >= written, 5000, `the reading SSE watcher to receive record ${written}`)
+    }
+    expect(disconnected.has(slowId), `the slow SSE watcher to be dropped within ${written} records`).toBe(true)
+    expect(errors.map(String).some((message) => /SSE watcher .* dropped: too slow/.test(message))).toBe(true)
+    expect(reader.response.destroyed).toBe(false)
+    reader.response.destroy()
+    slow.response.destroy()
   })
 })
