@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import type { Authenticate, Authorize, Identity } from './auth.js'
 import { ANONYMOUS_DID, Gatekeeper } from './auth.js'
+import { ConnectionAdmission, releaseWhenClosed } from './admission.js'
 import { createDocSyncService } from './docs/docSyncService.js'
 import type { ClientConnectEvent, ClientDisconnectEvent, SyncRequestEvent } from './events.js'
 import { ServerEvents, requestStatus } from './events.js'
@@ -14,6 +15,7 @@ import { RecordHub } from './records/recordHub.js'
 import type { WatchFrame } from './records/recordHub.js'
 import type { OperationInfo } from './records/recordService.js'
 import { RecordService } from './records/recordService.js'
+import { SendBudget } from './sendBudget.js'
 import { assertCollection } from './records/validation.js'
 import { memoryPubSub } from './pubsub/memoryPubSub.js'
 import type { PubSub } from './pubsub/types.js'
@@ -78,6 +80,18 @@ export interface SyncServerLimits {
   maxDocumentsPerConnection?: number
   /** A document socket that sends nothing for this long is closed with 4008; 0 never. @default 0 */
   idleTimeoutMs?: number
+  /** A document socket that has not sent `join` this long after opening is closed with 4008; 0 never. @default 10000 */
+  joinTimeoutMs?: number
+  /**
+   * Open document sockets and record watches (SSE and WS) of one authenticated user; beyond,
+   * HTTP 429. Not applied in development mode (no `authenticate`), where user ids are claims. @default 100
+   */
+  maxConnectionsPerUser?: number
+  /**
+   * Open document sockets and record watches from one address (an IPv6 /64); beyond, HTTP 429.
+   * Behind a reverse proxy every connection comes from the proxy: set 0 (off) there. @default 2000
+   */
+  maxConnectionsPerAddress?: number
   /** Average messages per second on one document socket; beyond, an `error` and close 1008. @default 1000 */
   messagesPerSecond?: number
   /**
@@ -101,6 +115,16 @@ export interface SyncServerLimits {
   maxDocumentBytes?: number
   /** Levels of objects and arrays a record value may nest (the value itself is level 1); deeper, HTTP 400. @default 64 */
   maxRecordDepth?: number
+  /** Largest `ephemeral` (presence) frame relayed; bigger ones get an `error` and are not relayed. @default 64 KiB */
+  maxEphemeralBytes?: number
+  /** Bytes of `ephemeral` frames per second on one document socket; beyond, an `error` and close 1008. @default 256 KiB */
+  ephemeralBytesPerSecond?: number
+  /**
+   * Unsent bytes over every document socket and record watch together. Past it, the
+   * connection holding the most (the slowest reader) is closed with 1013, rather than the
+   * server's memory growing with every reader that stops reading. @default 256 MiB
+   */
+  maxSendBufferBytes?: number
 }
 
 export interface SyncServer {
@@ -148,6 +172,10 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const maxMessageBytes = options.maxMessageBytes ?? 16 * MIB
   const limits = options.limits ?? {}
   const maxConnections = limits.maxConnections ?? 10_000
+  const admission = new ConnectionAdmission({ perUser: limits.maxConnectionsPerUser ?? 100, perAddress: limits.maxConnectionsPerAddress ?? 2000 })
+  /** Takes a per-user and per-address slot for a long-lived connection, or throws 429. */
+  const admit = (userId: string, req: IncomingMessage): (() => void) => admission.admit(gate.requiresAuthentication ? userId : undefined, req.socket.remoteAddress)
+  const sendBudget = new SendBudget(limits.maxSendBufferBytes ?? 256 * MIB)
   const requestLimiter = new RateLimiter(limits.requestsPerSecond ?? 0, limits.requestBurst ?? 2 * (limits.requestsPerSecond ?? 0))
   const keepaliveMs = options.keepaliveMs ?? 15_000
   const docs = createDocSyncService({
@@ -156,9 +184,13 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     keepaliveMs,
     ...(limits.maxDocumentsPerConnection !== undefined && { maxDocumentsPerConnection: limits.maxDocumentsPerConnection }),
     ...(limits.idleTimeoutMs !== undefined && { idleTimeoutMs: limits.idleTimeoutMs }),
+    ...(limits.joinTimeoutMs !== undefined && { joinTimeoutMs: limits.joinTimeoutMs }),
     ...(limits.messagesPerSecond !== undefined && { messagesPerSecond: limits.messagesPerSecond }),
     ...(limits.messageBurst !== undefined && { messageBurst: limits.messageBurst }),
     ...(limits.maxDocumentBytes !== undefined && { maxDocumentBytes: limits.maxDocumentBytes }),
+    ...(limits.maxEphemeralBytes !== undefined && { maxEphemeralBytes: limits.maxEphemeralBytes }),
+    ...(limits.ephemeralBytesPerSecond !== undefined && { ephemeralBytesPerSecond: limits.ephemeralBytesPerSecond }),
+    sendBudget,
     ...(options.saveDebounceMs !== undefined && { saveDebounceMs: options.saveDebounceMs }),
     // Without an owner's handler, a peer's malformed frames are not worth a console line.
     ...(options.onError && { onError: options.onError }),
@@ -208,6 +240,8 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     keepaliveMs,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     maxRecordDepth: limits.maxRecordDepth ?? 64,
+    admit,
+    sendBudget,
     onError,
   })
 
@@ -299,6 +333,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     try {
       const identity = await gate.identify(req, url)
       op.userId = identity.userId
+      releaseWhenClosed(socket, admit(identity.userId, req))
       docIdentities.set(req, identity)
       docsWss.handleUpgrade(req, socket, head, (ws) => docs.handleConnection(ws, req))
       report(op, req, started, 101)

@@ -3,7 +3,7 @@ import { WebSocket } from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { SyncServer, SyncServerOptions } from '../../src/server/index.js'
 import { createSyncServer, memoryStorage } from '../../src/server/index.js'
-import { newDocumentId, RawPeer } from './docs/helpers.js'
+import { docWith, newDocumentId, RawPeer } from './docs/helpers.js'
 
 /** Each limit, exceeded: a clear refusal for the one client, and the server stays up for others. */
 const servers: SyncServer[] = []
@@ -25,6 +25,17 @@ async function expectStillServing(server: SyncServer): Promise<void> {
   expect(peer.serverPeerId).toBeDefined()
   peer.close()
   await peer.closed
+}
+
+/** Two joined peers subscribed to one document, so that the server relays between them. */
+async function twoPeersOnOneDocument(ws: string): Promise<{ sender: RawPeer; receiver: RawPeer; documentId: string }> {
+  const documentId = newDocumentId()
+  const sender = await RawPeer.connect(ws)
+  sender.open(documentId, docWith({ title: 'presence' }))
+  const receiver = await RawPeer.connect(ws)
+  receiver.open(documentId)
+  await receiver.waitFor((message) => message.type === 'sync' && message.documentId === documentId)
+  return { sender, receiver, documentId }
 }
 
 function upgradeStatus(url: string): Promise<number> {
@@ -78,6 +89,18 @@ describe('server limits', () => {
     await expectStillServing(server)
   })
 
+  it('joinTimeoutMs: closes a socket that never sends "join" with 4008; a joined peer stays', async () => {
+    const { server, ws } = await start({ joinTimeoutMs: 150 })
+    const joined = await RawPeer.connect(ws)
+    const silent = await RawPeer.connect(ws, { join: false })
+    const closed = await silent.closed
+    expect(closed.code).toBe(4008)
+    expect(closed.reason).toMatch(/no "join" message within 150 ms/)
+    expect(joined.socket.readyState).toBe(WebSocket.OPEN)
+    joined.close()
+    await expectStillServing(server)
+  })
+
   it('messagesPerSecond: a flood gets an error and close 1008; other connections are untouched', async () => {
     const { server, ws } = await start({ messagesPerSecond: 20, messageBurst: 30 })
     const calm = await RawPeer.connect(ws)
@@ -89,6 +112,32 @@ describe('server limits', () => {
     expect((await flood.closed).code).toBe(1008)
     expect(calm.socket.readyState).toBe(WebSocket.OPEN)
     calm.close()
+    await expectStillServing(server)
+  })
+
+  it('maxEphemeralBytes: an oversized presence frame gets an error and is not relayed; the connection stays', async () => {
+    const { server, ws } = await start({ maxEphemeralBytes: 4096 })
+    const { sender, receiver, documentId } = await twoPeersOnOneDocument(ws)
+    sender.sendDoc('ephemeral', documentId, { sessionId: 's', count: 1, data: new Uint8Array(100_000) })
+    const error = await sender.waitFor((message) => message.type === 'error')
+    expect(String(error.message)).toMatch(/over the limit of 4096 bytes; it was not relayed/)
+    sender.sendDoc('ephemeral', documentId, { sessionId: 's', count: 2, data: new Uint8Array(100) })
+    const relayed = await receiver.waitFor((message) => message.type === 'ephemeral')
+    expect(relayed.count).toBe(2)
+    expect(receiver.messages.filter((message) => message.type === 'ephemeral')).toHaveLength(1)
+    expect(sender.socket.readyState).toBe(WebSocket.OPEN)
+    await expectStillServing(server)
+  })
+
+  it('ephemeralBytesPerSecond: a presence flood gets an error and close 1008; the receiver is untouched', async () => {
+    const { server, ws } = await start({ ephemeralBytesPerSecond: 8192, maxEphemeralBytes: 2048 })
+    const { sender, receiver, documentId } = await twoPeersOnOneDocument(ws)
+    for (let i = 0; i < 20; i++) sender.sendDoc('ephemeral', documentId, { sessionId: 's', count: i, data: new Uint8Array(1500) })
+    const error = await sender.waitFor((message) => message.type === 'error')
+    expect(String(error.message)).toMatch(/over 8192 bytes per second/)
+    expect((await sender.closed).code).toBe(1008)
+    expect(receiver.messages.filter((message) => message.type === 'ephemeral').length).toBeLessThan(20)
+    expect(receiver.socket.readyState).toBe(WebSocket.OPEN)
     await expectStillServing(server)
   })
 

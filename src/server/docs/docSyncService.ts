@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
+import { SendBudget } from '../sendBudget.js'
 import { DocumentRegistry } from './documentRegistry.js'
+import { JoinDeadlines } from './joinDeadlines.js'
 import { CLOSE_GOING_AWAY, PeerConnection } from './peerConnection.js'
 import type { DocumentMessage, SyncMessage } from './protocol.js'
 import { describe, ProtocolError } from './protocol.js'
@@ -41,10 +43,21 @@ export interface DocSyncServiceOptions {
   maxDocumentsPerConnection?: number
   /** A connection that sends nothing for this long is closed (4008); 0 never. @default 0 */
   idleTimeoutMs?: number
+  /** A connection that has not sent `join` this long after opening is closed (4008); 0 never. @default 10000 */
+  joinTimeoutMs?: number
   /** Average messages per second per connection; beyond, an `error` and a close (1008); 0 for no limit. @default 1000 */
   messagesPerSecond?: number
   /** Messages a connection may send at once above the average (every document re-announced after a reconnect). @default 20000 */
   messageBurst?: number
+  /** Largest `ephemeral` frame relayed; bigger ones get an `error` and are dropped; 0 for no limit. @default 64 KiB */
+  maxEphemeralBytes?: number
+  /** Bytes of `ephemeral` frames per second per connection; beyond, an `error` and a close (1008); 0 for no limit. @default 256 KiB */
+  ephemeralBytesPerSecond?: number
+  /**
+   * Unsent bytes over all connections (share one with the other sockets of the server); past
+   * it, the connection holding the most is closed (1013). @default its own budget of 256 MiB
+   */
+  sendBudget?: SendBudget
   /**
    * Bad input and storage failures are reported here, never thrown.
    * @default protocol errors (a peer's bad frames) are dropped, anything else goes to `console.error`
@@ -153,6 +166,8 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     ...(options.onDocumentChanged && { onChanged: (documentId: string, changes: Uint8Array) => safely((id: string) => options.onDocumentChanged!(id, changes), documentId) }),
   })
   const peers = new Map<PeerConnection, Map<string, PeerDocument>>()
+  const sendBudget = options.sendBudget ?? new SendBudget(256 * MIB)
+  const joinDeadlines = new JoinDeadlines(options.joinTimeoutMs ?? 10_000)
   let heartbeat: ReturnType<typeof setInterval> | undefined
   let closed = false
 
@@ -267,6 +282,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
   }
 
   const onJoin = (peer: PeerConnection): void => {
+    joinDeadlines.clear(peer)
     // A repeated join starts over, as the client resets its own sync states after a `peer`.
     detachAll(peer)
     for (const other of peers.keys()) {
@@ -277,6 +293,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
   }
 
   const onClose = (peer: PeerConnection): void => {
+    joinDeadlines.clear(peer)
     if (!peers.has(peer)) return
     detachAll(peer)
     peers.delete(peer)
@@ -320,8 +337,12 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
         messagesPerSecond: options.messagesPerSecond ?? 1000,
         messageBurst: options.messageBurst ?? 20_000,
         keepaliveMs: options.keepaliveMs ?? 15_000,
+        maxEphemeralBytes: options.maxEphemeralBytes ?? 64 * 1024,
+        ephemeralBytesPerSecond: options.ephemeralBytesPerSecond ?? 256 * 1024,
+        sendBudget,
       })
       peers.set(peer, new Map())
+      joinDeadlines.arm(peer)
       startHeartbeat()
     },
 

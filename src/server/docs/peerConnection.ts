@@ -3,6 +3,8 @@ import type { RawData, WebSocket } from 'ws'
 import type { ClientMessage, DocumentMessage, ServerMessage } from './protocol.js'
 import { createFrameDecoder, encodeMessage, HEARTBEAT_TYPE, PROTOCOL_VERSION, ProtocolError } from './protocol.js'
 import type { PeerLink } from './syncedDocument.js'
+import type { SendAccount, SendBudget } from '../sendBudget.js'
+import { EphemeralLimit } from './ephemeralLimit.js'
 
 export interface PeerConnectionOptions {
   serverPeerId: string
@@ -22,6 +24,11 @@ export interface PeerConnectionOptions {
   messageBurst: number
   /** How often a peer that asked for heartbeats gets one (the first right after `peer`); 0 never. */
   keepaliveMs: number
+  /** Largest `ephemeral` frame relayed (bigger ones get an `error` and are dropped), and the byte rate; 0 for no limit. */
+  maxEphemeralBytes: number
+  ephemeralBytesPerSecond: number
+  /** Shared by every connection of the server: past it, the slowest reader is dropped (1013). */
+  sendBudget?: SendBudget | undefined
 }
 
 /** The close code for a connection closed for sending nothing (an application code: 4000–4999). */
@@ -36,6 +43,10 @@ export const CLOSE_TOO_BIG = 1009
 export const CLOSE_GOING_AWAY = 1001
 const CLOSE_POLICY = 1008
 const CLOSE_INTERNAL_ERROR = 1011
+/** "Try again later": dropped as the slowest reader while the server's send buffers were full. */
+export const CLOSE_TRY_AGAIN_LATER = 1013
+/** How long a dropped slow reader gets to take its close frame before its socket is destroyed. */
+const DROP_GRACE_MS = 1000
 
 /**
  * One WebSocket, from the `join` handshake to its close. It turns frames into checked
@@ -57,12 +68,16 @@ export class PeerConnection implements PeerLink {
   /** Token bucket of the rate limit: refilled continuously, one token per message. */
   #tokens: number
   #refilledAt = performance.now()
+  readonly #ephemeral: EphemeralLimit
+  readonly #sendAccount: SendAccount | undefined
 
   constructor(socket: WebSocket, request: IncomingMessage, options: PeerConnectionOptions) {
     this.#socket = socket
     this.request = request
     this.#options = options
     this.#tokens = options.messageBurst
+    this.#ephemeral = new EphemeralLimit(options.maxEphemeralBytes, options.ephemeralBytesPerSecond)
+    this.#sendAccount = options.sendBudget?.open((reason) => this.#dropSlow(reason))
     this.#armIdleTimer()
     socket.binaryType = 'nodebuffer'
     socket.on('message', (data, isBinary) => {
@@ -81,12 +96,14 @@ export class PeerConnection implements PeerLink {
     socket.on('error', (error) => options.reportError(error))
     socket.once('close', () => {
       this.#closed = true
+      this.#sendAccount?.close()
       if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer)
       if (this.#heartbeatTimer !== undefined) clearInterval(this.#heartbeatTimer)
       options.onClose(this)
     })
     if (socket.readyState !== OPEN) {
       this.#closed = true
+      this.#sendAccount?.close()
       queueMicrotask(() => options.onClose(this))
     }
   }
@@ -118,7 +135,9 @@ export class PeerConnection implements PeerLink {
       this.terminate()
       return
     }
-    this.#socket.send(encodeMessage(message))
+    const frame = encodeMessage(message)
+    if (this.#sendAccount) this.#sendAccount.write(frame.byteLength, (done) => this.#socket.send(frame, done))
+    else this.#socket.send(frame)
   }
 
   sendError(message: string, targetId = this.#peerId): void {
@@ -139,6 +158,13 @@ export class PeerConnection implements PeerLink {
   /** Drops a peer that stopped answering pings, without waiting for a closing handshake. */
   terminate(): void {
     this.#socket.terminate()
+  }
+
+  /** Closes a reader the send budget gave up on, and destroys its socket if the close frame cannot get through. */
+  #dropSlow(reason: string): void {
+    this.#options.reportError(new ProtocolError(`Peer ${this.peerId} dropped: ${reason}`, this.#peerId))
+    this.close(CLOSE_TRY_AGAIN_LATER, 'too slow: the server could not send fast enough; reconnect')
+    setTimeout(() => this.terminate(), DROP_GRACE_MS).unref()
   }
 
   ping(): void {
@@ -183,6 +209,7 @@ export class PeerConnection implements PeerLink {
       return
     }
     if (message.type === 'ignored') return
+    if (message.type === 'ephemeral' && !this.#ephemeralAllowed(frame.byteLength)) return
     try {
       this.#options.onMessage(this, message)
     } catch (error) {
@@ -227,6 +254,17 @@ export class PeerConnection implements PeerLink {
     if (this.#heartbeatTimer !== undefined || this.#closed) return
     this.#heartbeatTimer = setInterval(beat, keepaliveMs)
     this.#heartbeatTimer.unref()
+  }
+
+  /** Too big: an `error`, not relayed, the connection stays. Too fast: an `error` and close 1008. */
+  #ephemeralAllowed(bytes: number): boolean {
+    const verdict = this.#ephemeral.check(bytes)
+    if (verdict === 'too-big') {
+      this.#refuse(new ProtocolError(`An "ephemeral" message of ${bytes} bytes is over the limit of ${this.#ephemeral.maxBytes} bytes; it was not relayed`, this.#peerId))
+    } else if (verdict === 'too-fast') {
+      this.#refuse(new ProtocolError(`"ephemeral" messages over ${this.#ephemeral.bytesPerSecond} bytes per second: slow down and reconnect`, this.#peerId), CLOSE_POLICY)
+    }
+    return verdict === 'ok'
   }
 
   #armIdleTimer(): void {

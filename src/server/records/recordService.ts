@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, WebSocketServer } from 'ws'
+import { releaseWhenClosed } from '../admission.js'
 import type { Gatekeeper, Identity } from '../auth.js'
 import type { ServerEvents } from '../events.js'
 import { CORS_HEADERS, HttpError, readJsonObject, sendJson } from '../http.js'
 import type { RecordScope, StorageProvider, StoredRecord } from '../storage/types.js'
+import type { SendBudget } from '../sendBudget.js'
 import type { TicketSigner } from '../tickets.js'
 import { watchTopic } from '../tickets.js'
 import { compareNewestFirst, contentId, newTid } from './recordIds.js'
@@ -23,6 +25,10 @@ export interface RecordServiceOptions {
   maxBodyBytes: number
   /** Objects and arrays a record value may nest; deeper gets a 400. */
   maxRecordDepth: number
+  /** Takes a per-user and per-address connection slot for a watch, or throws 429; returns its release. */
+  admit: (userId: string, request: IncomingMessage) => () => void
+  /** Shared with the document sockets: past it, the watch holding the most unsent bytes is dropped. */
+  sendBudget: SendBudget
   onError: (error: unknown) => void
 }
 
@@ -95,6 +101,7 @@ export class RecordService {
     if (ticket === null) throw new HttpError(401, 'AuthRequired', 'A watch socket needs the ticket from its mode=ws handshake')
     const payload = this.#verifyTicket(ticket, scope)
     op.userId = payload.did
+    releaseWhenClosed(socket, this.#o.admit(payload.did, req))
     const clientId = (op.clientId = this.#o.events.newClientId())
     const sinceTs = payload.querySpec?.sinceTs
     this.#o.wss.handleUpgrade(req, socket, head, (ws) => this.#watchSocket(ws, scope, payload.did, sinceTs, clientId, req.socket.remoteAddress))
@@ -112,6 +119,7 @@ export class RecordService {
     op.userId = identity.userId
     const limit = parseLimit(url.searchParams.get('limit'), SNAPSHOT_LIMIT.fallback, SNAPSHOT_LIMIT.max)
     const clientId = (op.clientId = this.#o.events.newClientId())
+    releaseWhenClosed(res, this.#o.admit(identity.userId, req))
 
     res.writeHead(200, {
       ...CORS_HEADERS,
@@ -125,9 +133,16 @@ export class RecordService {
 
     let open = true
     let endReason = 'client closed'
+    // Destroyed, not ended: a reader that does not read would keep the buffer alive.
+    const account = this.#o.sendBudget.open((reason) => {
+      this.#o.onError(new Error(`SSE watcher ${clientId} dropped: ${reason}`))
+      finish('too slow')
+      res.destroy()
+    })
     const write = (frame: WatchFrame): void => {
       if (!open) return
-      res.write(sseText(frame))
+      const bytes = sseBytes(frame)
+      account.write(bytes.byteLength, (done) => res.write(bytes, done))
       if (res.writableLength > MAX_BUFFERED_BYTES) finish('too far behind')
     }
     // Live events that arrive while the snapshot is being sent wait until it has ended (DESIGN §6).
@@ -149,6 +164,7 @@ export class RecordService {
       if (!open) return
       open = false
       if (reason) endReason = reason
+      account.close()
       clearInterval(keepalive)
       unwatch()
       res.end()
@@ -193,9 +209,16 @@ export class RecordService {
   #watchSocket(ws: WebSocket, scope: RecordScope, did: string, sinceTs: number | undefined, clientId: string, remoteAddress: string | undefined): void {
     this.#sockets.add(ws)
     this.#o.events.clientConnected({ userId: did, clientId, transport: 'ws', remoteAddress })
+    const account = this.#o.sendBudget.open((reason) => {
+      this.#o.onError(new Error(`Watch socket ${clientId} dropped: ${reason}`))
+      ws.close(1013, 'too slow: the server could not send fast enough; take a fresh snapshot')
+      // The close frame waits behind what the reader is not reading: do not wait long.
+      setTimeout(() => ws.terminate(), 1000).unref()
+    })
     const send = (frame: WatchFrame): void => {
       if (ws.readyState !== ws.OPEN) return
-      ws.send(wsText(frame))
+      const bytes = wsBytes(frame)
+      account.write(bytes.byteLength, (done) => ws.send(bytes, { binary: false }, done))
       if (ws.bufferedAmount > MAX_BUFFERED_BYTES) ws.close(4409, 'too far behind; take a fresh snapshot')
     }
     const unwatch = this.#o.hub.watch(scope, {
@@ -225,6 +248,7 @@ export class RecordService {
     ws.on('message', () => {}) // Watch sockets are one-way; client frames are ignored.
     ws.on('error', (error) => this.#o.onError(error))
     ws.on('close', (code, reason) => {
+      account.close()
       clearInterval(ping)
       unwatch()
       this.#sockets.delete(ws)
@@ -326,19 +350,20 @@ export class RecordService {
 }
 
 // One event goes to every watcher of a room: encode it once per transport, not per watcher.
-const sseTexts = new WeakMap<WatchFrame, string>()
-const wsTexts = new WeakMap<WatchFrame, string>()
+const sseEncoded = new WeakMap<WatchFrame, Buffer>()
+const wsEncoded = new WeakMap<WatchFrame, Buffer>()
 
-function sseText(frame: WatchFrame): string {
-  let text = sseTexts.get(frame)
-  if (text === undefined) sseTexts.set(frame, (text = `event: ${frame.kind}\ndata: ${JSON.stringify(frame.data)}\n\n`))
-  return text
+function sseBytes(frame: WatchFrame): Buffer {
+  let bytes = sseEncoded.get(frame)
+  if (bytes === undefined) sseEncoded.set(frame, (bytes = Buffer.from(`event: ${frame.kind}\ndata: ${JSON.stringify(frame.data)}\n\n`)))
+  return bytes
 }
 
-function wsText(frame: WatchFrame): string {
-  let text = wsTexts.get(frame)
-  if (text === undefined) wsTexts.set(frame, (text = JSON.stringify(frame)))
-  return text
+/** Sent as a text frame: the bytes are the UTF-8 of the JSON. */
+function wsBytes(frame: WatchFrame): Buffer {
+  let bytes = wsEncoded.get(frame)
+  if (bytes === undefined) wsEncoded.set(frame, (bytes = Buffer.from(JSON.stringify(frame))))
+  return bytes
 }
 
 const encodeCursor = ({ time_us, rkey, did }: StoredRecord): string => Buffer.from(JSON.stringify([time_us, rkey, did])).toString('base64url')
