@@ -59,10 +59,9 @@ describe('a stock automerge-repo Repo client', () => {
   it('gets doc-unavailable for a document nobody has, so find rejects at once', async () => {
     const server = await startDocServer()
     const repo = stockRepo(server.url)
-    const started = Date.now()
+    // automerge-repo's own give-up timeout is a minute, three times this test's timeout: only
+    // the server's answer can make find reject before the test times out.
     await expect(repo.find(`automerge:${newDocumentId()}` as AnyDocumentId)).rejects.toThrow(/unavailable/)
-    // automerge-repo's own give-up timeout is a minute: only the server's answer is this quick.
-    expect(Date.now() - started).toBeLessThan(5000)
     expect(server.errors).toEqual([])
   })
 
