@@ -4,8 +4,9 @@ import { createServer, STATUS_CODES } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
-import type { Authenticate, Authorize, Identity } from './auth.js'
-import { ANONYMOUS_DID, Gatekeeper } from './auth.js'
+import type { Authenticate, Authorize, RevokeRequest } from './auth.js'
+import { Gatekeeper } from './auth.js'
+import { DocumentAccess } from './docAccess.js'
 import { createDocSyncService } from './docs/docSyncService.js'
 import type { ClientConnectEvent, ClientDisconnectEvent, SyncRequestEvent } from './events.js'
 import { ServerEvents, requestStatus } from './events.js'
@@ -99,8 +100,18 @@ export interface SyncServer {
   start(): Promise<void>
   /** Ends every stream and socket, finishes storage writes and stops listening. */
   close(): Promise<void>
-  /** Revokes a member's access to a room: their watch streams get `member.removed` and end. */
+  /**
+   * Ends a member's watches of a room at once (`member.removed`), like `revoke`. Keeping them
+   * out is `authorize`'s job: it is asked again whenever they reconnect, with a token or a ticket.
+   */
   removeMember(collection: string, roomUri: string, did: string): number
+  /**
+   * Ends at once what `userId` has open on this instance: document subscriptions (the peer gets
+   * `doc-unavailable` and no further changes) and watches (`member.removed`), narrowed by
+   * `documentId` or by `collection`/`room`. Returns how many ended. Whatever they open next
+   * is authorized again, so make `authorize` refuse first.
+   */
+  revoke(request: RevokeRequest): number
   /** A watch stream or socket opened. Returns an unsubscribe function, as do the two below. */
   onClientConnect(handler: (event: ClientConnectEvent) => void): () => void
   onClientDisconnect(handler: (event: ClientDisconnectEvent) => void): () => void
@@ -129,8 +140,6 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const hub = new RecordHub({ idleRoomMs: Math.max(600_000, 2 * ticketTtlMs), onPublish: (scope, frame) => fanout.publishRecord(scope, frame) })
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes ?? 1024 * 1024 })
   const events = new ServerEvents(onError)
-  /** Who opened each document socket, for `authorize` and the events of its messages. */
-  const docIdentities = new WeakMap<IncomingMessage, Identity>()
   const peerUsers = new Map<string, string>()
   const maxMessageBytes = options.maxMessageBytes ?? 16 * MIB
   const limits = options.limits ?? {}
@@ -146,25 +155,17 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     ...(options.saveDebounceMs !== undefined && { saveDebounceMs: options.saveDebounceMs }),
     // Without an owner's handler, a peer's malformed frames are not worth a console line.
     ...(options.onError && { onError: options.onError }),
-    authorize: async ({ documentId, request }) => {
-      const identity = docIdentities.get(request)
-      if (!identity) return false
-      try {
-        await gate.authorize({ type: 'sync', userId: identity.userId, context: identity.context, documentId })
-        return true
-      } catch (error) {
-        if (error instanceof HttpError) return false
-        throw error
-      }
-    },
+    authorize: ({ documentId, request, access }) => docAccess.allows(request, documentId, access),
+    // With `authenticate`, only the same user may take over a peer id (a reconnect); without, anyone may, as with the stock server.
+    ...(gate.requiresAuthentication && { mayReplace: (requests: { older: IncomingMessage; newer: IncomingMessage }) => docAccess.sameUser(requests) }),
     onPeerJoin: ({ peerId, request }) => {
-      const userId = docIdentities.get(request)?.userId ?? ANONYMOUS_DID
+      const userId = docAccess.userOf(request)
       peerUsers.set(peerId, userId)
       events.clientConnected({ userId, clientId: peerId, transport: 'automerge', remoteAddress: request.socket.remoteAddress })
     },
     onPeerLeave: ({ peerId, request }) => {
       peerUsers.delete(peerId)
-      events.clientDisconnected({ userId: docIdentities.get(request)?.userId ?? ANONYMOUS_DID, clientId: peerId, transport: 'automerge', reason: 'closed' })
+      events.clientDisconnected({ userId: docAccess.userOf(request), clientId: peerId, transport: 'automerge', reason: 'closed' })
     },
     onDocumentStored: (documentId) => fanout.documentStored(documentId),
     onDocumentChanged: (documentId, changes) => fanout.documentChanged(documentId, changes),
@@ -193,6 +194,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     onError,
   })
+  const docAccess = new DocumentAccess(gate, records.access)
 
   const route = async (req: IncomingMessage, res: ServerResponse, op: OperationInfo): Promise<void> => {
     const url = requestUrl(req)
@@ -259,9 +261,11 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
       const { collection, name } = splitMethod(method)
       Object.assign(op, { type: `${name}.socket`, collection })
       if (name !== 'watchRecords') throw new HttpError(404, 'NotFound', `${method} does not take WebSockets`)
-      records.upgrade(collection, req, socket, head, url, op)
-      report(op, req, started, 101)
+      records.upgrade(collection, req, socket, head, url, op).then(() => report(op, req, started, 101), refuse)
     } catch (error) {
+      refuse(error)
+    }
+    function refuse(error: unknown): void {
       if (!(error instanceof HttpError)) onError(error)
       const failure = error instanceof HttpError ? error : new HttpError(500, 'InternalServerError', 'Upgrade failed')
       refuseUpgrade(socket, failure)
@@ -280,9 +284,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const acceptDocSocket = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, op: OperationInfo, started: number): Promise<void> => {
     op.type = 'connect'
     try {
-      const identity = await gate.identify(req, url)
-      op.userId = identity.userId
-      docIdentities.set(req, identity)
+      op.userId = (await docAccess.identify(req, url)).userId
       docsWss.handleUpgrade(req, socket, head, (ws) => docs.handleConnection(ws, req))
       report(op, req, started, 101)
     } catch (error) {
@@ -354,6 +356,12 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     },
     removeMember(collection, roomUri, did) {
       return hub.removeMember({ collection, room: roomUri }, did)
+    },
+    revoke(request) {
+      const { userId, documentId, collection, room } = request
+      const ofUser = (req: IncomingMessage): boolean => docAccess.userOf(req) === userId
+      const documents = collection === undefined && room === undefined ? docs.revoke({ request: ofUser, ...(documentId !== undefined && { documentId }) }) : 0
+      return documents + (documentId === undefined ? records.revoke(request) : 0)
     },
     onClientConnect: events.onClientConnect,
     onClientDisconnect: events.onClientDisconnect,

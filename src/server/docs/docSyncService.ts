@@ -6,6 +6,7 @@ import { CLOSE_GOING_AWAY, PeerConnection } from './peerConnection.js'
 import type { DocumentMessage, SyncMessage } from './protocol.js'
 import { describe, ProtocolError } from './protocol.js'
 import type { SyncedDocument, SyncOutcome } from './syncedDocument.js'
+import { withoutChanges, wouldChange } from './writeGate.js'
 
 export { memoryDocStorage } from './memoryDocStorage.js'
 
@@ -40,11 +41,20 @@ export interface DocSyncServiceOptions {
    */
   onError?: (error: unknown) => void
   /**
-   * Decides whether a connection may use a document, once per connection and document, before
-   * its first message for it is handled. A refused (or throwing) check answers `doc-unavailable`,
-   * which is what stock automerge-repo clients understand. @default every peer may use every document
+   * Decides whether a connection may use a document: `access: 'read'` once per connection and
+   * document, before its first message for it is handled — refused (or throwing), the peer gets
+   * `doc-unavailable`, which stock automerge-repo clients understand; `access: 'write'` when a
+   * message of the peer would first change the document — refused, that change is not applied,
+   * stored or relayed and the peer gets an `error`, but it keeps receiving the document.
+   * @default every peer may read and change every document
    */
-  authorize?: (input: { peerId: string; documentId: string; request: IncomingMessage }) => boolean | Promise<boolean>
+  authorize?: (input: { peerId: string; documentId: string; request: IncomingMessage; access: 'read' | 'write' }) => boolean | Promise<boolean>
+  /**
+   * Whether a join may take over the peer id of an open connection (which is then closed, as the
+   * stock server does for a reconnecting client). Refused, the join gets an `error` and a close.
+   * @default always (give a same-user check, or anyone can cut off a peer by naming its id)
+   */
+  mayReplace?: (input: { older: IncomingMessage; newer: IncomingMessage }) => boolean
   onPeerJoin?: (event: { peerId: string; request: IncomingMessage }) => void
   onPeerLeave?: (event: { peerId: string; request: IncomingMessage }) => void
   /** After each `sync`/`request` has been handled (and its answers sent). */
@@ -76,6 +86,12 @@ export interface DocSyncService {
   applyRemoteChanges(documentId: string, changes: Uint8Array): void
   /** Merges every document in memory from storage (after notices may have been missed). */
   refreshAllFromStorage(): Promise<void>
+  /**
+   * Ends the subscriptions of the connections `request` picks, to `documentId` or to all: each
+   * gets `doc-unavailable` and no further changes, and its next message is authorized afresh.
+   * Returns how many ended.
+   */
+  revoke(filter: { request: (request: IncomingMessage) => boolean; documentId?: string }): number
   /** Flushes pending storage writes and closes every socket with code 1001 and a reason. */
   close(): Promise<void>
 }
@@ -87,8 +103,16 @@ const MAX_QUEUED_MESSAGES = 1024
 /** A connection's view of one document. */
 type PeerDocument =
   | { status: 'opening'; queue: DocumentMessage[] }
-  | { status: 'open'; document: SyncedDocument }
+  | OpenDocument
   | { status: 'denied' }
+
+/** `write` is asked of `authorize` once, when a message of the peer would change the document; `pending` holds its messages meanwhile. */
+interface OpenDocument {
+  status: 'open'
+  document: SyncedDocument
+  write: 'unknown' | 'granted' | 'denied'
+  pending?: DocumentMessage[] | undefined
+}
 
 /**
  * The documents half of the reference server: an automerge-repo protocol "1" peer that
@@ -143,14 +167,38 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
   let heartbeat: ReturnType<typeof setInterval> | undefined
   let closed = false
 
-  const dispatch = (peer: PeerConnection, document: SyncedDocument, message: DocumentMessage): void => {
-    if (message.type === 'ephemeral') {
-      document.relayEphemeral(peer, message)
-      return
-    }
+  const dispatch = (peer: PeerConnection, entry: OpenDocument, message: DocumentMessage): void => {
+    const { document } = entry
+    if (message.type === 'ephemeral') return document.relayEphemeral(peer, message)
+    if (entry.pending) return void entry.pending.push(message)
     const started = performance.now()
-    const status = document.receiveSync(peer, message)
-    safely(onSyncMessage, { ...syncEvent(peer, message), status, durationMs: performance.now() - started })
+    if (!authorize || entry.write === 'granted' || !wouldChange((heads) => document.hasHeads(heads), message.data)) {
+      const status = document.receiveSync(peer, message)
+      return safely(onSyncMessage, { ...syncEvent(peer, message), status, durationMs: performance.now() - started })
+    }
+    if (entry.write === 'unknown') return void checkWrite(peer, entry, message)
+    document.receiveSync(peer, { ...message, data: withoutChanges(message.data, document.heads) })
+    peer.sendError(`You may not change document ${document.documentId}: your changes were not applied`)
+    safely(onSyncMessage, { ...syncEvent(peer, message), status: 'denied', durationMs: performance.now() - started })
+  }
+
+  /** Asks for write access, holding the peer's later messages for this document until the answer. */
+  const checkWrite = async (peer: PeerConnection, entry: OpenDocument, message: DocumentMessage): Promise<void> => {
+    entry.pending = [message]
+    let threw = false
+    try {
+      entry.write = (await authorize!({ peerId: peer.peerId, documentId: message.documentId, request: peer.request, access: 'write' })) ? 'granted' : 'denied'
+    } catch (error) {
+      reportError(new Error(`authorize threw for writing document ${message.documentId}: ${describe(error)}`, { cause: error }))
+      threw = true
+      entry.write = 'denied'
+    }
+    const held = entry.pending
+    entry.pending = undefined
+    if (closed || peer.closed || peers.get(peer)?.get(message.documentId) !== entry) return
+    for (const next of held) dispatch(peer, entry, next)
+    // Not remembered as a refusal: the next change asks again.
+    if (threw) entry.write = 'unknown'
   }
 
   const answerDenied = (peer: PeerConnection, message: DocumentMessage): void => {
@@ -165,7 +213,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     const stillWanted = (): boolean => !closed && !peer.closed && documents?.get(documentId) === entry
     let allowed: boolean
     try {
-      allowed = authorize ? await authorize({ peerId: peer.peerId, documentId, request: peer.request }) : true
+      allowed = authorize ? await authorize({ peerId: peer.peerId, documentId, request: peer.request, access: 'read' }) : true
     } catch (error) {
       reportError(new Error(`authorize threw for document ${documentId}: ${describe(error)}`, { cause: error }))
       if (!stillWanted()) return
@@ -198,8 +246,9 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
       return
     }
     document.attach(peer)
-    documents?.set(documentId, { status: 'open', document })
-    for (const message of entry.queue) dispatch(peer, document, message)
+    const opened: OpenDocument = { status: 'open', document, write: 'unknown' }
+    documents?.set(documentId, opened)
+    for (const message of entry.queue) dispatch(peer, opened, message)
   }
 
   const route = (peer: PeerConnection, message: DocumentMessage): void => {
@@ -218,7 +267,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
       const document = registry.get(documentId)
       if (document) {
         document.attach(peer)
-        documents.set(documentId, (entry = { status: 'open', document }))
+        documents.set(documentId, (entry = { status: 'open', document, write: 'granted' }))
       }
     }
     if (!entry) {
@@ -227,7 +276,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
       void open(peer, documentId, opening)
       return
     }
-    if (entry.status === 'open') dispatch(peer, entry.document, message)
+    if (entry.status === 'open') dispatch(peer, entry, message)
     else if (entry.status === 'denied') answerDenied(peer, message)
     else if (entry.queue.length < MAX_QUEUED_MESSAGES) entry.queue.push(message)
     else {
@@ -245,6 +294,16 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
       if (entry.status === 'open') entry.document.detach(peer)
     }
     documents.clear()
+  }
+
+  /** A peer id in use by another connection is only taken over when `mayReplace` agrees. */
+  const refuseJoin = (peer: PeerConnection, senderId: string): string | undefined => {
+    if (!options.mayReplace) return undefined
+    for (const other of peers.keys()) {
+      if (other === peer || !other.active || other.peerId !== senderId) continue
+      if (!options.mayReplace({ older: other.request, newer: peer.request })) return `Peer id ${senderId} belongs to another user's connection`
+    }
+    return undefined
   }
 
   const onJoin = (peer: PeerConnection): void => {
@@ -294,6 +353,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
         maxMessageBytes,
         maxBufferedBytes: Math.max(64 * MIB, 4 * maxMessageBytes),
         reportError,
+        refuseJoin,
         onJoin,
         onMessage: route,
         onClose,
@@ -319,6 +379,23 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     get peerCount() {
       let count = 0
       for (const peer of peers.keys()) if (peer.active) count++
+      return count
+    },
+
+    revoke({ request, documentId }) {
+      let count = 0
+      for (const [peer, documents] of peers) {
+        if (!request(peer.request)) continue
+        for (const [id, entry] of documents) {
+          if (documentId !== undefined && id !== documentId) continue
+          // Forgotten, not remembered as refused: the next message asks `authorize` again.
+          documents.delete(id)
+          if (entry.status === 'open') entry.document.detach(peer)
+          if (entry.status === 'denied') continue
+          peer.send({ type: 'doc-unavailable', senderId: serverPeerId, targetId: peer.peerId, documentId: id })
+          count++
+        }
+      }
       return count
     },
 
