@@ -1,0 +1,186 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { AuthorizeRequest, SyncServer } from '../../src/server/index.js'
+import { createSyncServer, memoryStorage } from '../../src/server/index.js'
+import { closeAll, delay, docWith, newDocumentId, RawPeer, until } from './docs/helpers.js'
+
+/**
+ * Document access on the reference server (issue 13, items 4, 11, 12, 13): read-only
+ * peers, peer ids that only their own user may take over, `revoke`, and documents tickets.
+ * Tokens are strings naming the user; `writers` and `readers` stand for the app's rules.
+ */
+const ALICE = 'did:example:alice'
+const BOB = 'did:example:bob'
+const writers = new Set<string>()
+const readers = new Set<string>()
+const asked: AuthorizeRequest[] = []
+let server: SyncServer
+
+beforeAll(async () => {
+  server = createSyncServer({
+    port: 0,
+    storage: memoryStorage(),
+    saveDebounceMs: 5,
+    authenticate: ({ token }) => (token.startsWith('did:') ? { userId: token, context: { via: 'token' } } : undefined),
+    authorize: (request) => {
+      asked.push(request)
+      if (request.type !== 'sync') return true
+      return request.access === 'write' ? writers.has(request.userId) : readers.has(request.userId) || writers.has(request.userId)
+    },
+  })
+  await server.start()
+})
+afterAll(() => server.close())
+beforeEach(() => {
+  writers.clear()
+  readers.clear()
+  writers.add(ALICE)
+  readers.add(BOB)
+  asked.length = 0
+})
+afterEach(() => closeAll())
+
+const socketUrl = (query: string): string => `${server.url.replace('http', 'ws')}/?${query}`
+const connect = (userId: string, peerId?: string): Promise<RawPeer> => RawPeer.connect(socketUrl(`token=${encodeURIComponent(userId)}`), peerId === undefined ? {} : { peerId })
+
+/** Alice creates a document and the server has stored it; returns its id. */
+async function aliceDocument(alice: RawPeer, value: Record<string, unknown> = { title: 'draft' }): Promise<string> {
+  const documentId = newDocumentId()
+  alice.open(documentId, docWith(value))
+  await until(() => alice.acknowledged(documentId), 3000, 'the server to acknowledge alice\'s document')
+  return documentId
+}
+
+describe('read-only documents', () => {
+  it('tells authorize read or write, refuses a reader\'s change (not applied, stored or relayed), and the reader still receives the document', async () => {
+    const alice = await connect(ALICE)
+    const documentId = await aliceDocument(alice)
+    const bob = await connect(BOB)
+    bob.open(documentId)
+    await until(() => bob.doc(documentId)?.title === 'draft', 3000, 'bob to receive the document')
+
+    bob.change(documentId, (doc) => {
+      doc.title = 'vandalised'
+    })
+    const refusal = await bob.waitFor((message) => message.type === 'error')
+    expect(refusal.message).toMatch(/may not change document/)
+    // A later change of alice's still reaches bob, and bob's change never reached alice.
+    alice.change(documentId, (doc) => {
+      doc.body = 'from alice'
+    })
+    await until(() => bob.doc(documentId)?.body === 'from alice', 3000, 'bob to receive alice\'s later change')
+    await until(() => alice.acknowledged(documentId), 3000, 'the server to acknowledge alice\'s change')
+    await delay(30)
+    expect(alice.doc(documentId)).toEqual({ title: 'draft', body: 'from alice' })
+    // A fresh reader gets what the server holds: without bob's change.
+    const carol = await connect(ALICE)
+    carol.open(documentId)
+    await until(() => carol.doc(documentId)?.body === 'from alice', 3000, 'a fresh peer to load the document')
+    expect(carol.doc(documentId)?.title).toBe('draft')
+
+    const access = asked.filter((request) => request.documentId === documentId).map((request) => `${request.userId}:${request.access}`)
+    expect(access).toEqual([`${ALICE}:read`, `${ALICE}:write`, `${BOB}:read`, `${BOB}:write`, `${ALICE}:read`])
+  })
+
+  it('does not loop after a refused change: the reader and the server fall quiet', async () => {
+    const alice = await connect(ALICE)
+    const documentId = await aliceDocument(alice)
+    const bob = await connect(BOB)
+    bob.open(documentId)
+    await until(() => bob.doc(documentId)?.title === 'draft', 3000, 'bob to receive the document')
+    bob.change(documentId, (doc) => {
+      doc.note = 'mine'
+    })
+    await bob.waitFor((message) => message.type === 'error')
+    await delay(100)
+    const settled = bob.messages.length
+    await delay(200)
+    expect(bob.messages.length).toBe(settled)
+    expect(settled).toBeLessThan(20)
+  })
+})
+
+describe('peer ids', () => {
+  it('refuses a join that names another user\'s peer id, and leaves that user connected', async () => {
+    const alice = await connect(ALICE, 'peer-of-alice')
+    const mallory = await RawPeer.connect(socketUrl(`token=${encodeURIComponent(BOB)}`), { peerId: 'peer-of-alice', join: false })
+    mallory.send({ type: 'join', senderId: 'peer-of-alice', peerMetadata: {}, supportedProtocolVersions: ['1'] })
+    const answer = await mallory.waitFor((message) => message.type === 'error' || message.type === 'peer')
+    expect(answer.type).toBe('error')
+    expect((await mallory.closed).code).toBe(1008)
+    // Alice's socket is still open and still syncs.
+    const documentId = await aliceDocument(alice)
+    expect(alice.acknowledged(documentId)).toBe(true)
+  })
+
+  it('lets the same user take over its own peer id (a reconnect), closing the older socket', async () => {
+    const older = await connect(ALICE, 'peer-of-alice-2')
+    const newer = await connect(ALICE, 'peer-of-alice-2')
+    expect((await older.closed).reason).toMatch(/replaced by a newer connection/)
+    const documentId = await aliceDocument(newer)
+    expect(newer.acknowledged(documentId)).toBe(true)
+  })
+})
+
+describe('revoke', () => {
+  it('ends a document subscription at once: doc-unavailable, then no further changes', async () => {
+    const alice = await connect(ALICE)
+    const documentId = await aliceDocument(alice)
+    const bob = await connect(BOB)
+    bob.open(documentId)
+    await until(() => bob.doc(documentId)?.title === 'draft', 3000, 'bob to receive the document')
+    readers.delete(BOB)
+    expect(server.revoke({ userId: BOB, documentId: 'another-document' })).toBe(0)
+    expect(server.revoke({ userId: BOB, collection: 'com.example.message' })).toBe(0)
+    expect(server.revoke({ userId: BOB, documentId })).toBe(1)
+    await bob.waitFor((message) => message.type === 'doc-unavailable' && message.documentId === documentId)
+    alice.change(documentId, (doc) => {
+      doc.secret = 'after revoke'
+    })
+    await until(() => alice.acknowledged(documentId), 3000, 'the server to acknowledge alice\'s change')
+    await delay(50)
+    expect(bob.doc(documentId)?.secret).toBeUndefined()
+    // Asking again (with an empty document) goes through authorize, which now says no.
+    bob.open(documentId)
+    await until(() => bob.messages.filter((message) => message.type === 'doc-unavailable').length >= 2, 3000, 'a second doc-unavailable')
+    await delay(30)
+    expect(bob.doc(documentId)).toEqual({})
+  })
+})
+
+describe('documents tickets', () => {
+  async function mintDocumentsTicket(token: string): Promise<Response> {
+    return fetch(`${server.url}/xrpc/realtime.ticket`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ scope: 'documents' }),
+    })
+  }
+
+  it('opens the document socket with a documents ticket, with the context of the token it was minted with', async () => {
+    const response = await mintDocumentsTicket(ALICE)
+    expect(response.status).toBe(200)
+    const { ticket, expiresAt } = (await response.json()) as { ticket: string; expiresAt: number }
+    expect(expiresAt).toBeGreaterThan(Date.now())
+    const alice = await RawPeer.connect(socketUrl(`ticket=${encodeURIComponent(ticket)}`))
+    const documentId = await aliceDocument(alice)
+    expect(asked.find((request) => request.documentId === documentId)).toMatchObject({ userId: ALICE, context: { via: 'token' }, access: 'read' })
+  })
+
+  it('refuses a watch ticket, a forged ticket and no ticket at all on the document socket', async () => {
+    expect((await mintDocumentsTicket('not-a-did')).status).toBe(401)
+    const watch = await fetch(`${server.url}/xrpc/realtime.ticket`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ALICE}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ collection: 'com.example.message', roomUri: 'room-1' }),
+    })
+    const { ticket } = (await watch.json()) as { ticket: string }
+    const statusOf = (query: string): Promise<number> =>
+      RawPeer.connect(socketUrl(query), { join: false }).then(
+        () => 101,
+        (error: Error) => Number(/(\d{3})/.exec(error.message)?.[1] ?? 0),
+      )
+    expect(await statusOf(`ticket=${encodeURIComponent(ticket)}`)).toBe(403)
+    expect(await statusOf(`ticket=${encodeURIComponent(`${ticket.split('.')[0]}.AAAA`)}`)).toBe(401)
+    expect(await statusOf('nothing=1')).toBe(401)
+  })
+})
