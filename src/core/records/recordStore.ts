@@ -138,6 +138,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
         ticket,
         fetch: this.#options.fetch ?? globalThis.fetch.bind(globalThis),
         WebSocket: this.#options.WebSocket,
+        allowedSocketOrigins: this.#options.allowedSocketOrigins,
         signal: attempt.signal,
         sink: {
           opened: () => attempt.opened(),

@@ -62,6 +62,12 @@ export interface RecordStoreOptions<V> {
   reconnect?: boolean | BackoffOptions
   fetch?: typeof fetch
   WebSocket?: typeof WebSocket
+  /**
+   * Origins besides the endpoint's own that a `mode=ws` handshake's `wsUrl` may point to
+   * (`wss://realtime.example.com`); the ticket is only ever sent to these. An `https`
+   * endpoint's socket is never accepted on `ws:`. @default [] (the endpoint's origin only)
+   */
+  allowedSocketOrigins?: readonly string[]
   onIgnoredError?: (error: unknown) => void
 }
 
@@ -101,6 +107,7 @@ export interface RecordTransportOptions<V> {
   ticket?: string | undefined
   fetch: typeof fetch
   WebSocket?: typeof WebSocket | undefined
+  allowedSocketOrigins?: readonly string[] | undefined
   signal: AbortSignal
   sink: RecordTransportSink<V>
 }
