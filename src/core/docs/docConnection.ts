@@ -10,6 +10,7 @@ import { loadAutomerge } from './automerge.js'
 import type { CompactionPolicy } from './docPersister.js'
 import type { DocSocket } from './docSocket.js'
 import { openDocSocket } from './docSocket.js'
+import { socketCredential, ticketEndpoint } from './docTicket.js'
 import type { DocLink } from './docStore.js'
 import { DocumentStore } from './docStore.js'
 import { generateDocumentId, parseDocumentUrl } from './documentId.js'
@@ -62,9 +63,13 @@ export class AutomergeDocConnection implements DocConnection {
   #automerge: Promise<Automerge> | null = null
   #automergeLoaded: Automerge | null = null
   #snapshot: DocConnectionSnapshot
+  readonly #ticketEndpoint: string | null
+  /** Set once the server said it mints no tickets: the token then goes in the URL without asking. */
+  readonly #ticketSupport = { noTickets: false }
 
   constructor(options: DocConnectionOptions, internals: DocConnectionInternals = {}) {
     this.#options = { ...options, url: socketUrl(options.url) }
+    this.#ticketEndpoint = ticketEndpoint(this.#options.url, options.ticketUrl)
     this.#internals = internals
     this.#env = options.environment ?? defaultEnvironment
     this.#peerId = options.peerId ?? `syncline-${randomId()}`
@@ -200,6 +205,11 @@ export class AutomergeDocConnection implements DocConnection {
         return attempt.lost(toSyncError(error, 'network'))
       }
       if (closed) return
+      const credential = await socketCredential(token, this.#ticketEndpoint, this.#options.fetch ?? globalThis.fetch, this.#ticketSupport)
+      if (credential instanceof SyncError) {
+        return attempt.lost(credential, { retry: credential.code !== 'unauthorized' && credential.code !== 'forbidden' })
+      }
+      if (closed) return
       const WebSocketImpl = this.#options.WebSocket ?? (globalThis.WebSocket as typeof WebSocket | undefined)
       if (!WebSocketImpl) {
         throw new SyncError('bad-input', 'No WebSocket implementation: pass the WebSocket option (in Node 20, the "ws" package\'s WebSocket)')
@@ -207,6 +217,7 @@ export class AutomergeDocConnection implements DocConnection {
       socket = this.#openSocket({
         url: this.#options.url,
         token,
+        ...('ticket' in credential && { ticket: credential.ticket }),
         peerId: this.#peerId,
         WebSocket: WebSocketImpl,
         handshakeTimeoutMs: this.#internals.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
