@@ -20,6 +20,8 @@ import type { DocConnection, DocConnectionOptions, DocConnectionSnapshot, DocSto
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 5000
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
+/** How long the ticket request may take before the token goes in the URL instead. */
+const TICKET_TIMEOUT_MS = 2000
 
 /** Test seams, not public options. */
 export interface DocConnectionInternals {
@@ -205,7 +207,13 @@ export class AutomergeDocConnection implements DocConnection {
         return attempt.lost(toSyncError(error, 'network'))
       }
       if (closed) return
-      const credential = await socketCredential(token, this.#ticketEndpoint, this.#options.fetch ?? globalThis.fetch, this.#ticketSupport)
+      const credential = await socketCredential(token, this.#ticketEndpoint, {
+        fetch: this.#options.fetch ?? globalThis.fetch,
+        remember: this.#ticketSupport,
+        environment: this.#env,
+        // A server that takes the upgrade but never answers HTTP must not hold the connection.
+        timeoutMs: Math.min(TICKET_TIMEOUT_MS, this.#internals.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS),
+      })
       if (credential instanceof SyncError) {
         return attempt.lost(credential, { retry: credential.code !== 'unauthorized' && credential.code !== 'forbidden' })
       }

@@ -1,3 +1,4 @@
+import type { Environment } from '../environment.js'
 import { SyncError } from '../errors.js'
 import { describeEndpoint, responseError } from '../records/httpErrors.js'
 
@@ -29,28 +30,39 @@ export function ticketEndpoint(socketUrl: string, option: string | false | undef
  * `Authorization: Bearer`), so the token never appears in a URL that servers and proxies
  * log. A server without the endpoint (any other answer than a ticket, a refusal or passing
  * trouble), or one a browser cannot reach with a POST (a stock server without CORS makes
- * fetch throw), gets `?token=` as before; 401/403 are refusals, 408/429/5xx retried.
+ * fetch throw, and a server that never answers it times out), gets `?token=` as before;
+ * 401/403 are refusals, 408/429/5xx retried.
  * `remember` learns that a server has no ticket endpoint, so it is not asked again on
  * every reconnect.
  */
 export async function socketCredential(
   token: string | undefined,
   endpoint: string | null,
-  fetchImpl: typeof fetch | undefined,
-  remember: { noTickets: boolean },
+  options: {
+    fetch: typeof fetch | undefined
+    remember: { noTickets: boolean }
+    environment: Pick<Environment, 'setTimeout' | 'clearTimeout'>
+    timeoutMs: number
+  },
 ): Promise<SocketCredential | SyncError> {
+  const { remember, environment } = options
   if (token === undefined) return {}
-  if (endpoint === null || remember.noTickets || !fetchImpl) return { token }
+  if (endpoint === null || remember.noTickets || !options.fetch) return { token }
+  const abort = new AbortController()
+  const timer = environment.setTimeout(() => abort.abort(), options.timeoutMs)
   let response: Response
   try {
-    response = await fetchImpl(endpoint, {
+    response = await options.fetch(endpoint, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ scope: 'documents' }),
       cache: 'no-store',
+      signal: abort.signal,
     })
   } catch {
     return { token }
+  } finally {
+    environment.clearTimeout(timer)
   }
   if (REFUSED.has(response.status) || PASSING.has(response.status)) {
     return (await responseError(response, describeEndpoint(endpoint))) ?? new SyncError('network', `${describeEndpoint(endpoint)} failed`)

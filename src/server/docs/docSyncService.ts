@@ -6,7 +6,8 @@ import { CLOSE_GOING_AWAY, PeerConnection } from './peerConnection.js'
 import type { DocumentMessage, SyncMessage } from './protocol.js'
 import { describe, ProtocolError } from './protocol.js'
 import type { SyncedDocument, SyncOutcome } from './syncedDocument.js'
-import { withoutChanges, wouldChange } from './writeGate.js'
+import type { OpenDocument } from './writeGate.js'
+import { createDispatch } from './writeGate.js'
 
 export { memoryDocStorage } from './memoryDocStorage.js'
 
@@ -106,14 +107,6 @@ type PeerDocument =
   | OpenDocument
   | { status: 'denied' }
 
-/** `write` is asked of `authorize` once, when a message of the peer would change the document; `pending` holds its messages meanwhile. */
-interface OpenDocument {
-  status: 'open'
-  document: SyncedDocument
-  write: 'unknown' | 'granted' | 'denied'
-  pending?: DocumentMessage[] | undefined
-}
-
 /**
  * The documents half of the reference server: an automerge-repo protocol "1" peer that
  * keeps every document in memory while someone uses it, relays each change to the other
@@ -167,39 +160,12 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
   let heartbeat: ReturnType<typeof setInterval> | undefined
   let closed = false
 
-  const dispatch = (peer: PeerConnection, entry: OpenDocument, message: DocumentMessage): void => {
-    const { document } = entry
-    if (message.type === 'ephemeral') return document.relayEphemeral(peer, message)
-    if (entry.pending) return void entry.pending.push(message)
-    const started = performance.now()
-    if (!authorize || entry.write === 'granted' || !wouldChange((heads) => document.hasHeads(heads), message.data)) {
-      const status = document.receiveSync(peer, message)
-      return safely(onSyncMessage, { ...syncEvent(peer, message), status, durationMs: performance.now() - started })
-    }
-    if (entry.write === 'unknown') return void checkWrite(peer, entry, message)
-    document.receiveSync(peer, { ...message, data: withoutChanges(message.data, document.heads) })
-    peer.sendError(`You may not change document ${document.documentId}: your changes were not applied`)
-    safely(onSyncMessage, { ...syncEvent(peer, message), status: 'denied', durationMs: performance.now() - started })
-  }
-
-  /** Asks for write access, holding the peer's later messages for this document until the answer. */
-  const checkWrite = async (peer: PeerConnection, entry: OpenDocument, message: DocumentMessage): Promise<void> => {
-    entry.pending = [message]
-    let threw = false
-    try {
-      entry.write = (await authorize!({ peerId: peer.peerId, documentId: message.documentId, request: peer.request, access: 'write' })) ? 'granted' : 'denied'
-    } catch (error) {
-      reportError(new Error(`authorize threw for writing document ${message.documentId}: ${describe(error)}`, { cause: error }))
-      threw = true
-      entry.write = 'denied'
-    }
-    const held = entry.pending
-    entry.pending = undefined
-    if (closed || peer.closed || peers.get(peer)?.get(message.documentId) !== entry) return
-    for (const next of held) dispatch(peer, entry, next)
-    // Not remembered as a refusal: the next change asks again.
-    if (threw) entry.write = 'unknown'
-  }
+  const dispatch = createDispatch({
+    authorize,
+    reportError,
+    handled: (peer, message, status, durationMs) => safely(onSyncMessage, { ...syncEvent(peer, message), status, durationMs }),
+    stillOpen: (peer, entry, documentId) => !closed && !peer.closed && peers.get(peer)?.get(documentId) === entry,
+  })
 
   const answerDenied = (peer: PeerConnection, message: DocumentMessage): void => {
     if (message.type === 'ephemeral') return

@@ -1,4 +1,9 @@
+import type { IncomingMessage } from 'node:http'
 import * as A from '@automerge/automerge'
+import type { PeerConnection } from './peerConnection.js'
+import type { DocumentMessage, SyncMessage } from './protocol.js'
+import { describe } from './protocol.js'
+import type { SyncedDocument, SyncOutcome } from './syncedDocument.js'
 
 /**
  * Read-only peers. A sync message changes a document only if it carries changes and names
@@ -24,4 +29,63 @@ export function wouldChange(hasHeads: (heads: A.Heads) => boolean, data: Uint8Ar
 export function withoutChanges(data: Uint8Array, heads: A.Heads): Uint8Array {
   const message = A.decodeSyncMessage(data)
   return A.encodeSyncMessage({ ...message, heads, changes: [] })
+}
+
+/** A connection's open document; `write` is asked of `authorize` once, when a message of the peer would change it. */
+export interface OpenDocument {
+  status: 'open'
+  document: SyncedDocument
+  write: 'unknown' | 'granted' | 'denied'
+  /** The peer's messages for this document held while its write access is being decided. */
+  pending?: DocumentMessage[] | undefined
+}
+
+export interface DispatchOptions {
+  authorize: ((input: { peerId: string; documentId: string; request: IncomingMessage; access: 'write' }) => boolean | Promise<boolean>) | undefined
+  reportError: (error: unknown) => void
+  /** After each `sync`/`request` has been handled; 'denied' when its changes were refused. */
+  handled: (peer: PeerConnection, message: SyncMessage, status: SyncOutcome | 'denied', durationMs: number) => void
+  /** Whether `entry` is still the peer's view of the document once write access is known. */
+  stillOpen: (peer: PeerConnection, entry: OpenDocument, documentId: string) => boolean
+}
+
+/** Hands a peer's messages to an open document, in order, keeping a read-only peer's changes out. */
+export function createDispatch(options: DispatchOptions): (peer: PeerConnection, entry: OpenDocument, message: DocumentMessage) => void {
+  const { authorize, reportError, handled } = options
+
+  const dispatch = (peer: PeerConnection, entry: OpenDocument, message: DocumentMessage): void => {
+    const { document } = entry
+    if (message.type === 'ephemeral') return document.relayEphemeral(peer, message)
+    if (entry.pending) return void entry.pending.push(message)
+    const started = performance.now()
+    if (!authorize || entry.write === 'granted' || !wouldChange((heads) => document.hasHeads(heads), message.data)) {
+      const status = document.receiveSync(peer, message)
+      return handled(peer, message, status, performance.now() - started)
+    }
+    if (entry.write === 'unknown') return void checkWrite(peer, entry, message)
+    document.receiveSync(peer, { ...message, data: withoutChanges(message.data, document.heads) })
+    peer.sendError(`You may not change document ${document.documentId}: your changes were not applied`)
+    handled(peer, message, 'denied', performance.now() - started)
+  }
+
+  /** Asks for write access, holding the peer's later messages for this document until the answer. */
+  const checkWrite = async (peer: PeerConnection, entry: OpenDocument, message: SyncMessage): Promise<void> => {
+    entry.pending = [message]
+    let threw = false
+    try {
+      entry.write = (await authorize!({ peerId: peer.peerId, documentId: message.documentId, request: peer.request, access: 'write' })) ? 'granted' : 'denied'
+    } catch (error) {
+      reportError(new Error(`authorize threw for writing document ${message.documentId}: ${describe(error)}`, { cause: error }))
+      threw = true
+      entry.write = 'denied'
+    }
+    const held = entry.pending
+    entry.pending = undefined
+    if (!options.stillOpen(peer, entry, message.documentId)) return
+    for (const next of held) dispatch(peer, entry, next)
+    // Not remembered as a refusal: the next change asks again.
+    if (threw) entry.write = 'unknown'
+  }
+
+  return dispatch
 }
