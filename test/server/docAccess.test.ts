@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { AuthorizeRequest, SyncServer } from '../../src/server/index.js'
 import { createSyncServer, memoryStorage } from '../../src/server/index.js'
-import { closeAll, delay, docWith, newDocumentId, RawPeer, until } from './docs/helpers.js'
+import * as A from '@automerge/automerge'
+import { closeAll, delay, docWith, newDocumentId, RawPeer, startDocServer, until } from './docs/helpers.js'
 
 /**
  * Document access on the reference server (issue 13, items 4, 11, 12, 13): read-only
@@ -96,6 +97,26 @@ describe('read-only documents', () => {
     await delay(200)
     expect(bob.messages.length).toBe(settled)
     expect(settled).toBeLessThan(20)
+  })
+})
+
+describe('the write check', () => {
+  it('holds a bounded number of messages while authorize decides on writing; a flood beyond gets an error and close 1008', async () => {
+    const docServer = await startDocServer({ authorize: ({ access }) => (access === 'read' ? true : new Promise<boolean>(() => {})) })
+    const peer = await RawPeer.connect(docServer.url)
+    const documentId = newDocumentId()
+    // A message that carries changes: a peer's first message only names its heads, so run one round first.
+    const doc = docWith({ n: 1 })
+    const [sent, first] = A.generateSyncMessage(doc, A.initSyncState())
+    const [server, theirs] = A.receiveSyncMessage(A.init(), A.initSyncState(), first!)
+    const [, reply] = A.generateSyncMessage(server, theirs)
+    const [, answered] = A.receiveSyncMessage(doc, sent, reply!)
+    const [, data] = A.generateSyncMessage(doc, answered)
+    expect(A.decodeSyncMessage(data!).changes.length).toBeGreaterThan(0)
+    for (let i = 0; i < 1100; i++) peer.sendDoc('sync', documentId, { data })
+    const error = await peer.waitFor((message) => message.type === 'error')
+    expect(error.message).toMatch(/while its write access is checked/)
+    expect((await peer.closed).code).toBe(1008)
   })
 })
 

@@ -165,6 +165,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     reportError,
     handled: (peer, message, status, durationMs) => safely(onSyncMessage, { ...syncEvent(peer, message), status, durationMs }),
     stillOpen: (peer, entry, documentId) => !closed && !peer.closed && peers.get(peer)?.get(documentId) === entry,
+    maxPending: MAX_QUEUED_MESSAGES,
   })
 
   const answerDenied = (peer: PeerConnection, message: DocumentMessage): void => {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import * as A from '@automerge/automerge'
 import type { PeerConnection } from './peerConnection.js'
 import type { DocumentMessage, SyncMessage } from './protocol.js'
-import { describe } from './protocol.js'
+import { describe, ProtocolError } from './protocol.js'
 import type { SyncedDocument, SyncOutcome } from './syncedDocument.js'
 
 /**
@@ -47,6 +47,8 @@ export interface DispatchOptions {
   handled: (peer: PeerConnection, message: SyncMessage, status: SyncOutcome | 'denied', durationMs: number) => void
   /** Whether `entry` is still the peer's view of the document once write access is known. */
   stillOpen: (peer: PeerConnection, entry: OpenDocument, documentId: string) => boolean
+  /** Messages held per connection and document while `authorize` decides; a flood beyond closes the connection. */
+  maxPending: number
 }
 
 /** Hands a peer's messages to an open document, in order, keeping a read-only peer's changes out. */
@@ -56,7 +58,12 @@ export function createDispatch(options: DispatchOptions): (peer: PeerConnection,
   const dispatch = (peer: PeerConnection, entry: OpenDocument, message: DocumentMessage): void => {
     const { document } = entry
     if (message.type === 'ephemeral') return document.relayEphemeral(peer, message)
-    if (entry.pending) return void entry.pending.push(message)
+    if (entry.pending) {
+      if (entry.pending.length < options.maxPending) return void entry.pending.push(message)
+      peer.sendError(`Too many messages for document ${document.documentId} while its write access is checked`)
+      reportError(new ProtocolError(`Peer ${peer.peerId} flooded document ${document.documentId} during a write check`, peer.peerId))
+      return peer.close(1008, 'too many messages while write access is checked')
+    }
     const started = performance.now()
     if (!authorize || entry.write === 'granted' || !wouldChange((heads) => document.hasHeads(heads), message.data)) {
       const status = document.receiveSync(peer, message)
