@@ -2,6 +2,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { AuthorizeRequest, SyncServer } from '../../src/server/index.js'
 import { createSyncServer, memoryStorage } from '../../src/server/index.js'
 import * as A from '@automerge/automerge'
+import { WebSocket } from 'ws'
+import { createDocConnection } from '../../src/core/docs/docConnection.js'
 import { closeAll, delay, docWith, newDocumentId, RawPeer, startDocServer, until } from './docs/helpers.js'
 
 /**
@@ -131,6 +133,18 @@ describe('peer ids', () => {
     // Alice's socket is still open and still syncs.
     const documentId = await aliceDocument(alice)
     expect(alice.acknowledged(documentId)).toBe(true)
+  })
+
+  it('parks syncline\'s client as forbidden (not retried) when its peer id belongs to another user', async () => {
+    await connect(ALICE, 'peer-of-alice-3')
+    const connection = createDocConnection({ url: server.url.replace('http', 'ws'), token: BOB, peerId: 'peer-of-alice-3', WebSocket: WebSocket as unknown as typeof globalThis.WebSocket })
+    connection.start()
+    try {
+      await until(() => connection.getSnapshot().status === 'closed', 3000, 'the client to stop')
+      expect(connection.getSnapshot().error?.code).toBe('forbidden')
+    } finally {
+      await connection.close()
+    }
   })
 
   it('lets the same user take over its own peer id (a reconnect), closing the older socket', async () => {

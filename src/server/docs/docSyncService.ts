@@ -268,7 +268,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     if (!options.mayReplace) return undefined
     for (const other of peers.keys()) {
       if (other === peer || !other.active || other.peerId !== senderId) continue
-      if (!options.mayReplace({ older: other.request, newer: peer.request })) return `Peer id ${senderId} belongs to another user's connection`
+      if (!options.mayReplace({ older: other.request, newer: peer.request })) return `Peer id ${senderId} is in use by another user's connection: taking it over is not allowed`
     }
     return undefined
   }
