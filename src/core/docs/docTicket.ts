@@ -20,6 +20,8 @@ const PASSING = new Set([408, 429, 500, 502, 503, 504])
 export function ticketEndpoint(socketUrl: string, option: string | false | undefined): string | null {
   if (option === false) return null
   const url = new URL(option ?? 'xrpc/realtime.ticket', socketUrl)
+  // The socket's own query (a development server's `actor`, say) names the same caller.
+  if (option === undefined) url.search = new URL(socketUrl).search
   if (url.protocol === 'ws:') url.protocol = 'http:'
   else if (url.protocol === 'wss:') url.protocol = 'https:'
   return url.toString()

@@ -72,6 +72,21 @@ describe('documents tickets on the document socket', () => {
     }
   })
 
+  it('asks for the ticket with the socket URL\'s query, so a development server\'s actor still names the caller', async () => {
+    const server = createSyncServer({ port: 0, storage: memoryStorage() })
+    const users: string[] = []
+    server.onClientConnect((event) => users.push(event.userId))
+    await server.start()
+    try {
+      const connection = connect(`${server.url.replace('http', 'ws')}/?actor=${encodeURIComponent('did:example:carol')}`)
+      await until(() => connection.getSnapshot().status === 'live', 'live on the development server')
+      expect(users).toEqual(['did:example:carol'])
+    } finally {
+      await Promise.all(connections.splice(0).map((connection) => connection.close()))
+      await server.close()
+    }
+  })
+
   it('sends the token in the URL without asking when ticketUrl is false', async () => {
     const server = createSyncServer({ port: 0, storage: memoryStorage(), authenticate: ({ token }) => (token === TOKEN ? { userId: TOKEN } : undefined) })
     const upgrades: string[] = []
