@@ -280,7 +280,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     }
   }
 
-  /** `/` speaks the automerge-repo protocol. The token is checked once, before the upgrade. */
+  /** `/` speaks the automerge-repo protocol. The caller (documents ticket or token) is identified once, before the upgrade. */
   const acceptDocSocket = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, op: OperationInfo, started: number): Promise<void> => {
     op.type = 'connect'
     try {
