@@ -10,7 +10,7 @@ import { loadAutomerge } from './automerge.js'
 import type { CompactionPolicy } from './docPersister.js'
 import type { DocSocket } from './docSocket.js'
 import { openDocSocket } from './docSocket.js'
-import { socketCredential, ticketEndpoint } from './docTicket.js'
+import { DocumentTickets } from './docTicket.js'
 import type { DocLink } from './docStore.js'
 import { DocumentStore } from './docStore.js'
 import { generateDocumentId, parseDocumentUrl } from './documentId.js'
@@ -65,15 +65,20 @@ export class AutomergeDocConnection implements DocConnection {
   #automerge: Promise<Automerge> | null = null
   #automergeLoaded: Automerge | null = null
   #snapshot: DocConnectionSnapshot
-  readonly #ticketEndpoint: string | null
-  /** Set once the server said it mints no tickets: the token then goes in the URL without asking. */
-  readonly #ticketSupport = { noTickets: false }
+  readonly #tickets: DocumentTickets
 
   constructor(options: DocConnectionOptions, internals: DocConnectionInternals = {}) {
     this.#options = { ...options, url: socketUrl(options.url) }
-    this.#ticketEndpoint = ticketEndpoint(this.#options.url, options.ticketUrl)
     this.#internals = internals
     this.#env = options.environment ?? defaultEnvironment
+    this.#tickets = new DocumentTickets({
+      socketUrl: this.#options.url,
+      ticketUrl: options.ticketUrl,
+      fetch: options.fetch ?? globalThis.fetch,
+      environment: this.#env,
+      // A server that takes the upgrade but never answers HTTP must not hold the connection.
+      timeoutMs: Math.min(TICKET_TIMEOUT_MS, internals.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS),
+    })
     this.#peerId = options.peerId ?? `syncline-${randomId()}`
     this.#snapshot = { status: 'idle', error: null, peerId: this.#peerId }
     this.#driver = new ConnectionDriver({
@@ -207,13 +212,7 @@ export class AutomergeDocConnection implements DocConnection {
         return attempt.lost(toSyncError(error, 'network'))
       }
       if (closed) return
-      const credential = await socketCredential(token, this.#ticketEndpoint, {
-        fetch: this.#options.fetch ?? globalThis.fetch,
-        remember: this.#ticketSupport,
-        environment: this.#env,
-        // A server that takes the upgrade but never answers HTTP must not hold the connection.
-        timeoutMs: Math.min(TICKET_TIMEOUT_MS, this.#internals.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS),
-      })
+      const credential = await this.#tickets.credential(token)
       if (credential instanceof SyncError) {
         return attempt.lost(credential, { retry: credential.code !== 'unauthorized' && credential.code !== 'forbidden' })
       }

@@ -86,3 +86,20 @@ async function readTicket(response: Response): Promise<string | undefined> {
     return undefined
   }
 }
+
+/** One connection's ticket source: where to ask, and whether the server turned out to mint none. */
+export class DocumentTickets {
+  readonly #endpoint: string | null
+  readonly #options: { fetch: typeof fetch | undefined; environment: Pick<Environment, 'setTimeout' | 'clearTimeout'>; timeoutMs: number }
+  /** Set once the server said it mints no tickets: the token then goes in the URL without asking. */
+  readonly #remember = { noTickets: false }
+
+  constructor(options: { socketUrl: string; ticketUrl: string | false | undefined; fetch: typeof fetch | undefined; environment: Pick<Environment, 'setTimeout' | 'clearTimeout'>; timeoutMs: number }) {
+    this.#endpoint = ticketEndpoint(options.socketUrl, options.ticketUrl)
+    this.#options = options
+  }
+
+  credential(token: string | undefined): Promise<SocketCredential | SyncError> {
+    return socketCredential(token, this.#endpoint, { ...this.#options, remember: this.#remember })
+  }
+}

@@ -6,6 +6,8 @@ import { CLOSE_GOING_AWAY, PeerConnection } from './peerConnection.js'
 import type { DocumentMessage, SyncMessage } from './protocol.js'
 import { describe, ProtocolError } from './protocol.js'
 import type { SyncedDocument, SyncOutcome } from './syncedDocument.js'
+import { joinRefusal, revokeSubscriptions } from './peerAccess.js'
+import type { PeerDocument } from './peerAccess.js'
 import type { OpenDocument } from './writeGate.js'
 import { createDispatch } from './writeGate.js'
 
@@ -100,12 +102,6 @@ export interface DocSyncService {
 const MIB = 1024 * 1024
 /** Messages held per connection and document while the document loads; a flood beyond is refused. */
 const MAX_QUEUED_MESSAGES = 1024
-
-/** A connection's view of one document. */
-type PeerDocument =
-  | { status: 'opening'; queue: DocumentMessage[] }
-  | OpenDocument
-  | { status: 'denied' }
 
 /**
  * The documents half of the reference server: an automerge-repo protocol "1" peer that
@@ -263,16 +259,6 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     documents.clear()
   }
 
-  /** A peer id in use by another connection is only taken over when `mayReplace` agrees. */
-  const refuseJoin = (peer: PeerConnection, senderId: string): string | undefined => {
-    if (!options.mayReplace) return undefined
-    for (const other of peers.keys()) {
-      if (other === peer || !other.active || other.peerId !== senderId) continue
-      if (!options.mayReplace({ older: other.request, newer: peer.request })) return `Peer id ${senderId} is in use by another user's connection: taking it over is not allowed`
-    }
-    return undefined
-  }
-
   const onJoin = (peer: PeerConnection): void => {
     // A repeated join starts over, as the client resets its own sync states after a `peer`.
     detachAll(peer)
@@ -320,7 +306,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
         maxMessageBytes,
         maxBufferedBytes: Math.max(64 * MIB, 4 * maxMessageBytes),
         reportError,
-        refuseJoin,
+        refuseJoin: (peer, senderId) => joinRefusal(peers.keys(), peer, senderId, options.mayReplace),
         onJoin,
         onMessage: route,
         onClose,
@@ -349,22 +335,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
       return count
     },
 
-    revoke({ request, documentId }) {
-      let count = 0
-      for (const [peer, documents] of peers) {
-        if (!request(peer.request)) continue
-        for (const [id, entry] of documents) {
-          if (documentId !== undefined && id !== documentId) continue
-          // Forgotten, not remembered as refused: the next message asks `authorize` again.
-          documents.delete(id)
-          if (entry.status === 'open') entry.document.detach(peer)
-          if (entry.status === 'denied') continue
-          peer.send({ type: 'doc-unavailable', senderId: serverPeerId, targetId: peer.peerId, documentId: id })
-          count++
-        }
-      }
-      return count
-    },
+    revoke: (filter) => revokeSubscriptions(peers, filter, serverPeerId),
 
     async close() {
       if (closed) return registry.closed
