@@ -1,7 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { AuthorizeRequest, SyncServer } from '../../src/server/index.js'
+import type { AuthorizeRequest, SyncRequestEvent, SyncServer } from '../../src/server/index.js'
 import { createSyncServer, memoryStorage } from '../../src/server/index.js'
 import * as A from '@automerge/automerge'
+import { Repo } from '@automerge/automerge-repo'
+import type { AnyDocumentId } from '@automerge/automerge-repo'
+import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket'
 import { WebSocket } from 'ws'
 import { createDocConnection } from '../../src/core/docs/docConnection.js'
 import { closeAll, delay, docWith, newDocumentId, RawPeer, startDocServer, until } from './docs/helpers.js'
@@ -16,6 +19,7 @@ const BOB = 'did:example:bob'
 const writers = new Set<string>()
 const readers = new Set<string>()
 const asked: AuthorizeRequest[] = []
+const events: SyncRequestEvent[] = []
 let server: SyncServer
 
 beforeAll(async () => {
@@ -30,6 +34,7 @@ beforeAll(async () => {
       return request.access === 'write' ? writers.has(request.userId) : readers.has(request.userId) || writers.has(request.userId)
     },
   })
+  server.onSyncRequest((event) => events.push(event))
   await server.start()
 })
 afterAll(() => server.close())
@@ -39,6 +44,7 @@ beforeEach(() => {
   writers.add(ALICE)
   readers.add(BOB)
   asked.length = 0
+  events.length = 0
 })
 afterEach(() => closeAll())
 
@@ -99,6 +105,35 @@ describe('read-only documents', () => {
     await delay(200)
     expect(bob.messages.length).toBe(settled)
     expect(settled).toBeLessThan(20)
+  })
+})
+
+describe('a stock automerge-repo client as a reader', () => {
+  it('keeps its change out of the server and still receives the writer\'s changes, without a sync loop', async () => {
+    const alice = await connect(ALICE)
+    const documentId = await aliceDocument(alice, { title: 'draft' })
+    const repo = new Repo({ network: [new WebSocketClientAdapter(socketUrl(`token=${encodeURIComponent(BOB)}`))], sharePolicy: async () => true })
+    try {
+      const handle = await repo.find<{ title: string; body?: string; note?: string }>(`automerge:${documentId}` as AnyDocumentId)
+      expect(handle.doc().title).toBe('draft')
+      handle.change((doc) => {
+        doc.note = 'from a reader'
+      })
+      alice.change(documentId, (doc) => {
+        doc.body = 'from alice'
+      })
+      await until(() => handle.doc().body === 'from alice', 5000, 'the stock reader to receive alice\'s change')
+      await until(() => alice.acknowledged(documentId), 3000, 'the server to acknowledge alice\'s change')
+      const syncs = (): number => asked.length + events.length
+      await delay(300)
+      const settled = syncs()
+      await delay(300)
+      expect(syncs()).toBe(settled)
+      expect(alice.doc(documentId)).toEqual({ title: 'draft', body: 'from alice' })
+      expect(events.filter((event) => event.userId === BOB && event.status === 'forbidden').length).toBeGreaterThan(0)
+    } finally {
+      await repo.shutdown()
+    }
   })
 })
 
