@@ -101,15 +101,15 @@ export interface SyncServer {
   /** Ends every stream and socket, finishes storage writes and stops listening. */
   close(): Promise<void>
   /**
-   * Ends a member's watches of a room at once (`member.removed`), like `revoke`. Keeping them
+   * Ends a member's watches of a room at once (`member.removed`), on every instance, like `revoke`. Keeping them
    * out is `authorize`'s job: it is asked again whenever they reconnect, with a token or a ticket.
    */
   removeMember(collection: string, roomUri: string, did: string): number
   /**
-   * Ends at once what `userId` has open on this instance: document subscriptions (the peer gets
-   * `doc-unavailable` and no further changes) and watches (`member.removed`), narrowed by
-   * `documentId` or by `collection`/`room`. Returns how many ended. Whatever they open next
-   * is authorized again, so make `authorize` refuse first.
+   * Ends at once what `userId` has open: document subscriptions (the peer gets `doc-unavailable`
+   * and no further changes) and watches (`member.removed`), narrowed by `documentId` or by
+   * `collection`/`room`, here and, through the pub/sub, on the other instances. Returns how many
+   * ended here. Whatever they open next is authorized again, so make `authorize` refuse first.
    */
   revoke(request: RevokeRequest): number
   /** A watch stream or socket opened. Returns an unsubscribe function, as do the two below. */
@@ -195,6 +195,12 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     onError,
   })
   const docAccess = new DocumentAccess(gate, records.access)
+  /** `revoke` on this instance; the others do the same when the fan-out tells them. */
+  const revokeHere = ({ userId, documentId, collection, room }: RevokeRequest): number => {
+    const ofUser = (req: IncomingMessage): boolean => docAccess.userOf(req) === userId
+    const documents = collection === undefined && room === undefined ? docs.revoke({ request: ofUser, ...(documentId !== undefined && { documentId }) }) : 0
+    return documents + (documentId === undefined ? records.revoke({ userId, ...(collection !== undefined && { collection }), ...(room !== undefined && { room }) }) : 0)
+  }
 
   const route = async (req: IncomingMessage, res: ServerResponse, op: OperationInfo): Promise<void> => {
     const url = requestUrl(req)
@@ -317,6 +323,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
             if (changes === undefined) void docs.refreshFromStorage(documentId)
             else docs.applyRemoteChanges(documentId, Buffer.from(changes, 'base64'))
           },
+          revoke: ({ request }) => revokeHere(request),
           // Notices were lost while the broker was away: watchers take a fresh snapshot from
           // the shared storage, and documents in memory merge what storage holds.
           resync: () => {
@@ -355,13 +362,12 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
       return closing
     },
     removeMember(collection, roomUri, did) {
+      fanout.revoked({ userId: did, collection, room: roomUri })
       return hub.removeMember({ collection, room: roomUri }, did)
     },
     revoke(request) {
-      const { userId, documentId, collection, room } = request
-      const ofUser = (req: IncomingMessage): boolean => docAccess.userOf(req) === userId
-      const documents = collection === undefined && room === undefined ? docs.revoke({ request: ofUser, ...(documentId !== undefined && { documentId }) }) : 0
-      return documents + (documentId === undefined ? records.revoke(request) : 0)
+      fanout.revoked(request)
+      return revokeHere(request)
     },
     onClientConnect: events.onClientConnect,
     onClientDisconnect: events.onClientDisconnect,
@@ -430,6 +436,7 @@ class RateLimiter {
 
 const RECORDS_TOPIC = 'records'
 const DOCUMENTS_TOPIC = 'documents'
+const REVOCATIONS_TOPIC = 'revocations'
 
 interface RecordNotice {
   origin: string
@@ -442,6 +449,11 @@ interface DocumentNotice {
   documentId: string
   /** The change bytes, base64; absent for a "read it from storage" notice. */
   changes?: string
+}
+
+interface RevokeNotice {
+  origin: string
+  request: RevokeRequest
 }
 
 /** Larger changes travel as a notice: the others read them from storage instead. */
@@ -472,7 +484,7 @@ class InstanceFanout {
     this.#mode = mode
   }
 
-  async start(handlers: { record(notice: RecordNotice): void; document(notice: DocumentNotice): void; resync(): void }): Promise<void> {
+  async start(handlers: { record(notice: RecordNotice): void; document(notice: DocumentNotice): void; revoke(notice: RevokeNotice): void; resync(): void }): Promise<void> {
     const listen = <T extends { origin: string }>(topic: string, handle: (notice: T) => void) =>
       this.#pubsub.subscribe(topic, (message) => {
         try {
@@ -482,7 +494,11 @@ class InstanceFanout {
           this.#onError(error)
         }
       })
-    this.#unsubscribers = await Promise.all([listen<RecordNotice>(RECORDS_TOPIC, handlers.record), listen<DocumentNotice>(DOCUMENTS_TOPIC, handlers.document)])
+    this.#unsubscribers = await Promise.all([
+      listen<RecordNotice>(RECORDS_TOPIC, handlers.record),
+      listen<DocumentNotice>(DOCUMENTS_TOPIC, handlers.document),
+      listen<RevokeNotice>(REVOCATIONS_TOPIC, handlers.revoke),
+    ])
     const offStatus = this.#pubsub.onStatus((status) => {
       if (status === 'up') handlers.resync()
     })
@@ -505,12 +521,17 @@ class InstanceFanout {
     }
   }
 
+  /** `server.revoke` / `removeMember` here: the other instances end that user's access too. */
+  revoked(request: RevokeRequest): void {
+    this.#send(REVOCATIONS_TOPIC, { origin: this.origin, request } satisfies RevokeNotice)
+  }
+
   documentStored(documentId: string): void {
     if (!this.#noticeAfterStore.delete(documentId)) return
     this.#send(DOCUMENTS_TOPIC, { origin: this.origin, documentId } satisfies DocumentNotice)
   }
 
-  #send(topic: string, notice: RecordNotice | DocumentNotice): void {
+  #send(topic: string, notice: RecordNotice | DocumentNotice | RevokeNotice): void {
     // Never awaited by a write: the data is already stored, and a lost notice is repaired by
     // the resync after the broker comes back.
     this.#pubsub.publish(topic, this.#encoder.encode(JSON.stringify(notice))).catch((error: unknown) => this.#onError(error))

@@ -1,7 +1,8 @@
 import { WebSocket } from 'ws'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { AuthorizeRequest, SyncServer } from '../../src/server/index.js'
-import { createSyncServer, memoryStorage } from '../../src/server/index.js'
+import { createSyncServer, memoryPubSub, memoryStorage } from '../../src/server/index.js'
+import { closeAll, docWith, newDocumentId, RawPeer, until } from './docs/helpers.js'
 
 /**
  * Access ends when it is revoked (issue 13, items 2 and 12, records side): tickets cannot
@@ -146,5 +147,33 @@ describe('removeMember and revoke', () => {
     expect(server.revoke({ userId: ALICE, room: ROOM })).toBe(2)
     expect(await watch.closed).toBe(1000)
     expect(await sseEnded).toContain('event: member.removed')
+  })
+})
+
+describe('revoke across instances', () => {
+  it('ends the user\'s watches and document subscriptions on the other instances too (through the pub/sub)', async () => {
+    const pubsub = memoryPubSub()
+    const storage = memoryStorage()
+    const options = { port: 0, storage, pubsub, authenticate: ({ token }: { token: string }) => ({ userId: token }) }
+    const here = createSyncServer(options)
+    const there = createSyncServer(options)
+    await Promise.all([here.start(), there.start()])
+    try {
+      const sse = await fetch(`${there.url}/xrpc/${COLLECTION}.watchRecords?roomUri=${ROOM}`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${ALICE}` } })
+      expect(sse.status).toBe(200)
+      const text = sse.text()
+      const peer = await RawPeer.connect(`${there.url.replace('http', 'ws')}/?token=${encodeURIComponent(ALICE)}`)
+      const documentId = newDocumentId()
+      peer.open(documentId, docWith({ title: 'draft' }))
+      await until(() => peer.acknowledged(documentId), 3000, 'the other instance to acknowledge alice\'s document')
+
+      expect(here.revoke({ userId: ALICE })).toBe(0)
+      expect(await text).toContain('event: member.removed')
+      await peer.waitFor((message) => message.type === 'doc-unavailable' && message.documentId === documentId)
+    } finally {
+      await closeAll()
+      await Promise.all([here.close(), there.close()])
+      await pubsub.close()
+    }
   })
 })
