@@ -58,6 +58,20 @@ async function handshake(credential: { ticket: string } | { token: string }): Pr
   return { status: response.status, ...body }
 }
 
+/** Collects an SSE response's text as it arrives. */
+function collect(response: Response): { text: () => string } {
+  let text = ''
+  const reader = response.body!.getReader()
+  void (async () => {
+    for (;;) {
+      const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }))
+      if (done) return
+      text += new TextDecoder().decode(value)
+    }
+  })()
+  return { text: () => text }
+}
+
 /** Opens the handshake's socket; resolves with what happened to it: 'open' or `refused: <status>`. */
 function openSocket(wsUrl: string): Promise<{ outcome: string; socket: WebSocket }> {
   const socket = new WebSocket(new URL(wsUrl, server.url.replace('http', 'ws')))
@@ -109,20 +123,22 @@ describe('watch tickets', () => {
 
 describe('removeMember and revoke', () => {
   /** A live WS watch of alice's: the frames it received and how it closed. */
-  async function liveWatch(): Promise<{ frames: Array<{ kind: string }>; closed: Promise<number>; wsUrl: string }> {
+  async function liveWatch(): Promise<{ frames: Array<{ kind: string }>; closeCode: () => number | null; wsUrl: string }> {
     const { wsUrl } = await handshake({ token: ALICE })
     const { outcome, socket } = await openSocket(wsUrl!)
     expect(outcome).toBe('open')
     const frames: Array<{ kind: string }> = []
+    let code: number | null = null
     socket.on('message', (data) => frames.push(JSON.parse(String(data)) as { kind: string }))
-    return { frames, closed: new Promise((resolve) => socket.once('close', (code) => resolve(code))), wsUrl: wsUrl! }
+    socket.once('close', (closedWith) => (code = closedWith))
+    return { frames, closeCode: () => code, wsUrl: wsUrl! }
   }
 
   it('removeMember ends the watch, and its ticket cannot reopen it once authorize says no', async () => {
     const watch = await liveWatch()
     members.delete(ALICE)
     expect(server.removeMember(COLLECTION, ROOM, ALICE)).toBe(1)
-    expect(await watch.closed).toBe(1000)
+    expect(await until(() => watch.closeCode() !== null && watch.closeCode(), 3000, 'the watch socket to close')).toBe(1000)
     expect(watch.frames.map((frame) => frame.kind)).toContain('member.removed')
     const { outcome, socket } = await openSocket(watch.wsUrl)
     socket.terminate()
@@ -133,20 +149,12 @@ describe('removeMember and revoke', () => {
     const watch = await liveWatch()
     const sse = await fetch(base(), { headers: { accept: 'text/event-stream', authorization: `Bearer ${ALICE}` } })
     expect(sse.status).toBe(200)
-    const reader = sse.body!.getReader()
-    let text = ''
-    const sseEnded = (async () => {
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) return text
-        text += new TextDecoder().decode(value)
-      }
-    })()
+    const stream = collect(sse)
     expect(server.revoke({ userId: ALICE, collection: 'com.example.other' })).toBe(0)
     expect(server.revoke({ userId: 'did:example:bob' })).toBe(0)
     expect(server.revoke({ userId: ALICE, room: ROOM })).toBe(2)
-    expect(await watch.closed).toBe(1000)
-    expect(await sseEnded).toContain('event: member.removed')
+    expect(await until(() => watch.closeCode() !== null && watch.closeCode(), 3000, 'the watch socket to close')).toBe(1000)
+    await until(() => stream.text().includes('event: member.removed'), 3000, 'member.removed on the SSE stream')
   })
 })
 
@@ -161,14 +169,14 @@ describe('revoke across instances', () => {
     try {
       const sse = await fetch(`${there.url}/xrpc/${COLLECTION}.watchRecords?roomUri=${ROOM}`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${ALICE}` } })
       expect(sse.status).toBe(200)
-      const text = sse.text()
+      const stream = collect(sse)
       const peer = await RawPeer.connect(`${there.url.replace('http', 'ws')}/?token=${encodeURIComponent(ALICE)}`)
       const documentId = newDocumentId()
       peer.open(documentId, docWith({ title: 'draft' }))
       await until(() => peer.acknowledged(documentId), 3000, 'the other instance to acknowledge alice\'s document')
 
       expect(here.revoke({ userId: ALICE })).toBe(0)
-      expect(await text).toContain('event: member.removed')
+      await until(() => stream.text().includes('event: member.removed'), 3000, 'member.removed on the other instance\'s SSE stream')
       await peer.waitFor((message) => message.type === 'doc-unavailable' && message.documentId === documentId)
     } finally {
       await closeAll()

