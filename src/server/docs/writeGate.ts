@@ -12,10 +12,10 @@ import type { SyncedDocument, SyncOutcome } from './syncedDocument.js'
  * compressed chunk), so a refused message is replaced by one without changes — and with
  * the document's own heads in place of those it lacks. Once a peer is refused, every
  * message of its that names heads the document lacks is rewritten that way, with or
- * without changes: otherwise the server keeps asking for the refused changes and the two
- * sides never fall quiet (a randomized simulation with messages in flight both ways looped
- * in 18 of 20 runs when only messages with changes were rewritten, in none of 100 with
- * this). The peer still receives every change.
+ * without changes: otherwise, once messages cross in flight, the server keeps asking for the
+ * refused changes and the two sides never fall quiet (test/server/docAccess.test.ts, "a
+ * reader whose messages cross the server's"). The peer still receives every change: what
+ * it lacks it names in `need`, which is kept.
  */
 
 /** What a sync message would do to a document; null when it cannot be read (receiving it reports the error). */
