@@ -18,7 +18,8 @@ export interface SyncClientOptions {
   recordsBaseUrl?: string | undefined
   /**
    * A bearer token, or a function returning a fresh one, called on every (re)connect: it mints
-   * watch tickets for records and travels as `?token=` on the document socket.
+   * watch tickets for records and a documents ticket for the document socket (`?token=` only
+   * for servers that mint none).
    */
   token?: string | (() => Promise<string>) | undefined
   /** Both built-in caches keep records and documents; a records-only cache leaves documents uncached. */
@@ -44,6 +45,8 @@ export interface SyncClientOptions {
   credentialCheckMs?: number | undefined
   fetch?: typeof fetch | undefined
   WebSocket?: typeof WebSocket | undefined
+  /** Origins besides the endpoint's own that a records WebSocket may use (see RecordStoreOptions). @default [] */
+  allowedSocketOrigins?: readonly string[] | undefined
   environment?: Environment | undefined
   onIgnoredError?: ((error: unknown) => void) | undefined
 }
@@ -144,7 +147,7 @@ export class SyncClient {
     const key = `${transport} ${url}`
     let entry = this.#entries.get(key)
     if (!entry) {
-      const { cache, reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl } = this.options
+      const { cache, reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl, allowedSocketOrigins } = this.options
       const credentials = this.#credentials
       const store = createRecordStore<unknown>(
         {
@@ -156,6 +159,7 @@ export class SyncClient {
           ...(heartbeatMs !== undefined && { heartbeatMs }),
           ...(fetch !== undefined && { fetch }),
           ...(WebSocket !== undefined && { WebSocket }),
+          ...(allowedSocketOrigins !== undefined && { allowedSocketOrigins }),
           ...(onIgnoredError !== undefined && { onIgnoredError }),
           ...(credentials !== null && { mintTicket: () => this.#mintTicket(url, credentials.read) }),
         },

@@ -12,10 +12,16 @@ export type Authenticate = (input: { token: string; request: IncomingMessage }) 
 
 /**
  * `read` covers watchRecords, listRecords and minting a watch ticket; `write` covers
- * putRecord and deleteRecord; `sync` covers opening an Automerge document.
+ * putRecord and deleteRecord; `sync` covers an Automerge document, with `access` saying
+ * whether the peer asks to read it (when it first uses it) or to change it (when one of
+ * its sync messages would). Asked again whenever a watch or a document subscription
+ * (re)starts, also when it starts from a ticket: then `context` is the one the ticket was
+ * minted with (it must be JSON-serializable to survive the trip).
  */
 export interface AuthorizeRequest {
   type: 'read' | 'write' | 'sync'
+  /** `read` for `type: 'read'`, `write` for `type: 'write'`; for `sync`, see above. */
+  access: 'read' | 'write'
   userId: string
   context: unknown
   collection?: string
@@ -24,6 +30,17 @@ export interface AuthorizeRequest {
 }
 
 export type Authorize = (request: AuthorizeRequest) => Promise<boolean> | boolean
+
+/**
+ * What `server.revoke` ends at once: every document subscription and watch of `userId`,
+ * narrowed to one document (`documentId`) or to watches of a collection and/or room.
+ */
+export interface RevokeRequest {
+  userId: string
+  documentId?: string
+  collection?: string
+  room?: string
+}
 
 /** Used when no `authenticate` is configured and the request names nobody. */
 export const ANONYMOUS_DID = 'did:web:anonymous'
@@ -64,7 +81,7 @@ export class Gatekeeper {
 
   async authorize(request: AuthorizeRequest): Promise<void> {
     if (this.#authorize && !(await this.#authorize(request))) {
-      throw new HttpError(403, 'Forbidden', `${request.userId} may not ${request.type} ${request.documentId ?? `${request.collection} in ${request.room}`}`)
+      throw new HttpError(403, 'Forbidden', `${request.userId} may not ${request.type === 'sync' ? `${request.access}` : request.type} ${request.documentId ?? `${request.collection} in ${request.room}`}`)
     }
   }
 }

@@ -4,9 +4,10 @@ import { createServer, STATUS_CODES } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
-import type { Authenticate, Authorize, Identity } from './auth.js'
-import { ANONYMOUS_DID, Gatekeeper } from './auth.js'
 import { ConnectionAdmission, releaseWhenClosed } from './admission.js'
+import type { Authenticate, Authorize, RevokeRequest } from './auth.js'
+import { Gatekeeper } from './auth.js'
+import { DocumentAccess } from './docAccess.js'
 import { createDocSyncService } from './docs/docSyncService.js'
 import type { ClientConnectEvent, ClientDisconnectEvent, SyncRequestEvent } from './events.js'
 import { ServerEvents, requestStatus } from './events.js'
@@ -136,8 +137,18 @@ export interface SyncServer {
   start(): Promise<void>
   /** Ends every stream and socket, finishes storage writes and stops listening. */
   close(): Promise<void>
-  /** Revokes a member's access to a room: their watch streams get `member.removed` and end. */
+  /**
+   * Ends a member's watches of a room at once (`member.removed`), on every instance, like `revoke`. Keeping them
+   * out is `authorize`'s job: it is asked again whenever they reconnect, with a token or a ticket.
+   */
   removeMember(collection: string, roomUri: string, did: string): number
+  /**
+   * Ends at once what `userId` has open: document subscriptions (the peer gets `doc-unavailable`
+   * and no further changes) and watches (`member.removed`), narrowed by `documentId` or by
+   * `collection`/`room`, here and, through the pub/sub, on the other instances. Returns how many
+   * ended here. Whatever they open next is authorized again, so make `authorize` refuse first.
+   */
+  revoke(request: RevokeRequest): number
   /** A watch stream or socket opened. Returns an unsubscribe function, as do the two below. */
   onClientConnect(handler: (event: ClientConnectEvent) => void): () => void
   onClientDisconnect(handler: (event: ClientDisconnectEvent) => void): () => void
@@ -166,8 +177,6 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const hub = new RecordHub({ idleRoomMs: Math.max(600_000, 2 * ticketTtlMs), onPublish: (scope, frame) => fanout.publishRecord(scope, frame) })
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes ?? 1024 * 1024 })
   const events = new ServerEvents(onError)
-  /** Who opened each document socket, for `authorize` and the events of its messages. */
-  const docIdentities = new WeakMap<IncomingMessage, Identity>()
   const peerUsers = new Map<string, string>()
   const maxMessageBytes = options.maxMessageBytes ?? 16 * MIB
   const limits = options.limits ?? {}
@@ -194,25 +203,17 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     ...(options.saveDebounceMs !== undefined && { saveDebounceMs: options.saveDebounceMs }),
     // Without an owner's handler, a peer's malformed frames are not worth a console line.
     ...(options.onError && { onError: options.onError }),
-    authorize: async ({ documentId, request }) => {
-      const identity = docIdentities.get(request)
-      if (!identity) return false
-      try {
-        await gate.authorize({ type: 'sync', userId: identity.userId, context: identity.context, documentId })
-        return true
-      } catch (error) {
-        if (error instanceof HttpError) return false
-        throw error
-      }
-    },
+    authorize: ({ documentId, request, access }) => docAccess.allows(request, documentId, access),
+    // With `authenticate`, only the same user may take over a peer id (a reconnect); without, anyone may, as with the stock server.
+    ...(gate.requiresAuthentication && { mayReplace: (requests: { older: IncomingMessage; newer: IncomingMessage }) => docAccess.sameUser(requests) }),
     onPeerJoin: ({ peerId, request }) => {
-      const userId = docIdentities.get(request)?.userId ?? ANONYMOUS_DID
+      const userId = docAccess.userOf(request)
       peerUsers.set(peerId, userId)
       events.clientConnected({ userId, clientId: peerId, transport: 'automerge', remoteAddress: request.socket.remoteAddress })
     },
     onPeerLeave: ({ peerId, request }) => {
       peerUsers.delete(peerId)
-      events.clientDisconnected({ userId: docIdentities.get(request)?.userId ?? ANONYMOUS_DID, clientId: peerId, transport: 'automerge', reason: 'closed' })
+      events.clientDisconnected({ userId: docAccess.userOf(request), clientId: peerId, transport: 'automerge', reason: 'closed' })
     },
     onDocumentStored: (documentId) => fanout.documentStored(documentId),
     onDocumentChanged: (documentId, changes) => fanout.documentChanged(documentId, changes),
@@ -244,6 +245,13 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     sendBudget,
     onError,
   })
+  const docAccess = new DocumentAccess(gate, records.access)
+  /** `revoke` on this instance; the others do the same when the fan-out tells them. */
+  const revokeHere = ({ userId, documentId, collection, room }: RevokeRequest): number => {
+    const ofUser = (req: IncomingMessage): boolean => docAccess.userOf(req) === userId
+    const documents = collection === undefined && room === undefined ? docs.revoke({ request: ofUser, ...(documentId !== undefined && { documentId }) }) : 0
+    return documents + (documentId === undefined ? records.revoke({ userId, ...(collection !== undefined && { collection }), ...(room !== undefined && { room }) }) : 0)
+  }
 
   const route = async (req: IncomingMessage, res: ServerResponse, op: OperationInfo): Promise<void> => {
     const url = requestUrl(req)
@@ -310,9 +318,11 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
       const { collection, name } = splitMethod(method)
       Object.assign(op, { type: `${name}.socket`, collection })
       if (name !== 'watchRecords') throw new HttpError(404, 'NotFound', `${method} does not take WebSockets`)
-      records.upgrade(collection, req, socket, head, url, op)
-      report(op, req, started, 101)
+      records.upgrade(collection, req, socket, head, url, op).then(() => report(op, req, started, 101), refuse)
     } catch (error) {
+      refuse(error)
+    }
+    function refuse(error: unknown): void {
       if (!(error instanceof HttpError)) onError(error)
       const failure = error instanceof HttpError ? error : new HttpError(500, 'InternalServerError', 'Upgrade failed')
       refuseUpgrade(socket, failure)
@@ -327,14 +337,13 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     }
   }
 
-  /** `/` speaks the automerge-repo protocol. The token is checked once, before the upgrade. */
+  /** `/` speaks the automerge-repo protocol. The caller (documents ticket or token) is identified once, before the upgrade. */
   const acceptDocSocket = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, op: OperationInfo, started: number): Promise<void> => {
     op.type = 'connect'
     try {
-      const identity = await gate.identify(req, url)
+      const identity = await docAccess.identify(req, url)
       op.userId = identity.userId
       releaseWhenClosed(socket, admit(identity.userId, req))
-      docIdentities.set(req, identity)
       docsWss.handleUpgrade(req, socket, head, (ws) => docs.handleConnection(ws, req))
       report(op, req, started, 101)
     } catch (error) {
@@ -367,6 +376,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
             if (changes === undefined) void docs.refreshFromStorage(documentId)
             else docs.applyRemoteChanges(documentId, Buffer.from(changes, 'base64'))
           },
+          revoke: ({ request }) => revokeHere(request),
           // Notices were lost while the broker was away: watchers take a fresh snapshot from
           // the shared storage, and documents in memory merge what storage holds.
           resync: () => {
@@ -405,7 +415,12 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
       return closing
     },
     removeMember(collection, roomUri, did) {
+      fanout.revoked({ userId: did, collection, room: roomUri })
       return hub.removeMember({ collection, room: roomUri }, did)
+    },
+    revoke(request) {
+      fanout.revoked(request)
+      return revokeHere(request)
     },
     onClientConnect: events.onClientConnect,
     onClientDisconnect: events.onClientDisconnect,
@@ -474,6 +489,7 @@ class RateLimiter {
 
 const RECORDS_TOPIC = 'records'
 const DOCUMENTS_TOPIC = 'documents'
+const REVOCATIONS_TOPIC = 'revocations'
 
 interface RecordNotice {
   origin: string
@@ -486,6 +502,11 @@ interface DocumentNotice {
   documentId: string
   /** The change bytes, base64; absent for a "read it from storage" notice. */
   changes?: string
+}
+
+interface RevokeNotice {
+  origin: string
+  request: RevokeRequest
 }
 
 /** Larger changes travel as a notice: the others read them from storage instead. */
@@ -516,7 +537,7 @@ class InstanceFanout {
     this.#mode = mode
   }
 
-  async start(handlers: { record(notice: RecordNotice): void; document(notice: DocumentNotice): void; resync(): void }): Promise<void> {
+  async start(handlers: { record(notice: RecordNotice): void; document(notice: DocumentNotice): void; revoke(notice: RevokeNotice): void; resync(): void }): Promise<void> {
     const listen = <T extends { origin: string }>(topic: string, handle: (notice: T) => void) =>
       this.#pubsub.subscribe(topic, (message) => {
         try {
@@ -526,7 +547,11 @@ class InstanceFanout {
           this.#onError(error)
         }
       })
-    this.#unsubscribers = await Promise.all([listen<RecordNotice>(RECORDS_TOPIC, handlers.record), listen<DocumentNotice>(DOCUMENTS_TOPIC, handlers.document)])
+    this.#unsubscribers = await Promise.all([
+      listen<RecordNotice>(RECORDS_TOPIC, handlers.record),
+      listen<DocumentNotice>(DOCUMENTS_TOPIC, handlers.document),
+      listen<RevokeNotice>(REVOCATIONS_TOPIC, handlers.revoke),
+    ])
     const offStatus = this.#pubsub.onStatus((status) => {
       if (status === 'up') handlers.resync()
     })
@@ -549,12 +574,17 @@ class InstanceFanout {
     }
   }
 
+  /** `server.revoke` / `removeMember` here: the other instances end that user's access too. */
+  revoked(request: RevokeRequest): void {
+    this.#send(REVOCATIONS_TOPIC, { origin: this.origin, request } satisfies RevokeNotice)
+  }
+
   documentStored(documentId: string): void {
     if (!this.#noticeAfterStore.delete(documentId)) return
     this.#send(DOCUMENTS_TOPIC, { origin: this.origin, documentId } satisfies DocumentNotice)
   }
 
-  #send(topic: string, notice: RecordNotice | DocumentNotice): void {
+  #send(topic: string, notice: RecordNotice | DocumentNotice | RevokeNotice): void {
     // Never awaited by a write: the data is already stored, and a lost notice is repaired by
     // the resync after the broker comes back.
     this.#pubsub.publish(topic, this.#encoder.encode(JSON.stringify(notice))).catch((error: unknown) => this.#onError(error))

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { SyncError } from '../core/errors.js'
 
 /**
@@ -14,6 +14,11 @@ export interface TicketPayload {
   exp: number
   iat: number
   querySpec?: { collection: string; roomUri: string; sinceTs?: number }
+  /**
+   * The `context` that `authenticate` returned, sealed (AES-256-GCM, base64url) so a ticket in a
+   * logged URL does not reveal it; `authorize` gets it back whenever the ticket is used.
+   */
+  ctx?: string
 }
 
 export type TicketCheck =
@@ -25,6 +30,9 @@ export const DEFAULT_TICKET_TTL_MS = 120_000
 
 /** The one topic a watchRecords ticket names. */
 export const watchTopic = (collection: string, roomUri: string): string => `watchRecords:${collection}:${roomUri}`
+
+/** The topic of a ticket for the document socket (`/`); each document is still authorized on its own. */
+export const DOCUMENTS_TOPIC = 'documents'
 
 /**
  * Accepts exactly 32 bytes: raw bytes, 64 hex characters, base64/base64url of 32 bytes, or
@@ -55,9 +63,13 @@ export class TicketSigner {
     this.#now = now
   }
 
-  mint(fields: Omit<TicketPayload, 'exp' | 'iat'>, ttlMs = DEFAULT_TICKET_TTL_MS): { ticket: string; expiresAt: number } {
+  /**
+   * `notAfter` (Unix ms) caps the expiry: a ticket minted on the strength of another ticket
+   * must not outlive it, or a chain of them would keep access alive forever.
+   */
+  mint(fields: Omit<TicketPayload, 'exp' | 'iat'>, ttlMs = DEFAULT_TICKET_TTL_MS, notAfter = Infinity): { ticket: string; expiresAt: number } {
     const iat = this.#now()
-    const payload: TicketPayload = { ...fields, iat, exp: iat + ttlMs }
+    const payload: TicketPayload = { ...fields, iat, exp: Math.min(iat + ttlMs, notAfter) }
     const body = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url')
     return { ticket: `${body}.${this.#sign(body).toString('base64url')}`, expiresAt: payload.exp }
   }
@@ -76,6 +88,33 @@ export class TicketSigner {
     if (!payload) return { ok: false, reason: 'malformed' }
     if (payload.exp <= this.#now()) return { ok: false, reason: 'expired' }
     return { ok: true, payload }
+  }
+
+  /** Seals a JSON-serializable context for a ticket; undefined (nothing to carry) stays undefined. */
+  sealContext(context: unknown): string | undefined {
+    if (context === undefined) return undefined
+    const iv = randomBytes(12)
+    const cipher = createCipheriv('aes-256-gcm', this.#contextKey(), iv)
+    const sealed = Buffer.concat([cipher.update(JSON.stringify(context), 'utf8'), cipher.final()])
+    return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url')
+  }
+
+  /** The context a verified ticket carries; undefined when it carries none or it does not open. */
+  openContext(payload: TicketPayload): unknown {
+    if (typeof payload.ctx !== 'string') return undefined
+    try {
+      const bytes = Buffer.from(payload.ctx, 'base64url')
+      const decipher = createDecipheriv('aes-256-gcm', this.#contextKey(), bytes.subarray(0, 12))
+      decipher.setAuthTag(bytes.subarray(12, 28))
+      return JSON.parse(Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8'))
+    } catch {
+      return undefined
+    }
+  }
+
+  /** A key of its own for sealing, derived from the secret, so the MAC key is used for one thing only. */
+  #contextKey(): Buffer {
+    return createHmac('sha256', this.#secret).update('syncline ticket context').digest()
   }
 
   #sign(body: string): Buffer {

@@ -43,3 +43,27 @@ describe('watch tickets', () => {
     }
   })
 })
+
+describe('ticket lifetimes and contexts', () => {
+  it('caps a ticket at notAfter, so a ticket minted from another never outlives it', () => {
+    let now = 1_000
+    const signer = new TicketSigner(secret, () => now)
+    const first = signer.mint({ topics: ['t'], did: 'did:example:alice' }, 5_000)
+    now = 4_000
+    const second = signer.mint({ topics: ['t'], did: 'did:example:alice' }, 5_000, first.expiresAt)
+    expect(second.expiresAt).toBe(first.expiresAt)
+    expect(signer.mint({ topics: ['t'], did: 'did:example:alice' }, 1_000, first.expiresAt).expiresAt).toBe(5_000)
+  })
+
+  it('seals the context so the ticket does not show it, and opens it only with the same secret', () => {
+    const signer = new TicketSigner(secret)
+    const ctx = signer.sealContext({ role: 'editor', email: 'alice@example.com' })!
+    const { ticket } = signer.mint({ topics: ['t'], did: 'did:example:alice', ctx })
+    expect(Buffer.from(ticket.split('.')[0]!, 'base64url').toString()).not.toContain('alice@example.com')
+    const check = signer.verify(ticket)
+    expect(check.ok && signer.openContext(check.payload)).toEqual({ role: 'editor', email: 'alice@example.com' })
+    const other = new TicketSigner(Buffer.alloc(32, 8))
+    expect(check.ok && other.openContext(check.payload)).toBeUndefined()
+    expect(signer.sealContext(undefined)).toBeUndefined()
+  })
+})

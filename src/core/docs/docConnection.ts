@@ -11,6 +11,7 @@ import { loadAutomerge } from './automerge.js'
 import type { CompactionPolicy } from './docPersister.js'
 import type { DocSocket, DocSocketHandlers } from './docSocket.js'
 import { openDocSocket } from './docSocket.js'
+import { DocumentTickets } from './docTicket.js'
 import type { DocLink } from './docStore.js'
 import { DocumentStore } from './docStore.js'
 import { generateDocumentId, parseDocumentUrl } from './documentId.js'
@@ -21,6 +22,8 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 5000
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
 /** syncline's server sends a heartbeat every ~15 s; three missed ones mean the socket is dead. */
 const DEFAULT_HEARTBEAT_MS = 45_000
+/** How long the ticket request may take before the token goes in the URL instead. */
+const TICKET_TIMEOUT_MS = 2000
 
 /** Test seams, not public options. */
 export interface DocConnectionInternals {
@@ -64,12 +67,21 @@ export class AutomergeDocConnection implements DocConnection {
   #automerge: Promise<Automerge> | null = null
   #automergeLoaded: Automerge | null = null
   #snapshot: DocConnectionSnapshot
+  readonly #tickets: DocumentTickets
 
   constructor(options: DocConnectionOptions, internals: DocConnectionInternals = {}) {
     checkHeartbeatMs(options.heartbeatMs)
     this.#options = { ...options, url: socketUrl(options.url) }
     this.#internals = internals
     this.#env = options.environment ?? defaultEnvironment
+    this.#tickets = new DocumentTickets({
+      socketUrl: this.#options.url,
+      ticketUrl: options.ticketUrl,
+      fetch: options.fetch ?? globalThis.fetch,
+      environment: this.#env,
+      // A server that takes the upgrade but never answers HTTP must not hold the connection.
+      timeoutMs: Math.min(TICKET_TIMEOUT_MS, internals.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS),
+    })
     this.#peerId = options.peerId ?? `syncline-${randomId()}`
     this.#snapshot = { status: 'idle', error: null, peerId: this.#peerId }
     this.#driver = new ConnectionDriver({
@@ -203,6 +215,11 @@ export class AutomergeDocConnection implements DocConnection {
         return attempt.lost(toSyncError(error, 'network'))
       }
       if (closed) return
+      const credential = await this.#tickets.credential(token)
+      if (credential instanceof SyncError) {
+        return attempt.lost(credential, { retry: credential.code !== 'unauthorized' && credential.code !== 'forbidden' })
+      }
+      if (closed) return
       const WebSocketImpl = this.#options.WebSocket ?? (globalThis.WebSocket as typeof WebSocket | undefined)
       if (!WebSocketImpl) {
         throw new SyncError('bad-input', 'No WebSocket implementation: pass the WebSocket option (in Node 20, the "ws" package\'s WebSocket)')
@@ -210,6 +227,7 @@ export class AutomergeDocConnection implements DocConnection {
       socket = this.#openSocket({
         url: this.#options.url,
         token,
+        ...('ticket' in credential && { ticket: credential.ticket }),
         peerId: this.#peerId,
         WebSocket: WebSocketImpl,
         handshakeTimeoutMs: this.#internals.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,

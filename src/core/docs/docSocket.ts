@@ -22,6 +22,8 @@ export interface DocSocketHandlers {
 export interface DocSocketOptions {
   url: string
   token: string | undefined
+  /** A documents ticket, sent instead of the token when the server minted one. */
+  ticket?: string | undefined
   peerId: string
   WebSocket: typeof WebSocket
   handlers: DocSocketHandlers
@@ -62,7 +64,8 @@ export function openDocSocket(options: DocSocketOptions): DocSocket {
   /** `ws` reports a refused upgrade as "Unexpected server response: 401"; browsers say nothing. */
   let upgradeStatus: number | undefined
 
-  const url = options.token === undefined ? options.url : withQuery(options.url, { token: options.token })
+  const credential = options.ticket !== undefined ? { ticket: options.ticket } : { token: options.token }
+  const url = withQuery(options.url, credential)
   const ws = new options.WebSocket(url)
   ws.binaryType = 'arraybuffer'
 

@@ -9,10 +9,20 @@ export interface DocConnectionOptions {
   /** A `ws://` or `wss://` automerge-repo sync server (stock, `sync.automerge.org`, syncline's own). */
   url: string
   /**
-   * Sent as the `token` query parameter of every connection (browsers cannot set headers
-   * on a WebSocket upgrade). A function is called on every (re)connect for a fresh token.
+   * Proves who connects. Before each (re)connect it is traded for a short-lived documents
+   * ticket (POST `ticketUrl` with `Authorization: Bearer`), which goes in the socket URL
+   * instead, because browsers cannot set headers on a WebSocket upgrade and URLs get logged.
+   * Servers without that endpoint (404/405/501, or unreachable by POST) get the token as
+   * the `token` query parameter. A function is called on every (re)connect for a fresh token.
    */
   token?: string | (() => Promise<string>) | undefined
+  /**
+   * Where to trade the token for a ticket, relative to `url`; `false` never asks (the token
+   * goes in the URL). @default 'xrpc/realtime.ticket' (syncline's server)
+   */
+  ticketUrl?: string | false | undefined
+  /** For the ticket request. @default globalThis.fetch */
+  fetch?: typeof fetch | undefined
   /** Keeps documents between sessions: paints at once and keeps unsent changes across reloads. */
   cache?: DocCache | undefined
   /** This client's peer id. @default a random 'syncline-…' id per connection */

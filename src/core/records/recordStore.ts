@@ -141,6 +141,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
         ticket,
         fetch: this.#options.fetch ?? globalThis.fetch.bind(globalThis),
         WebSocket: this.#options.WebSocket,
+        allowedSocketOrigins: this.#options.allowedSocketOrigins,
         signal: attempt.signal,
         heartbeatMs: this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
         timers: this.#env,

@@ -74,6 +74,12 @@ export interface RecordStoreOptions<V> {
    * how long the handshake and the socket's opening may take. @default 45000
    */
   heartbeatMs?: number
+  /**
+   * Origins besides the endpoint's own that a `mode=ws` handshake's `wsUrl` may point to
+   * (`wss://realtime.example.com`); the ticket is only ever sent to these. An `https`
+   * endpoint's socket is never accepted on `ws:`. @default [] (the endpoint's origin only)
+   */
+  allowedSocketOrigins?: readonly string[]
   onIgnoredError?: (error: unknown) => void
   /**
    * Longest SSE line or event accepted, in characters; past it the stream is dropped with
@@ -118,6 +124,7 @@ export interface RecordTransportOptions<V> {
   ticket?: string | undefined
   fetch: typeof fetch
   WebSocket?: typeof WebSocket | undefined
+  allowedSocketOrigins?: readonly string[] | undefined
   signal: AbortSignal
   sink: RecordTransportSink<V>
   /** See `RecordStoreOptions.heartbeatMs`; a transport that watches silence itself uses it. Off when undefined. */

@@ -88,9 +88,9 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
     if (heartbeatMs !== undefined && handshake.keepaliveMs !== undefined) silentAfterMs = silenceWindow(heartbeatMs, handshake.keepaliveMs)
     let socketUrl: string
     try {
-      socketUrl = resolveSocketUrl(handshake.wsUrl, options.url, handshake.ticket)
+      socketUrl = resolveSocketUrl(handshake.wsUrl, options.url, handshake.ticket, options.allowedSocketOrigins ?? [])
     } catch (error) {
-      return finish(new SyncError('protocol', `The handshake's wsUrl "${handshake.wsUrl}" is not a usable WebSocket URL`, { cause: error }))
+      return finish(new SyncError('protocol', `The handshake's wsUrl "${handshake.wsUrl}" is not a usable WebSocket URL: ${errorMessage(error)}`, { cause: error }))
     }
 
     sink.opened()
@@ -213,16 +213,28 @@ function parseHandshake(text: string): Handshake | string {
 /**
  * `wsUrl` is relative to the endpoint, with http→ws and https→wss. The upgrade needs the
  * handshake's watch-scoped ticket: a server may put it into `wsUrl` itself; if it did not,
- * it is added as `?ticket=` (browsers cannot send headers on an upgrade).
+ * it is added as `?ticket=` (browsers cannot send headers on an upgrade). The ticket only
+ * goes to the endpoint's own origin or to `allowedOrigins`, and never from https to `ws:`:
+ * a handshake answer must not be able to send it elsewhere. Exported for tests.
  */
-function resolveSocketUrl(wsUrl: string, endpoint: string, ticket: string | undefined): string {
-  const url = new URL(wsUrl, endpoint)
-  if (url.protocol === 'http:') url.protocol = 'ws:'
-  else if (url.protocol === 'https:') url.protocol = 'wss:'
-  else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new Error(`unsupported scheme ${url.protocol}`)
+export function resolveSocketUrl(wsUrl: string, endpoint: string, ticket: string | undefined, allowedOrigins: readonly string[] = []): string {
+  const url = toSocketScheme(new URL(wsUrl, endpoint))
+  const own = toSocketScheme(new URL(endpoint))
+  if (own.protocol === 'wss:' && url.protocol === 'ws:') throw new Error(`it downgrades the https endpoint to ${url.origin}`)
+  const allowed = allowedOrigins.map((origin) => toSocketScheme(new URL(origin)).origin)
+  if (url.origin !== own.origin && !allowed.includes(url.origin)) {
+    throw new Error(`${url.origin} is not the endpoint's origin ${own.origin} (list it in allowedSocketOrigins to allow it)`)
+  }
   url.hash = ''
   const resolved = url.toString()
   return ticket && !url.searchParams.has('ticket') ? withQuery(resolved, { ticket }) : resolved
+}
+
+function toSocketScheme(url: URL): URL {
+  if (url.protocol === 'http:') url.protocol = 'ws:'
+  else if (url.protocol === 'https:') url.protocol = 'wss:'
+  else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new Error(`unsupported scheme ${url.protocol}`)
+  return url
 }
 
 /** One socket message: JSON `{ kind, data }`, as text (or UTF-8 bytes from lenient servers). */

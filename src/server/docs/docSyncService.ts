@@ -8,6 +8,10 @@ import { CLOSE_GOING_AWAY, PeerConnection } from './peerConnection.js'
 import type { DocumentMessage, SyncMessage } from './protocol.js'
 import { describe, ProtocolError } from './protocol.js'
 import type { SyncedDocument, SyncOutcome } from './syncedDocument.js'
+import { joinRefusal, revokeSubscriptions } from './peerAccess.js'
+import type { PeerDocument } from './peerAccess.js'
+import type { OpenDocument } from './writeGate.js'
+import { createDispatch } from './writeGate.js'
 
 export { memoryDocStorage } from './memoryDocStorage.js'
 
@@ -64,11 +68,20 @@ export interface DocSyncServiceOptions {
    */
   onError?: (error: unknown) => void
   /**
-   * Decides whether a connection may use a document, once per connection and document, before
-   * its first message for it is handled. A refused (or throwing) check answers `doc-unavailable`,
-   * which is what stock automerge-repo clients understand. @default every peer may use every document
+   * Decides whether a connection may use a document: `access: 'read'` once per connection and
+   * document, before its first message for it is handled — refused (or throwing), the peer gets
+   * `doc-unavailable`, which stock automerge-repo clients understand; `access: 'write'` when a
+   * message of the peer would first change the document — refused, that change is not applied,
+   * stored or relayed and the peer gets an `error`, but it keeps receiving the document.
+   * @default every peer may read and change every document
    */
-  authorize?: (input: { peerId: string; documentId: string; request: IncomingMessage }) => boolean | Promise<boolean>
+  authorize?: (input: { peerId: string; documentId: string; request: IncomingMessage; access: 'read' | 'write' }) => boolean | Promise<boolean>
+  /**
+   * Whether a join may take over the peer id of an open connection (which is then closed, as the
+   * stock server does for a reconnecting client). Refused, the join gets an `error` and a close.
+   * @default always (give a same-user check, or anyone can cut off a peer by naming its id)
+   */
+  mayReplace?: (input: { older: IncomingMessage; newer: IncomingMessage }) => boolean
   onPeerJoin?: (event: { peerId: string; request: IncomingMessage }) => void
   onPeerLeave?: (event: { peerId: string; request: IncomingMessage }) => void
   /** After each `sync`/`request` has been handled (and its answers sent). */
@@ -100,6 +113,12 @@ export interface DocSyncService {
   applyRemoteChanges(documentId: string, changes: Uint8Array): void
   /** Merges every document in memory from storage (after notices may have been missed). */
   refreshAllFromStorage(): Promise<void>
+  /**
+   * Ends the subscriptions of the connections `request` picks, to `documentId` or to all: each
+   * gets `doc-unavailable` and no further changes, and its next message is authorized afresh.
+   * Returns how many ended.
+   */
+  revoke(filter: { request: (request: IncomingMessage) => boolean; documentId?: string }): number
   /** Flushes pending storage writes and closes every socket with code 1001 and a reason. */
   close(): Promise<void>
 }
@@ -107,12 +126,6 @@ export interface DocSyncService {
 const MIB = 1024 * 1024
 /** Messages held per connection and document while the document loads; a flood beyond is refused. */
 const MAX_QUEUED_MESSAGES = 1024
-
-/** A connection's view of one document. */
-type PeerDocument =
-  | { status: 'opening'; queue: DocumentMessage[] }
-  | { status: 'open'; document: SyncedDocument }
-  | { status: 'denied' }
 
 /**
  * The documents half of the reference server: an automerge-repo protocol "1" peer that
@@ -171,21 +184,13 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
   let heartbeat: ReturnType<typeof setInterval> | undefined
   let closed = false
 
-  /** Also runs after a load, outside any socket listener: so it must not throw (a rejection would end the process). */
-  const dispatch = (peer: PeerConnection, document: SyncedDocument, message: DocumentMessage): void => {
-    try {
-      if (message.type === 'ephemeral') {
-        document.relayEphemeral(peer, message)
-        return
-      }
-      const started = performance.now()
-      const status = document.receiveSync(peer, message)
-      safely(onSyncMessage, { ...syncEvent(peer, message), status, durationMs: performance.now() - started })
-    } catch (error) {
-      reportError(new Error(`Handling a "${message.type}" message for document ${message.documentId} failed: ${describe(error)}`, { cause: error }))
-      peer.sendError(`The server could not handle this "${message.type}" message for document ${message.documentId}`)
-    }
-  }
+  const dispatch = createDispatch({
+    authorize,
+    reportError,
+    handled: (peer, message, status, durationMs) => safely(onSyncMessage, { ...syncEvent(peer, message), status, durationMs }),
+    stillOpen: (peer, entry, documentId) => !closed && !peer.closed && peers.get(peer)?.get(documentId) === entry,
+    maxPending: MAX_QUEUED_MESSAGES,
+  })
 
   const answerDenied = (peer: PeerConnection, message: DocumentMessage): void => {
     if (message.type === 'ephemeral') return
@@ -199,7 +204,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     const stillWanted = (): boolean => !closed && !peer.closed && documents?.get(documentId) === entry
     let allowed: boolean
     try {
-      allowed = authorize ? await authorize({ peerId: peer.peerId, documentId, request: peer.request }) : true
+      allowed = authorize ? await authorize({ peerId: peer.peerId, documentId, request: peer.request, access: 'read' }) : true
     } catch (error) {
       reportError(new Error(`authorize threw for document ${documentId}: ${describe(error)}`, { cause: error }))
       if (!stillWanted()) return
@@ -232,8 +237,9 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
       return
     }
     document.attach(peer)
-    documents?.set(documentId, { status: 'open', document })
-    for (const message of entry.queue) dispatch(peer, document, message)
+    const opened: OpenDocument = { status: 'open', document, write: 'unknown' }
+    documents?.set(documentId, opened)
+    for (const message of entry.queue) dispatch(peer, opened, message)
   }
 
   const route = (peer: PeerConnection, message: DocumentMessage): void => {
@@ -252,7 +258,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
       const document = registry.get(documentId)
       if (document) {
         document.attach(peer)
-        documents.set(documentId, (entry = { status: 'open', document }))
+        documents.set(documentId, (entry = { status: 'open', document, write: 'granted' }))
       }
     }
     if (!entry) {
@@ -261,7 +267,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
       void open(peer, documentId, opening)
       return
     }
-    if (entry.status === 'open') dispatch(peer, entry.document, message)
+    if (entry.status === 'open') dispatch(peer, entry, message)
     else if (entry.status === 'denied') answerDenied(peer, message)
     else if (entry.queue.length < MAX_QUEUED_MESSAGES) entry.queue.push(message)
     else {
@@ -330,6 +336,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
         maxMessageBytes,
         maxBufferedBytes: Math.max(64 * MIB, 4 * maxMessageBytes),
         reportError,
+        refuseJoin: (peer, senderId) => joinRefusal(peers.keys(), peer, senderId, options.mayReplace),
         onJoin,
         onMessage: route,
         onClose,
@@ -362,6 +369,8 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
       for (const peer of peers.keys()) if (peer.active) count++
       return count
     },
+
+    revoke: (filter) => revokeSubscriptions(peers, filter, serverPeerId),
 
     async close() {
       if (closed) return registry.closed

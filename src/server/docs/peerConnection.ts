@@ -12,6 +12,8 @@ export interface PeerConnectionOptions {
   /** Unsent bytes a peer may have queued before it is dropped as too slow. */
   maxBufferedBytes: number
   reportError: (error: unknown) => void
+  /** Why this `join` must be refused (with an `error` and a close), or undefined to accept it. */
+  refuseJoin?: (peer: PeerConnection, senderId: string) => string | undefined
   /** The handshake succeeded (again, on a repeated `join`: sync states start over). */
   onJoin: (peer: PeerConnection) => void
   onMessage: (peer: PeerConnection, message: DocumentMessage) => void
@@ -229,6 +231,11 @@ export class PeerConnection implements PeerLink {
         new ProtocolError(`Unsupported protocol versions [${listed.join(', ')}]: this server speaks "${PROTOCOL_VERSION}"`, senderId),
         CLOSE_PROTOCOL_ERROR,
       )
+      return
+    }
+    const refusal = this.#options.refuseJoin?.(this, senderId)
+    if (refusal !== undefined) {
+      this.#refuse(new ProtocolError(refusal, senderId), CLOSE_POLICY)
       return
     }
     this.#peerId = senderId

@@ -101,6 +101,15 @@ export class SyncedDocument {
     return this.#peers.size === 0 && !this.#dirty && this.#saving === undefined && this.#saveTimer === undefined && this.#awaitingSave.size === 0
   }
 
+  get heads(): A.Heads {
+    return this.#heads
+  }
+
+  /** Whether the document has all these heads (and so every change before them). */
+  hasHeads(heads: A.Heads): boolean {
+    return A.hasHeads(this.#doc, heads)
+  }
+
   attach(peer: PeerLink): void {
     if (!this.#peers.has(peer)) this.#peers.set(peer, { syncState: A.initSyncState(), subscribed: false })
   }

@@ -17,6 +17,7 @@ export interface Watcher {
 }
 
 interface Room {
+  readonly scope: RecordScope
   readonly watchers: Set<Watcher>
   /** Recent events, oldest first, so a WS client can catch up from its handshake's `sinceTs`. */
   readonly recent: Array<{ ts: number; frame: WatchFrame }>
@@ -119,6 +120,16 @@ export class RecordHub {
     return count
   }
 
+  /** Like `removeMember`, in every room `matches` picks (server.revoke); returns how many streams ended. */
+  removeWatchers(did: string, matches: (scope: RecordScope) => boolean): number {
+    let count = 0
+    for (const room of this.#rooms.values()) {
+      const scope = room.scope
+      if (matches(scope)) count += this.removeMember(scope, did)
+    }
+    return count
+  }
+
   endAll(): void {
     for (const room of this.#rooms.values()) {
       for (const watcher of room.watchers) watcher.end()
@@ -132,7 +143,7 @@ export class RecordHub {
     if (!room) {
       // A room first seen now has had no events since the server started, or only ones
       // older than any unexpired ticket (see #sweep).
-      room = { watchers: new Set(), recent: [], floorTs: this.#startedTs, lastActive: Date.now() }
+      room = { scope: { collection: scope.collection, room: scope.room }, watchers: new Set(), recent: [], floorTs: this.#startedTs, lastActive: Date.now() }
       this.#rooms.set(key, room)
     }
     return room

@@ -2,16 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, WebSocketServer } from 'ws'
 import { releaseWhenClosed } from '../admission.js'
-import type { Gatekeeper, Identity } from '../auth.js'
+import type { Gatekeeper, RevokeRequest } from '../auth.js'
 import type { ServerEvents } from '../events.js'
 import { CORS_HEADERS, HttpError, readJsonObject, sendJson } from '../http.js'
 import type { RecordScope, StorageProvider, StoredRecord } from '../storage/types.js'
 import type { SendBudget } from '../sendBudget.js'
 import type { TicketSigner } from '../tickets.js'
-import { watchTopic } from '../tickets.js'
+import { DOCUMENTS_TOPIC, watchTopic } from '../tickets.js'
 import { compareNewestFirst, contentId, newTid } from './recordIds.js'
 import type { RecordHub, WatchFrame, Watcher } from './recordHub.js'
 import { parseLimit, requireRecordDepth, requireRkey, requireRoom } from './validation.js'
+import { WatchAccess } from './watchAccess.js'
 
 export interface RecordServiceOptions {
   storage: StorageProvider
@@ -56,9 +57,12 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
 export class RecordService {
   readonly #o: RecordServiceOptions
   readonly #sockets = new Set<WebSocket>()
+  /** Tickets and `authorize` for watches; the document socket takes documents tickets through it too. */
+  readonly access: WatchAccess
 
   constructor(options: RecordServiceOptions) {
     this.#o = options
+    this.access = new WatchAccess(options.gate, options.tickets, options.ticketTtlMs)
   }
 
   async handle(method: string, collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
@@ -79,32 +83,45 @@ export class RecordService {
     }
   }
 
-  /** `POST /xrpc/realtime.ticket` `{ collection, roomUri }` → `{ ticket, expiresAt }`. */
+  /**
+   * `POST /xrpc/realtime.ticket` `{ collection, roomUri }` → `{ ticket, expiresAt }`, or
+   * `{ scope: 'documents' }` for a ticket the document socket accepts instead of a token.
+   */
   async mintTicket(req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo, assertCollection: (c: string) => void): Promise<void> {
     if (req.method !== 'POST') throw new HttpError(405, 'MethodNotAllowed', 'realtime.ticket takes POST', { allow: 'POST, OPTIONS' })
     const body = await readJsonObject(req, this.#o.maxBodyBytes)
+    if (body.scope === 'documents') {
+      // Each document is authorized on the socket itself, as it is with a token.
+      const identity = await this.#o.gate.identify(req, url, body.did)
+      op.userId = identity.userId
+      return sendJson(res, 200, this.access.mint(identity, { topics: [DOCUMENTS_TOPIC] }))
+    }
     if (typeof body.collection !== 'string') throw new HttpError(400, 'InvalidRequest', 'collection is required')
     assertCollection(body.collection)
     const scope = { collection: body.collection, room: requireRoom(body.roomUri) }
     Object.assign(op, scope)
     const identity = await this.#o.gate.identify(req, url, body.did)
     op.userId = identity.userId
-    await this.#authorize('read', identity, scope)
-    sendJson(res, 200, this.#o.tickets.mint({ topics: [watchTopic(scope.collection, scope.room)], did: identity.userId, querySpec: { collection: scope.collection, roomUri: scope.room } }, this.#o.ticketTtlMs))
+    await this.access.authorize('read', identity, scope)
+    sendJson(res, 200, this.access.mint(identity, { topics: [watchTopic(scope.collection, scope.room)], querySpec: { collection: scope.collection, roomUri: scope.room } }))
   }
 
-  /** A WebSocket upgrade on a watchRecords path: the second step of `mode=ws`. */
-  upgrade(collection: string, req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, op: OperationInfo): void {
+  /** A WebSocket upgrade on a watchRecords path: the second step of `mode=ws`, authorized again. */
+  async upgrade(collection: string, req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, op: OperationInfo): Promise<void> {
     const scope = { collection, room: requireRoom(url.searchParams.get('roomUri')) }
     op.room = scope.room
-    const ticket = url.searchParams.get('ticket')
-    if (ticket === null) throw new HttpError(401, 'AuthRequired', 'A watch socket needs the ticket from its mode=ws handshake')
-    const payload = this.#verifyTicket(ticket, scope)
-    op.userId = payload.did
-    releaseWhenClosed(socket, this.#o.admit(payload.did, req))
+    if (url.searchParams.get('ticket') === null) throw new HttpError(401, 'AuthRequired', 'A watch socket needs the ticket from its mode=ws handshake')
+    const { identity, ticket } = await this.access.caller(req, url, scope)
+    op.userId = identity.userId
+    releaseWhenClosed(socket, this.#o.admit(identity.userId, req))
     const clientId = (op.clientId = this.#o.events.newClientId())
-    const sinceTs = payload.querySpec?.sinceTs
-    this.#o.wss.handleUpgrade(req, socket, head, (ws) => this.#watchSocket(ws, scope, payload.did, sinceTs, clientId, req.socket.remoteAddress))
+    const sinceTs = ticket?.querySpec?.sinceTs
+    this.#o.wss.handleUpgrade(req, socket, head, (ws) => this.#watchSocket(ws, scope, identity.userId, sinceTs, clientId, req.socket.remoteAddress))
+  }
+
+  /** Ends the matching watches of a user with `member.removed`; returns how many. */
+  revoke({ userId, collection, room }: RevokeRequest): number {
+    return this.#o.hub.removeWatchers(userId, (scope) => (collection === undefined || scope.collection === collection) && (room === undefined || scope.room === room))
   }
 
   /** Ends every stream and socket; the HTTP server closes separately. */
@@ -115,7 +132,7 @@ export class RecordService {
 
   async #watchSse(collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
     const scope = { collection, room: requireRoom(url.searchParams.get('roomUri')) }
-    const identity = await this.#watchIdentity(req, url, scope)
+    const { identity } = await this.access.caller(req, url, scope)
     op.userId = identity.userId
     const limit = parseLimit(url.searchParams.get('limit'), SNAPSHOT_LIMIT.fallback, SNAPSHOT_LIMIT.max)
     const clientId = (op.clientId = this.#o.events.newClientId())
@@ -190,20 +207,18 @@ export class RecordService {
 
   async #wsHandshake(collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
     const scope = { collection, room: requireRoom(url.searchParams.get('roomUri')) }
-    const identity = await this.#watchIdentity(req, url, scope)
+    const { identity, ticket: from } = await this.access.caller(req, url, scope)
     op.userId = identity.userId
     const limit = parseLimit(url.searchParams.get('limit'), SNAPSHOT_LIMIT.fallback, SNAPSHOT_LIMIT.max)
     // Taken before reading: anything published after it is replayed when the socket opens,
     // anything before it was stored before it was published, so the snapshot has it.
     const sinceTs = this.#o.hub.now()
     const snapshot = await this.#page(scope, limit, undefined)
-    const { ticket } = this.#o.tickets.mint(
-      { topics: [watchTopic(collection, scope.room)], did: identity.userId, querySpec: { collection, roomUri: scope.room, sinceTs } },
-      this.#o.ticketTtlMs,
-    )
+    const { ticket, expiresAt } = this.access.mint(identity, { topics: [watchTopic(collection, scope.room)], querySpec: { collection, roomUri: scope.room, sinceTs } }, from)
+    const ticketTtlMs = Math.max(0, expiresAt - Date.now())
     const wsUrl = `/xrpc/${collection}.watchRecords?${new URLSearchParams({ roomUri: scope.room, ticket })}`
     // keepaliveMs tells the client how often the socket will say something, so it can tell silence from quiet.
-    sendJson(res, 200, { transport: 'ws', snapshot: { records: snapshot.records, cursor: snapshot.cursor ?? null }, ticket, ticketTtlMs: this.#o.ticketTtlMs, sinceTs, wsUrl, keepaliveMs: this.#o.keepaliveMs })
+    sendJson(res, 200, { transport: 'ws', snapshot: { records: snapshot.records, cursor: snapshot.cursor ?? null }, ticket, ticketTtlMs, sinceTs, wsUrl, keepaliveMs: this.#o.keepaliveMs })
   }
 
   #watchSocket(ws: WebSocket, scope: RecordScope, did: string, sinceTs: number | undefined, clientId: string, remoteAddress: string | undefined): void {
@@ -258,7 +273,7 @@ export class RecordService {
 
   async #list(collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
     const scope = { collection, room: requireRoom(url.searchParams.get('roomUri')) }
-    op.userId = (await this.#watchIdentity(req, url, scope)).userId
+    op.userId = (await this.access.caller(req, url, scope)).identity.userId
     const limit = parseLimit(url.searchParams.get('limit'), LIST_LIMIT.fallback, LIST_LIMIT.max)
     const page = await this.#page(scope, limit, url.searchParams.get('cursor') ?? undefined)
     sendJson(res, 200, page.cursor === undefined ? { records: page.records } : page)
@@ -270,7 +285,7 @@ export class RecordService {
     op.room = scope.room
     const identity = await this.#o.gate.identify(req, url, body.did)
     op.userId = identity.userId
-    await this.#authorize('write', identity, scope)
+    await this.access.authorize('write', identity, scope)
     const rkey = body.rkey === undefined || body.rkey === null ? newTid() : requireRkey(body.rkey)
     const { value } = body
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'InvalidRecord', 'value must be a JSON object')
@@ -299,7 +314,7 @@ export class RecordService {
     op.room = scope.room
     const identity = await this.#o.gate.identify(req, url, body.did)
     op.userId = identity.userId
-    await this.#authorize('write', identity, scope)
+    await this.access.authorize('write', identity, scope)
     const rkey = requireRkey(body.rkey)
     const did = identity.userId
     await this.#o.storage.deleteRecord(scope, did, rkey)
@@ -307,31 +322,6 @@ export class RecordService {
     // an optimistic entry for a record that never reached the server.
     this.#o.hub.publish(scope, { kind: 'record.deleted', data: { uri: `at://${did}/${collection}/${rkey}`, did, rkey } })
     sendJson(res, 200, {})
-  }
-
-  /** A watch is identified by its ticket when it has one (authorized when minted), else like any request. */
-  async #watchIdentity(req: IncomingMessage, url: URL, scope: RecordScope): Promise<Identity> {
-    const ticket = url.searchParams.get('ticket')
-    if (ticket !== null) return { userId: this.#verifyTicket(ticket, scope).did }
-    const identity = await this.#o.gate.identify(req, url)
-    await this.#authorize('read', identity, scope)
-    return identity
-  }
-
-  #verifyTicket(ticket: string, scope: RecordScope) {
-    const check = this.#o.tickets.verify(ticket)
-    if (!check.ok) {
-      if (check.reason === 'expired') throw new HttpError(401, 'ExpiredTicket', 'The ticket has expired; mint a new one')
-      throw new HttpError(401, 'InvalidTicket', check.reason === 'bad-signature' ? 'The ticket signature does not match' : 'The ticket is malformed')
-    }
-    if (!check.payload.topics.includes(watchTopic(scope.collection, scope.room))) {
-      throw new HttpError(403, 'TicketScope', 'The ticket is for another collection or room')
-    }
-    return check.payload
-  }
-
-  #authorize(type: 'read' | 'write', identity: Identity, scope: RecordScope): Promise<void> {
-    return this.#o.gate.authorize({ type, userId: identity.userId, context: identity.context, collection: scope.collection, room: scope.room })
   }
 
   /** Newest first, `limit` at a time; the cursor names the last record of the page. */

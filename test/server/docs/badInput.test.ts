@@ -169,8 +169,8 @@ describe('authorize', () => {
     const allowedId = newDocumentId()
     const asked: string[] = []
     server = await startDocServer({
-      authorize: async ({ documentId: id, peerId }) => {
-        asked.push(`${peerId}:${id}`)
+      authorize: async ({ documentId: id, peerId, access }) => {
+        asked.push(`${peerId}:${id}:${access}`)
         return id === allowedId
       },
     })
@@ -182,12 +182,13 @@ describe('authorize', () => {
     peer.open(allowedId, docWith({ open: true }))
     await until(async () => (await stored(server.storage, allowedId))?.open === true, 3000, 'the allowed document')
     expect(await server.storage.loadDoc(refusedId)).toBeUndefined()
-    // Asked once per connection and document, not per message.
+    // Asked once per connection, document and access, not per message: reading when the
+    // document is first used, writing when the first change arrives (the opening sync here).
     peer.change(allowedId, (doc) => {
       doc.more = 1
     })
     await delay(30)
-    expect(asked).toEqual([`${peer.peerId}:${refusedId}`, `${peer.peerId}:${allowedId}`])
+    expect(asked).toEqual([`${peer.peerId}:${refusedId}:read`, `${peer.peerId}:${allowedId}:read`, `${peer.peerId}:${allowedId}:write`])
   })
 })
 
