@@ -53,4 +53,30 @@ describe('a document opened again on the same connection', () => {
       expect(reader.getSnapshot().doc?.e).toEqual({ fromB: true, whileClosed: true })
     })
   }
+
+  /**
+   * Found by the soak (seed 7, even with no faults): a document closed when in sync and opened
+   * again on the same socket started from a fresh sync state. The server, whose own sync state
+   * said "in sync", had nothing to answer, so `saved.server` stayed false for good.
+   */
+  for (const withCache of [true, false]) {
+    it(`is saved on the server again at once when nothing changed while it was closed (${withCache ? 'with' : 'without'} a cache)`, async () => {
+      const server = await startDocServer()
+      const a = connect(server.url, false)
+      const b = connect(server.url, withCache)
+      const writer = a.create<Doc>({ e: {} })
+      await writer.whenSaved('server')
+      let reader = b.open<Doc>(writer.url)
+      await until(() => reader.getSnapshot().status === 'ready', 3000, 'b to load the document')
+      reader.change((doc) => void (doc.e.fromB = true))
+      await reader.whenSaved('server')
+      reader.close()
+
+      reader = b.open<Doc>(writer.url)
+      await until(() => reader.getSnapshot().status === 'ready', 3000, 'the reopened document to load')
+      await until(() => reader.getSnapshot().saved.server, 3000, 'saved.server on the reopened document')
+      reader.change((doc) => void (doc.e.again = true))
+      await until(() => writer.getSnapshot().doc?.e.again === true, 3000, 'a change after reopening to reach the writer')
+    })
+  }
 })
