@@ -18,6 +18,8 @@ export class NetworkFaults {
     private readonly rng: Rng,
     private readonly clients: readonly SoakClientBase[],
     private readonly scale: { minMs: number; maxMs: number },
+    /** Only these kinds (to narrow a failure down); all by default. */
+    private readonly only: ReadonlySet<string> | null = null,
   ) {}
 
   count(kind: string): void {
@@ -33,7 +35,9 @@ export class NetworkFaults {
   inject(): void {
     const { rng } = this
     const client = rng.pick(this.clients)
-    const kind = rng.weighted(NETWORK_WEIGHTS)
+    const weights = this.only === null ? NETWORK_WEIGHTS : Object.fromEntries(Object.entries(NETWORK_WEIGHTS).map(([name, weight]) => [name, this.only!.has(name) ? weight : 0]))
+    const kind = rng.weighted(weights as Record<NetworkFaultKind, number>)
+    if (weights[kind] === 0) return
     const duration = rng.int(this.scale.minMs, this.scale.maxMs)
     const { proxy } = client
     this.count(kind)

@@ -18,6 +18,8 @@ export interface SoakOptions {
   /** Runs the two-instance world too; without it only the file-storage world runs. */
   postgresUrl?: string | undefined
   log?: (line: string) => void
+  /** Only these fault kinds (e.g. `['stall', 'kill-file']`), to narrow a failure down; all by default. */
+  faultKinds?: readonly string[] | undefined
 }
 
 export interface SoakResult {
@@ -79,7 +81,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     setUp = await setUpWorlds(topology, rng, `${options.seed}-${Date.now().toString(36)}`, docs, onIgnoredError)
     const { worlds, clients } = setUp
     log(`soak: seed ${options.seed}, ${options.seconds} s, worlds ${worlds.map((world) => world.name).join(' + ')}, ${clients.length} clients`)
-    const faults = new NetworkFaults(rng, clients, { minMs: 1000, maxMs: 6000 })
+    const only = options.faultKinds === undefined ? null : new Set(options.faultKinds)
+    const allowed = (kind: string): boolean => only === null || only.has(kind)
+    const faults = new NetworkFaults(rng, clients, { minMs: 1000, maxMs: 6000 }, only)
     const inFlight = new Set<Promise<void>>()
     const track = (what: string, work: () => Promise<void> | void): void => {
       const promise = (async () => {
@@ -95,6 +99,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     let processFault: Promise<void> | null = null
     let bag: ProcessFaultKind[] = []
 
+    const startProcessFault = (kind: ProcessFaultKind): Promise<void> => {
+      faults.count(kind)
+      const pauseMs = rng.int(200, 2000)
+      const instance = rng.int(0, 1)
+      log(`soak: ${kind} (down ${pauseMs} ms) at ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      return topology.processFault(kind, pauseMs, instance).then(
+        () => void (processFault = null),
+        (error: unknown) => {
+          failures.push(`${kind} failed: ${error instanceof Error ? error.message : String(error)}`)
+          processFault = null
+        },
+      )
+    }
     const phases = Math.max(6, Math.min(20, Math.round(options.seconds / 10)))
     const phaseMs = (options.seconds * 1000) / phases
     const started = Date.now()
@@ -110,24 +127,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         else track('opening or closing a document', () => docOpenOrClose(context, world))
       }
       if (rng.chance(NETWORK_FAULT_CHANCE)) faults.inject()
-      if (rng.chance(CLOSE_MID_EDIT_CHANCE)) {
+      if (rng.chance(CLOSE_MID_EDIT_CHANCE) && allowed('close-mid-edit')) {
         faults.count('close-mid-edit')
         track('a close in the middle of an edit', () => closeMidEdit(context, rng.pick(worlds)))
       }
       if (processFault === null && rng.chance(PROCESS_FAULT_CHANCE)) {
-        if (bag.length === 0) bag = [...topology.processFaultKinds]
-        const kind = bag.splice(rng.int(0, bag.length - 1), 1)[0]!
-        faults.count(kind)
-        const pauseMs = rng.int(200, 2000)
-        const instance = rng.int(0, 1)
-        log(`soak: ${kind} (down ${pauseMs} ms) at ${((Date.now() - started) / 1000).toFixed(1)} s`)
-        processFault = topology.processFault(kind, pauseMs, instance).then(
-          () => void (processFault = null),
-          (error: unknown) => {
-            failures.push(`${kind} failed: ${error instanceof Error ? error.message : String(error)}`)
-            processFault = null
-          },
-        )
+        if (bag.length === 0) bag = topology.processFaultKinds.filter(allowed)
+        const kind = bag.splice(rng.int(0, bag.length - 1), 1)[0]
+        if (kind !== undefined) processFault = startProcessFault(kind)
       }
       if (Date.now() - started >= phase * phaseMs) {
         memory.push(await sampleMemory(phase, context.operations, topology.processes()))

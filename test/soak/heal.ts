@@ -49,7 +49,11 @@ export async function heal(input: HealInput): Promise<HealResult> {
     CONVERGE_WITHIN_MS,
   )
   if (!saved) {
-    const waiting = docClients.flatMap((client) => [...client.open.entries()].filter(([, store]) => !store.getSnapshot().saved.server || store.getSnapshot().status !== 'ready').map(([url, store]) => `${client.name} ${url} ${store.getSnapshot().status}`))
+    const waiting = docClients.flatMap((client) =>
+      [...client.open.entries()]
+        .filter(([, store]) => !store.getSnapshot().saved.server || store.getSnapshot().status !== 'ready')
+        .map(([url, store]) => `${client.name} ${url} ${store.getSnapshot().status} with ${Object.keys(store.getSnapshot().doc?.e ?? {}).length} edits, connection ${client.describe()}`),
+    )
     failures.push(`documents not saved on the server ${CONVERGE_WITHIN_MS} ms after healing: ${waiting.join(', ')}`)
   }
 

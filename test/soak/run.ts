@@ -10,11 +10,11 @@ import { randomSeed } from './rng.js'
  * last line is the summary; the exit code is non-zero when anything was lost or diverged, or
  * another invariant failed.
  */
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, seed: { type: 'string' } } })
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, seed: { type: 'string' }, faults: { type: 'string' } } })
 const seconds = Number(values.seconds)
 const seed = values.seed === undefined ? randomSeed() : Number(values.seed)
 if (!Number.isFinite(seconds) || seconds <= 0 || !Number.isInteger(seed) || seed < 0) {
-  console.error('Usage: npm run soak -- [--seconds N (default 60)] [--seed S (a whole number; random by default)]')
+  console.error('Usage: npm run soak -- [--seconds N (default 60)] [--seed S (a whole number; random by default)] [--faults kind,kind (only these)]')
   process.exit(2)
 }
 const postgresUrl = process.env.SYNCLINE_TEST_POSTGRES_URL
@@ -22,7 +22,7 @@ if (postgresUrl === undefined) console.warn('soak: SYNCLINE_TEST_POSTGRES_URL is
 
 let result: SoakResult
 try {
-  result = await runSoak({ seconds, seed, postgresUrl, log: (line) => console.log(line) })
+  result = await runSoak({ seconds, seed, postgresUrl, faultKinds: values.faults?.split(','), log: (line) => console.log(line) })
 } catch (error) {
   console.error(error instanceof Error ? error.message : error)
   console.log(`soak: 0 sessions, 0 faults, 0 acknowledged writes, 0 lost, 0 diverged, seed ${seed}`)
