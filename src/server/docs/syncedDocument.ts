@@ -180,9 +180,16 @@ export class SyncedDocument {
     this.#clearTimer()
   }
 
-  #syncTo(peer: PeerLink, state: PeerState): void {
+  /** `acknowledge`: the peer waits for word that its changes are stored, so something must go out. */
+  #syncTo(peer: PeerLink, state: PeerState, acknowledge = false): void {
     for (let i = 0; i < MAX_MESSAGES_PER_TURN; i++) {
-      const [syncState, data] = A.generateSyncMessage(this.#doc, state.syncState)
+      let [syncState, data] = A.generateSyncMessage(this.#doc, state.syncState)
+      if (data === null && acknowledge && i === 0) {
+        // While the write ran, the peer answered a relay that crossed its change, saying it has
+        // all we have; Automerge then has nothing to say, yet the peer does not know we have its
+        // change. Forgetting what we last told it makes Automerge tell it our heads again.
+        ;[syncState, data] = A.generateSyncMessage(this.#doc, A.decodeSyncState(A.encodeSyncState(state.syncState)))
+      }
       state.syncState = syncState
       if (!data) return
       peer.send({ type: 'sync', senderId: this.#options.serverPeerId, targetId: peer.peerId, documentId: this.documentId, data })
@@ -245,7 +252,7 @@ export class SyncedDocument {
     this.#awaitingSave.clear()
     for (const peer of waiting) {
       const state = this.#peers.get(peer)
-      if (state) this.#syncTo(peer, state)
+      if (state) this.#syncTo(peer, state, true)
     }
   }
 
