@@ -8,6 +8,8 @@ import type { SyncStatus } from '../../src/core/machine.js'
 import { createRecordStore } from '../../src/core/records/recordStore.js'
 import type { WatchRecordStore } from '../../src/core/records/recordStore.js'
 import type { FaultProxy } from './faultProxy.js'
+import type { Trace } from './trace.js'
+import { TRACING, tracingWebSocket } from './trace.js'
 
 export const COLLECTION = 'com.example.soak'
 /** Large enough that a watch's snapshot holds a whole room (the server's default page is 100). */
@@ -126,6 +128,8 @@ export class DocClient implements SoakClientBase {
   readonly log: StatusLog
   stalled = false
   readonly cache: DocCache = createMemoryCache()
+  /** Last frames per document id, with SOAK_TRACE=1. */
+  readonly trace: Trace = new Map()
   connection: DocConnection
   readonly open = new Map<string, DocStore<SoakDoc>>()
   /** While `reload()` runs, nothing else may use the connection. */
@@ -148,7 +152,7 @@ export class DocClient implements SoakClientBase {
     const connection = createDocConnection({
       url: this.proxy.url.replace('http', 'ws'),
       cache: this.cache,
-      WebSocket: NodeWebSocket,
+      WebSocket: TRACING ? tracingWebSocket(this.trace) : NodeWebSocket,
       reconnect: RECONNECT,
       closeTimeoutMs: 2000,
       onIgnoredError: this.onIgnoredError,

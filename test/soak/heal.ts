@@ -52,9 +52,13 @@ export async function heal(input: HealInput): Promise<HealResult> {
     const waiting = docClients.flatMap((client) =>
       [...client.open.entries()]
         .filter(([, store]) => !store.getSnapshot().saved.server || store.getSnapshot().status !== 'ready')
-        .map(([url, store]) => `${client.name} ${url} ${store.getSnapshot().status} with ${Object.keys(store.getSnapshot().doc?.e ?? {}).length} edits, connection ${client.describe()}`),
+        .map(([url, store]) => `${client.name} ${url} ${store.getSnapshot().status} with ${Object.keys(store.getSnapshot().doc?.e ?? {}).length} edits, connection ${client.describe()}${client.trace.size > 0 ? ` [last frames: ${(client.trace.get(store.documentId) ?? []).join('; ')}]` : ''}`),
     )
-    failures.push(`documents not saved on the server ${CONVERGE_WITHIN_MS} ms after healing: ${waiting.join(', ')}`)
+    // A probe for the report: does one more edit get the store acknowledged again?
+    const stuck = docClients.flatMap((client) => [...client.open.values()].filter((store) => store.getSnapshot().status === 'ready' && !store.getSnapshot().saved.server))
+    for (const store of stuck) store.change((doc) => void (doc.e[`probe-${Date.now()}`] = true))
+    const recovered = await waitUntil(() => stuck.every((store) => store.getSnapshot().saved.server), 5000)
+    failures.push(`documents not saved on the server ${CONVERGE_WITHIN_MS} ms after healing: ${waiting.join(', ')}; one more edit ${recovered ? 'got them acknowledged' : 'did not help'}`)
   }
 
   const findings: Findings = { lost: 0, diverged: 0, details: [] }
