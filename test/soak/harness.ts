@@ -38,7 +38,8 @@ export interface SoakResult {
   details: string[]
   memory: MemorySample[]
   growth: GrowthVerdict[]
-  stalls: { injected: number; detected: number }
+  /** `detected`: times a client left `live` while its proxy was stalled (by a heartbeat, or another fault meanwhile). */
+  stalls: { injected: number; detected: number; byClient: Record<string, number> }
   liveAfterHealMs: number | null
   ignoredErrors: Record<string, number>
   unhandledRejections: string[]
@@ -164,7 +165,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       details: healed.details,
       memory,
       growth,
-      stalls: { injected: faults.counts.get('stall') ?? 0, detected: clients.reduce((sum, client) => sum + client.log.stallsDetected, 0) },
+      stalls: { injected: faults.counts.get('stall') ?? 0, detected: clients.reduce((sum, client) => sum + client.log.stallsDetected, 0), byClient: Object.fromEntries(clients.map((client) => [client.name, client.log.stallsDetected])) },
       liveAfterHealMs: healed.liveAfterMs,
       ignoredErrors,
       unhandledRejections,

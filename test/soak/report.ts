@@ -6,7 +6,7 @@ export function reportLines(result: SoakResult): string[] {
   const lines: string[] = []
   lines.push(`soak: ${result.operations} operations, ${result.acknowledged.records} acknowledged record writes, ${result.acknowledged.docEdits} acknowledged document edits, ${result.unanswered} record writes unanswered (ambiguous, not counted)`)
   lines.push(`soak: faults by kind: ${Object.entries(result.faults).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none'}`)
-  lines.push(`soak: stalls injected ${result.stalls.injected}, clients that left live while their proxy was stalled (a heartbeat, or another fault at the same time) ${result.stalls.detected}`)
+  lines.push(`soak: stalls injected ${result.stalls.injected}, clients that left live while their proxy was stalled (a heartbeat, or another fault at the same time) ${result.stalls.detected}: ${Object.entries(result.stalls.byClient).map(([name, count]) => `${name} ${count}`).join(', ')}`)
   lines.push(`soak: every client live ${result.liveAfterHealMs === null ? 'NOT within 10 s' : `${result.liveAfterHealMs} ms`} after healing`)
   const ignored = Object.entries(result.ignoredErrors)
   if (ignored.length > 0) lines.push(`soak: errors reported through onIgnoredError: ${ignored.map(([message, count]) => `${count}× ${message}`).join('; ')}`)
