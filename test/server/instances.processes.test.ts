@@ -1,12 +1,11 @@
 import type { ChildProcess } from 'node:child_process'
 import { spawn } from 'node:child_process'
-import type { Server, Socket } from 'node:net'
-import { connect as connectTcp, createServer as createTcpServer } from 'node:net'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDocConnection } from '../../src/core/docs/docConnection.js'
 import type { DocConnection } from '../../src/core/docs/types.js'
+import { balancer } from '../support/balancer.js'
 import { newRoom, openStore, putRecord } from '../support/records.js'
 import type { TestRedis } from '../support/redis.js'
 import { startRedis } from '../support/redis.js'
@@ -34,43 +33,6 @@ async function serve(redisUrl: string): Promise<Instance> {
   while (!(match = /listening on (http:\/\/\S+)/.exec(output)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
   if (!match) throw new Error(`The instance did not start: ${output}`)
   return { url: match[1]!, child, output: () => output }
-}
-
-/** A TCP balancer: each new connection goes to the first backend that accepts it. */
-async function balancer(backends: () => string[]): Promise<{ url: string; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>()
-  const server: Server = createTcpServer((client) => {
-    sockets.add(client)
-    client.on('close', () => sockets.delete(client))
-    client.on('error', () => client.destroy())
-    const tryBackend = (index: number): void => {
-      const target = backends()[index]
-      if (!target) return void client.destroy()
-      const { hostname, port } = new URL(target)
-      const upstream = connectTcp(Number(port), hostname)
-      upstream.once('connect', () => {
-        sockets.add(upstream)
-        client.pipe(upstream).pipe(client)
-        upstream.on('close', () => client.destroy())
-        client.on('close', () => upstream.destroy())
-      })
-      upstream.once('error', () => {
-        upstream.destroy()
-        if (!upstream.readyState || upstream.connecting) tryBackend(index + 1)
-        else client.destroy()
-      })
-    }
-    tryBackend(0)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => {
-      for (const socket of sockets) socket.destroy()
-      return new Promise((resolve) => server.close(() => resolve()))
-    },
-  }
 }
 
 async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {

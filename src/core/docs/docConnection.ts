@@ -12,7 +12,7 @@ import type { CompactionPolicy } from './docPersister.js'
 import type { DocSocket, DocSocketHandlers } from './docSocket.js'
 import { openDocSocket } from './docSocket.js'
 import { DocumentTickets } from './docTicket.js'
-import type { DocLink } from './docStore.js'
+import type { DocLink, KeptSyncState } from './docStore.js'
 import { DocumentStore } from './docStore.js'
 import { generateDocumentId, parseDocumentUrl } from './documentId.js'
 import { encodeEphemeralData } from './protocol.js'
@@ -57,6 +57,8 @@ export class AutomergeDocConnection implements DocConnection {
   readonly #stores = new Map<string, DocumentStore<unknown>>()
   /** Cache writes of stores closed while this connection runs; `close()` waits for them. */
   readonly #closingStores = new Set<Promise<void>>()
+  /** What closed documents last shared with the server, for when they are opened again. */
+  readonly #keptSyncStates = new Map<string, KeptSyncState>()
   readonly #peerId: string
   readonly #link: DocLink
   /** Ephemeral messages: one session id per connection object, `count` increasing within it. */
@@ -186,8 +188,15 @@ export class AutomergeDocConnection implements DocConnection {
         this.#session?.attempt.problem(error)
       },
       ignored: (error) => this.#options.onIgnoredError?.(error),
+      keptSyncState: (documentId) => {
+        const kept = this.#keptSyncStates.get(documentId)
+        this.#keptSyncStates.delete(documentId)
+        return kept
+      },
       release: (store) => {
         if (this.#stores.get(store.documentId) === store) this.#stores.delete(store.documentId)
+        const kept = store.keepSyncState()
+        if (kept !== null) this.#keptSyncStates.set(store.documentId, kept)
         const written = store.flushCache().finally(() => this.#closingStores.delete(written))
         this.#closingStores.add(written)
         // A store closed during `snapshot` no longer holds the catch-up back.

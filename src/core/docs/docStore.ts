@@ -29,6 +29,19 @@ export interface DocLink {
   /** Reported through `onIgnoredError` only. */
   ignored(error: unknown): void
   release(store: DocumentStore<unknown>): void
+  /** What an earlier store of this document (closed since) shared with the server; taken once. */
+  keptSyncState(documentId: string): KeptSyncState | undefined
+}
+
+/**
+ * The sync state of a closed document, encoded (shared heads only), and its heads then. The
+ * server keeps its own sync state for us until the socket closes, so a document opened again
+ * must not start from nothing: the server, believing us in sync, would not answer, and
+ * `saved.server` would never turn true.
+ */
+export interface KeptSyncState {
+  readonly state: Uint8Array
+  readonly heads: Heads
 }
 
 type Origin = { kind: 'open' } | { kind: 'create'; initial: unknown }
@@ -194,6 +207,13 @@ export class DocumentStore<T> implements DocStore<T> {
     return !this.#savedServer
   }
 
+  /** For the connection, at `close()`: what this store shared with the server. */
+  keepSyncState(): KeptSyncState | null {
+    const A = this.#A
+    if (A === null || this.#syncState === null || this.#heads.length === 0) return null
+    return { state: A.encodeSyncState(this.#syncState), heads: this.#heads }
+  }
+
   /** A new server session started (or this store was opened while connected). */
   connected(): void {
     this.#syncNow()
@@ -336,6 +356,9 @@ export class DocumentStore<T> implements DocStore<T> {
       }
     }
     if (this.#foreignBeforeLoad.length > 0) doc = this.#mergeChunks(doc, this.#foreignBeforeLoad.splice(0))
+    // Only if the document is still at least where the closed one was: the shared heads must be in it.
+    const kept = this.#link.keptSyncState(this.documentId)
+    if (kept !== undefined && A.hasHeads(doc, kept.heads)) this.#syncState = A.decodeSyncState(kept.state)
     // What came from the cache is in the cache; a created document is not, yet.
     if (origin.kind === 'open') this.#persister?.markPersisted(A.getHeads(doc))
     if (doc !== this.#doc) this.#setLoaded(doc)

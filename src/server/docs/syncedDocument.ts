@@ -126,6 +126,10 @@ export class SyncedDocument {
     // Measured before applying: once applied, a change cannot be taken back out of the document.
     const incoming = this.#measure(peer, message.data)
     if (incoming === undefined) return 'error'
+    // A peer that asks for changes may have dropped ones we sent (it closed the document and
+    // opened it again on the same socket, with a fresh sync state). Ours would still count them
+    // as sent and never send them again: forget what is in flight, keep what we share.
+    if (state.subscribed && needsChanges(message.data)) state.syncState = A.decodeSyncState(A.encodeSyncState(state.syncState))
     let doc: A.Doc<unknown>
     let syncState: A.SyncState
     try {
@@ -356,4 +360,13 @@ export class SyncedDocument {
 
 function sameHeads(a: A.Heads, b: A.Heads): boolean {
   return a.length === b.length && a.every((head, i) => head === b[i])
+}
+
+/** Whether a sync message names changes the peer lacks. Undecodable data is left to `receiveSyncMessage` to refuse. */
+function needsChanges(data: Uint8Array): boolean {
+  try {
+    return A.decodeSyncMessage(data).need.length > 0
+  } catch {
+    return false
+  }
 }
