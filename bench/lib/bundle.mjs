@@ -16,8 +16,11 @@ export const DOCUMENTS_GOAL_BYTES = 15_000
  * What `npm test` enforces (bench/size-budget.mjs): today's sizes plus a little headroom, so
  * size cannot creep up unnoticed. Lower them as the bundles shrink; raise them only on purpose.
  */
-export const RECORDS_BUDGET_BYTES = 12_000
-export const DOCUMENTS_BUDGET_BYTES = 23_000
+// Raised on purpose in the reliability and security round (records 11.9 → 12.6 kB, documents
+// 22.3 → 24.3 kB): heartbeat watches on every transport, documents tickets, the wsUrl origin
+// check and the SSE line cap. Issue 18 (performance) owns bringing them back down.
+export const RECORDS_BUDGET_BYTES = 13_000
+export const DOCUMENTS_BUDGET_BYTES = 25_000
 
 const list = `
 function List({ items }) {
