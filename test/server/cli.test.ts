@@ -8,6 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDocConnection } from '../../src/core/docs/docConnection.js'
 
 const CLI = join(import.meta.dirname, '../../src/server/cli.ts')
+/**
+ * tsx compiles the whole server as the CLI starts: with both cores busy that alone has taken
+ * over 15 s. A start is waited for this long, and each test here may take twice that.
+ */
+const STARTUP_MS = 40_000
+const TEST_MS = 90_000
 
 function run(args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
@@ -20,7 +26,7 @@ function run(args: string[], env: Record<string, string> = {}): { child: ChildPr
 
 async function serve(dir: string, storageArgs = ['--data', dir]): Promise<{ url: string; stop: () => Promise<number | null>; kill: () => Promise<number | null> }> {
   const server = run(['serve', '--port', '0', ...storageArgs])
-  const deadline = Date.now() + 15_000
+  const deadline = Date.now() + STARTUP_MS
   let match: RegExpExecArray | null = null
   while (!(match = /listening on (http:\/\/\S+)/.exec(server.output())) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50))
@@ -39,7 +45,7 @@ async function serve(dir: string, storageArgs = ['--data', dir]): Promise<{ url:
   }
 }
 
-describe('syncline serve', () => {
+describe('syncline serve', { timeout: TEST_MS }, () => {
   let dir: string
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'syncline-cli-'))
@@ -61,8 +67,11 @@ describe('syncline serve', () => {
   it('takes its settings from the environment too, and refuses a malformed ticket secret', async () => {
     const envDir = join(dir, 'from-env')
     const server = run(['serve'], { SYNCLINE_PORT: '0', SYNCLINE_DATA: envDir, SYNCLINE_TICKET_SECRET: 'ab'.repeat(32) })
-    const deadline = Date.now() + 15_000
-    while (!/listening on http:\/\/127\.0\.0\.1:\d+/.test(server.output()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+    const deadline = Date.now() + STARTUP_MS
+    while (!/listening on http:\/\/127\.0\.0\.1:\d+/.test(server.output())) {
+      if (Date.now() > deadline) throw new Error(`The CLI did not start within ${STARTUP_MS} ms: ${server.output()}`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
     expect(server.output()).toContain(`data in ${envDir}`)
     expect(server.output()).not.toContain(':3030')
     server.child.kill('SIGTERM')

@@ -28,7 +28,7 @@ async function serve(redisUrl: string): Promise<Instance> {
   let output = ''
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const deadline = Date.now() + 20_000
+  const deadline = Date.now() + 40_000
   let match: RegExpExecArray | null = null
   while (!(match = /listening on (http:\/\/\S+)/.exec(output)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
   if (!match) throw new Error(`The instance did not start: ${output}`)

@@ -19,7 +19,7 @@ export interface ServeProcess {
 }
 
 /** Starts `syncline serve --port 0 <args>` and resolves once it prints its URL. */
-export async function startServeProcess(args: readonly string[], timeoutMs = 20_000): Promise<ServeProcess> {
+export async function startServeProcess(args: readonly string[], timeoutMs = 40_000): Promise<ServeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
