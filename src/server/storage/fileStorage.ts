@@ -66,10 +66,12 @@ export function fileStorage(dir: string, options: FileStorageOptions = {}): Stor
     return log
   }
 
-  const append = (log: RoomLog, line: LogLine): Promise<void> => {
+  /** Appends `line`, then `apply`s it to the records in memory before any compaction rewrites the log from them. */
+  const append = (log: RoomLog, line: LogLine, apply: () => void): Promise<void> => {
     const write = log.queue.then(async () => {
       await log.handle.appendFile(`${JSON.stringify(line)}\n`)
       if (fsync) await log.handle.datasync()
+      apply()
       log.lines++
       if (log.lines > 2 * log.records.size + COMPACTION_SLACK) await compact(log, fsync)
     })
@@ -87,14 +89,12 @@ export function fileStorage(dir: string, options: FileStorageOptions = {}): Stor
     },
     async putRecord(scope, record) {
       const log = await room(scope)
-      await append(log, { op: 'put', record })
-      log.records.set(recordKey(record.did, record.rkey), record)
+      await append(log, { op: 'put', record }, () => log.records.set(recordKey(record.did, record.rkey), record))
     },
     async deleteRecord(scope, did, rkey) {
       const log = await room(scope)
       if (!log.records.has(recordKey(did, rkey))) return false
-      await append(log, { op: 'del', did, rkey })
-      log.records.delete(recordKey(did, rkey))
+      await append(log, { op: 'del', did, rkey }, () => log.records.delete(recordKey(did, rkey)))
       return true
     },
     async loadDoc(documentId) {
