@@ -50,8 +50,9 @@ const TICK_MS = 100
 const OPS_PER_TICK = 2
 const MAX_IN_FLIGHT = 12
 const NETWORK_FAULT_CHANCE = 0.06
-const PROCESS_FAULT_CHANCE = 0.015
-const CLOSE_MID_EDIT_CHANCE = 0.012
+/** A process fault, and a close in the middle of an edit, come at intervals drawn from these (ms). */
+const PROCESS_FAULT_GAP_MS = { min: 3000, max: 12_000 }
+const CLOSE_MID_EDIT_GAP_MS = { min: 2000, max: 12_000 }
 
 export const summaryLine = (result: SoakResult): string =>
   `soak: ${result.sessions} sessions, ${result.faultTotal} faults, ${result.acknowledged.total} acknowledged writes, ${result.lost} lost, ${result.diverged} diverged, seed ${result.seed}`
@@ -116,6 +117,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const phases = Math.max(6, Math.min(20, Math.round(options.seconds / 10)))
     const phaseMs = (options.seconds * 1000) / phases
     const started = Date.now()
+    let nextProcessFaultAt = started + rng.int(PROCESS_FAULT_GAP_MS.min, PROCESS_FAULT_GAP_MS.max) / 2
+    let nextCloseAt = started + rng.int(CLOSE_MID_EDIT_GAP_MS.min, CLOSE_MID_EDIT_GAP_MS.max) / 2
     memory.push(await sampleMemory(0, 0, topology.processes()))
     let phase = 1
     while (Date.now() - started < options.seconds * 1000) {
@@ -128,11 +131,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         else track('opening or closing a document', () => docOpenOrClose(context, world))
       }
       if (rng.chance(NETWORK_FAULT_CHANCE)) faults.inject()
-      if (rng.chance(CLOSE_MID_EDIT_CHANCE) && allowed('close-mid-edit')) {
+      if (Date.now() >= nextCloseAt && allowed('close-mid-edit')) {
+        nextCloseAt = Date.now() + rng.int(CLOSE_MID_EDIT_GAP_MS.min, CLOSE_MID_EDIT_GAP_MS.max)
         faults.count('close-mid-edit')
         track('a close in the middle of an edit', () => closeMidEdit(context, rng.pick(worlds)))
       }
-      if (processFault === null && rng.chance(PROCESS_FAULT_CHANCE)) {
+      if (processFault === null && Date.now() >= nextProcessFaultAt) {
+        nextProcessFaultAt = Date.now() + rng.int(PROCESS_FAULT_GAP_MS.min, PROCESS_FAULT_GAP_MS.max)
         if (bag.length === 0) bag = topology.processFaultKinds.filter(allowed)
         const kind = bag.splice(rng.int(0, bag.length - 1), 1)[0]
         if (kind !== undefined) processFault = startProcessFault(kind)

@@ -50,7 +50,7 @@ export async function checkRecords(world: WorldState, ledger: RecordLedger): Pro
       const wrong = seen.filter(({ value }) => !entry.allowed.includes(value))
       if (wrong.length > 0 && entry.ackedWrites > 0) {
         findings.lost++
-        findings.details.push(`lost: ${world.name} ${room} ${key} should be ${entry.allowed.join(' or ')}; ${wrong.map(({ name, value }) => `${name} has ${value}`).join(', ')}`)
+        findings.details.push(`lost: ${world.name} ${room} ${key} should be ${entry.allowed.map((value) => value ?? 'absent').join(' or ')}; ${wrong.map(({ name, value }) => `${name} has ${value}`).join(', ')}`)
       } else if (new Set(seen.map(({ value }) => value)).size > 1 || stored.some((value) => value !== stored[0])) {
         findings.diverged++
         findings.details.push(`diverged: ${world.name} ${room} ${key}: ${seen.map(({ name, value }) => `${name}=${value}`).join(', ')}`)
