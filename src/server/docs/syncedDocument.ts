@@ -162,8 +162,11 @@ export class SyncedDocument {
       // The acknowledgement waits for the disk; everyone else already has the change.
       this.#awaitingSave.set(peer, ++this.#changeCount)
       this.#scheduleSave(0)
-    } else if (!this.#awaitingSave.has(peer)) {
-      this.#syncTo(peer, state)
+    } else if (!this.#awaitingSave.has(peer) && !this.#syncTo(peer, state) && forgotOurHeads(message.data, (h) => A.hasHeads(this.#doc, h))) {
+      // Automerge has nothing to say, yet the peer's `have` shows it does not know we hold its
+      // heads (its sync state was reset: a document opened again, say), so its saved.server
+      // would stay false until its next edit. Tell it our heads.
+      this.#sendSync(peer, A.encodeSyncMessage({ heads: this.#heads, need: [], have: [], changes: [] }))
     }
     return outcome
   }
@@ -363,6 +366,21 @@ function sameHeads(a: A.Heads, b: A.Heads): boolean {
 }
 
 /** Whether a sync message names changes the peer lacks. Undecodable data is left to `receiveSyncMessage` to refuse. */
+/**
+ * Whether a peer's sync message says it does not know we have its heads: its `have` names
+ * what it last shared with us, and its heads are not all in it. Only when we do hold them.
+ */
+function forgotOurHeads(data: Uint8Array, weHave: (heads: A.Heads) => boolean): boolean {
+  try {
+    const { heads, have } = A.decodeSyncMessage(data)
+    if (heads.length === 0 || !weHave(heads)) return false
+    const shared = have[0]?.lastSync ?? []
+    return !heads.every((head) => shared.includes(head))
+  } catch {
+    return false
+  }
+}
+
 function needsChanges(data: Uint8Array): boolean {
   try {
     return A.decodeSyncMessage(data).need.length > 0
