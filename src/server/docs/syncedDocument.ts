@@ -129,7 +129,8 @@ export class SyncedDocument {
     // A peer that asks for changes may have dropped ones we sent (it closed the document and
     // opened it again on the same socket, with a fresh sync state). Ours would still count them
     // as sent and never send them again: forget what is in flight, keep what we share.
-    if (state.subscribed && needsChanges(message.data)) state.syncState = A.decodeSyncState(A.encodeSyncState(state.syncState))
+    const peeked = peek(message.data)
+    if (state.subscribed && peeked !== null && peeked.need.length > 0) state.syncState = A.decodeSyncState(A.encodeSyncState(state.syncState))
     let doc: A.Doc<unknown>
     let syncState: A.SyncState
     try {
@@ -162,11 +163,11 @@ export class SyncedDocument {
       // The acknowledgement waits for the disk; everyone else already has the change.
       this.#awaitingSave.set(peer, ++this.#changeCount)
       this.#scheduleSave(0)
-    } else if (!this.#awaitingSave.has(peer) && !this.#syncTo(peer, state) && forgotOurHeads(message.data, (h) => A.hasHeads(this.#doc, h))) {
+    } else if (!this.#awaitingSave.has(peer) && !this.#syncTo(peer, state) && peeked !== null && this.#forgotOurHeads(peeked)) {
       // Automerge has nothing to say, yet the peer's `have` shows it does not know we hold its
       // heads (its sync state was reset: a document opened again, say), so its saved.server
-      // would stay false until its next edit. Tell it our heads.
-      this.#sendSync(peer, A.encodeSyncMessage({ heads: this.#heads, need: [], have: [], changes: [] }))
+      // would stay false until its next edit.
+      this.#announceHeads(peer)
     }
     return outcome
   }
@@ -276,6 +277,19 @@ export class SyncedDocument {
     return sent
   }
 
+  /** A sync message with only our heads: how a peer learns we hold all it has (its saved.server). */
+  #announceHeads(peer: PeerLink): void {
+    this.#sendSync(peer, A.encodeSyncMessage({ heads: this.#heads, need: [], have: [], changes: [] }))
+  }
+
+  /**
+   * Whether a peer's message says it does not know we hold its heads: its `have` names what it
+   * last shared with us, and its heads are not all in it. Only when we do hold them.
+   */
+  #forgotOurHeads({ heads, lastSync }: PeekedMessage): boolean {
+    return heads.length > 0 && A.hasHeads(this.#doc, heads) && !heads.every((head) => lastSync.includes(head))
+  }
+
   #sendSync(peer: PeerLink, data: Uint8Array): void {
     peer.send({ type: 'sync', senderId: this.#options.serverPeerId, targetId: peer.peerId, documentId: this.documentId, data })
   }
@@ -344,9 +358,8 @@ export class SyncedDocument {
       const state = this.#peers.get(peer)
       if (!state || this.#syncTo(peer, state)) continue
       // Automerge has nothing to say: the peer's own messages told it we are in sync, but
-      // what it was last told of our heads are the stored ones it got while waiting. Tell it
-      // our heads, so it sees its change acknowledged.
-      this.#sendSync(peer, A.encodeSyncMessage({ heads: this.#heads, need: [], have: [], changes: [] }))
+      // what it was last told of our heads are the stored ones it got while waiting.
+      this.#announceHeads(peer)
     }
   }
 
@@ -365,26 +378,19 @@ function sameHeads(a: A.Heads, b: A.Heads): boolean {
   return a.length === b.length && a.every((head, i) => head === b[i])
 }
 
-/** Whether a sync message names changes the peer lacks. Undecodable data is left to `receiveSyncMessage` to refuse. */
-/**
- * Whether a peer's sync message says it does not know we have its heads: its `have` names
- * what it last shared with us, and its heads are not all in it. Only when we do hold them.
- */
-function forgotOurHeads(data: Uint8Array, weHave: (heads: A.Heads) => boolean): boolean {
-  try {
-    const { heads, have } = A.decodeSyncMessage(data)
-    if (heads.length === 0 || !weHave(heads)) return false
-    const shared = have[0]?.lastSync ?? []
-    return !heads.every((head) => shared.includes(head))
-  } catch {
-    return false
-  }
+interface PeekedMessage {
+  heads: A.Heads
+  need: A.Heads
+  /** What the peer last shared with us (its `have`), by its account. */
+  lastSync: A.Heads
 }
 
-function needsChanges(data: Uint8Array): boolean {
+/** The fields of a sync message this class reads before applying it, decoded once; null when it cannot be read (receiving it reports that). */
+function peek(data: Uint8Array): PeekedMessage | null {
   try {
-    return A.decodeSyncMessage(data).need.length > 0
+    const { heads, need, have } = A.decodeSyncMessage(data)
+    return { heads, need, lastSync: have[0]?.lastSync ?? [] }
   } catch {
-    return false
+    return null
   }
 }
