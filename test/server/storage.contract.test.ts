@@ -8,6 +8,7 @@ import { fileStorage } from '../../src/server/storage/fileStorage.js'
 import { memoryStorage } from '../../src/server/storage/memoryStorage.js'
 import { postgresStorage } from '../../src/server/storage/postgresStorage.js'
 import type { StorageProvider, StoredRecord } from '../../src/server/storage/types.js'
+import { dropTables, POSTGRES_URL, postgresReachable as reachable } from '../support/postgres.js'
 
 const scope = { collection: 'com.example.message', room: 'room-1' }
 const record = (rkey: string, text: string, did = 'did:example:alice'): StoredRecord => ({
@@ -29,36 +30,15 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-/**
- * PostgreSQL on loopback: `.ci/run` installs and starts Debian's postgresql and sets
- * SYNCLINE_TEST_POSTGRES_URL; locally the default below is tried. Each test gets its own
- * tables (a random prefix), dropped afterwards.
- */
-const POSTGRES_URL = process.env.SYNCLINE_TEST_POSTGRES_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres'
-const postgresReachable = await (async () => {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 })
-  try {
-    await client.connect()
-    await client.end()
-    return true
-  } catch (error) {
-    // In CI the variable is set, and an unreachable database must fail the run.
-    if (process.env.SYNCLINE_TEST_POSTGRES_URL !== undefined) throw error
-    console.warn(`Skipping the PostgreSQL storage tests: nothing answers at ${POSTGRES_URL} (set SYNCLINE_TEST_POSTGRES_URL)`)
-    return false
-  }
-})()
+/** Each test gets its own PostgreSQL tables (a random prefix), dropped afterwards. */
+const postgresReachable = await reachable('the PostgreSQL storage tests')
 const prefixes: string[] = []
 const postgres = (prefix = `t_${Math.random().toString(36).slice(2, 10)}_`, compactAfterChunks?: number) => {
   prefixes.push(prefix)
   return postgresStorage({ connectionString: POSTGRES_URL, tablePrefix: prefix, ...(compactAfterChunks !== undefined && { compactAfterChunks }) })
 }
 afterAll(async () => {
-  if (!postgresReachable || prefixes.length === 0) return
-  const client = new pg.Client({ connectionString: POSTGRES_URL })
-  await client.connect()
-  for (const prefix of new Set(prefixes)) await client.query(`DROP TABLE IF EXISTS ${prefix}records, ${prefix}doc_chunks`)
-  await client.end()
+  if (postgresReachable && prefixes.length > 0) await dropTables(prefixes)
 })
 
 describe.each([

@@ -1,11 +1,11 @@
 import * as A from '@automerge/automerge'
-import pg from 'pg'
 import { WebSocket } from 'ws'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { createDocConnection } from '../../../src/core/docs/docConnection.js'
 import type { DocConnection, DocStore } from '../../../src/core/docs/types.js'
 import type { StorageProvider, SyncServer } from '../../../src/server/index.js'
 import { createSyncServer, memoryPubSub, memoryStorage, postgresStorage } from '../../../src/server/index.js'
+import { dropTables, POSTGRES_URL, postgresReachable } from '../../support/postgres.js'
 import { closeAll as closeRawPeers, RawPeer } from './helpers.js'
 
 /**
@@ -161,27 +161,10 @@ describe('saved.server means stored (one instance)', () => {
   })
 })
 
-/** PostgreSQL on loopback, as in storage.contract.test.ts: required where the variable is set. */
-const POSTGRES_URL = process.env.SYNCLINE_TEST_POSTGRES_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres'
-const postgresReachable = await (async () => {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 })
-  try {
-    await client.connect()
-    await client.end()
-    return true
-  } catch (error) {
-    if (process.env.SYNCLINE_TEST_POSTGRES_URL !== undefined) throw error
-    console.warn(`Skipping the two-instance saved.server tests: nothing answers at ${POSTGRES_URL}`)
-    return false
-  }
-})()
+const reachable = await postgresReachable('the two-instance saved.server tests')
 const prefixes: string[] = []
 afterAll(async () => {
-  if (!postgresReachable || prefixes.length === 0) return
-  const client = new pg.Client({ connectionString: POSTGRES_URL })
-  await client.connect()
-  for (const prefix of prefixes) await client.query(`DROP TABLE IF EXISTS ${prefix}records, ${prefix}doc_chunks`)
-  await client.end()
+  if (reachable && prefixes.length > 0) await dropTables(prefixes)
 })
 
 /** Two instances on one PostgreSQL database and one pub/sub; only instance one's writes are controlled. */
@@ -196,7 +179,7 @@ async function twoInstances(options: { slowMs?: number } = {}) {
   return { one, serverOne, serverTwo }
 }
 
-describe.runIf(postgresReachable)('saved.server means stored (two instances on PostgreSQL)', () => {
+describe.runIf(reachable)('saved.server means stored (two instances on PostgreSQL)', () => {
   it("relays B's change (made on the other instance) to A at once without acknowledging A's held change", async () => {
     const { one, serverOne, serverTwo } = await twoInstances()
     await heldWriteCase(one, serverOne, serverTwo)
