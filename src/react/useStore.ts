@@ -1,5 +1,5 @@
 'use client'
-import { useMemo, useState, useSyncExternalStore } from 'react'
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react'
 
 /** The useSyncExternalStore contract, plus the snapshot to use while rendering on a server. */
 export interface ExternalStore<T> {
@@ -16,37 +16,57 @@ export interface ExternalStore<T> {
  * `isEqual(previous, next)` holds the previous selection is returned unchanged, so React
  * sees the same value and skips the re-render. Selectors and comparators may be inline
  * functions: a new one is applied on the next render without forcing an update.
+ *
+ * The structure follows React's `useSyncExternalStoreWithSelector`: each set of getters
+ * keeps its own memo, and the only state shared across renders is the committed selection,
+ * written in an effect. A render that React throws away (a suspended transition, say) can
+ * therefore never change what the committed getters return.
  */
 export function useStore<T, S>(
   store: ExternalStore<T>,
   selector: (snapshot: T) => S,
   isEqual: (a: S, b: S) => boolean = Object.is,
 ): S {
-  const [memo] = useState(() => new SelectionMemo<T, S>())
-  const [getSelection, getServerSelection] = useMemo(() => memo.getters(store, selector, isEqual), [memo, store, selector, isEqual])
-  return useSyncExternalStore(store.subscribe, getSelection, getServerSelection)
+  const [committed] = useState(() => new CommittedSelection<S>())
+  const [getSelection, getServerSelection] = useMemo(() => selectionGetters(store, selector, isEqual, committed), [store, selector, isEqual, committed])
+  const selection = useSyncExternalStore(store.subscribe, getSelection, getServerSelection)
+  useEffect(() => {
+    committed.commit(selection)
+  }, [committed, selection])
+  return selection
 }
 
-/**
- * Remembers the last selection of one component across selector identities: a component
- * that passes a new inline selector every render still gets the previous reference back
- * when the new selection is equal, so memoized children and effect dependencies hold.
- */
-class SelectionMemo<T, S> {
-  #last: { snapshot: T; selection: S } | null = null
+/** What the last committed render showed; only an effect writes it, never a render. */
+class CommittedSelection<S> {
+  #last: { selection: S } | null = null
 
-  getters(store: ExternalStore<T>, selector: (snapshot: T) => S, isEqual: (a: S, b: S) => boolean): readonly [() => S, () => S] {
-    // A new selector may pick something else from the same snapshot, so it must run once.
-    let selectorHasRun = false
-    const select = (snapshot: T): S => {
-      const last = this.#last
-      if (last !== null && selectorHasRun && Object.is(last.snapshot, snapshot)) return last.selection
-      selectorHasRun = true
-      const next = selector(snapshot)
-      const selection = last !== null && isEqual(last.selection, next) ? last.selection : next
-      this.#last = { snapshot, selection }
-      return selection
-    }
-    return [() => select(store.getSnapshot()), () => select(store.getServerSnapshot())]
+  read(): { selection: S } | null {
+    return this.#last
   }
+
+  commit(selection: S): void {
+    this.#last = { selection }
+  }
+}
+
+function selectionGetters<T, S>(
+  store: ExternalStore<T>,
+  selector: (snapshot: T) => S,
+  isEqual: (a: S, b: S) => boolean,
+  committed: CommittedSelection<S>,
+): readonly [() => S, () => S] {
+  // Local to these getters: a new selector may pick something else from the same
+  // snapshot, so it starts without a memo and runs once.
+  let memo: { snapshot: T; selection: S } | null = null
+  const select = (snapshot: T): S => {
+    if (memo !== null && Object.is(memo.snapshot, snapshot)) return memo.selection
+    const next = selector(snapshot)
+    // Compare with this getter's last selection, or, for a fresh getter (a new inline
+    // selector), with what is on screen, so memoized children and effect dependencies hold.
+    const previous = memo ?? committed.read()
+    const selection = previous !== null && isEqual(previous.selection, next) ? previous.selection : next
+    memo = { snapshot, selection }
+    return selection
+  }
+  return [() => select(store.getSnapshot()), () => select(store.getServerSnapshot())]
 }

@@ -1,4 +1,5 @@
 import { act, cleanup, render, renderHook } from '@testing-library/react'
+import { startTransition, Suspense, use, useState } from 'react'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SyncError } from '../../src/core/errors.js'
 import { shallowEqual } from '../../src/react/shallowEqual.js'
@@ -64,6 +65,44 @@ describe('useStore', () => {
     expect(seen[1]).toBe(seen[0])
     set({ a: 2 })
     expect(seen.at(-1)).toEqual([2, 4])
+  })
+
+  it('keeps the committed selection when React throws away a render that used another selector', async () => {
+    // The transition renders Reader with selectB and then suspends for good, so React
+    // discards that render. The urgent update that follows renders the committed tree,
+    // still with selectA, and must show a's value, not the value of the discarded render.
+    const { store } = counterStore({ a: 1, b: 2 })
+    const selectA = (state: Counter) => state.a
+    const selectB = (state: Counter) => state.b
+    const never = new Promise<never>(() => {})
+    function Reader({ which }: { which: 'a' | 'b' }) {
+      return <span>{useStore(store, which === 'a' ? selectA : selectB)}</span>
+    }
+    function Suspender({ which }: { which: 'a' | 'b' }): null {
+      if (which === 'b') use(never)
+      return null
+    }
+    let setWhich: (which: 'a' | 'b') => void = () => {}
+    let bump: () => void = () => {}
+    function App() {
+      const [which, setState] = useState<'a' | 'b'>('a')
+      const [count, setCount] = useState(0)
+      setWhich = setState
+      bump = () => setCount((value) => value + 1)
+      return (
+        <Suspense fallback={<i>loading</i>}>
+          <Reader which={which} />
+          <Suspender which={which} />
+          <b>{count}</b>
+        </Suspense>
+      )
+    }
+    const { container } = render(<App />)
+    expect(container.textContent).toBe('10')
+    await act(async () => startTransition(() => setWhich('b')))
+    expect(container.textContent).toBe('10') // the transition is suspended, not committed
+    await act(async () => bump())
+    expect(container.textContent).toBe('11')
   })
 
   it('unsubscribes on unmount', () => {
