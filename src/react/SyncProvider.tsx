@@ -24,6 +24,8 @@ export interface SyncProviderProps {
   token?: TokenSource | undefined
   /**
    * Where records and documents are kept between sessions (both built-in caches keep both).
+   * Read when the provider makes its client, like `useState`'s initial value, so an inline
+   * `cache={createMemoryCache()}` is fine; to switch caches, remount the provider (`key`).
    * @default createIndexedDBCache() in browsers, createMemoryCache() elsewhere
    */
   cache?: RecordCache | (RecordCache & DocCache) | undefined
@@ -43,6 +45,9 @@ export interface SyncProviderProps {
  * happens when this provider unmounts too. Closing from an effect cleanup instead would
  * break StrictMode and `<Activity>`: React runs the cleanup and then the effect again on
  * the same client, and a closed client forgets stores that mounted hooks still hold.
+ *
+ * A client it replaces (the `url`, `recordsBaseUrl` or token presence changed) is closed
+ * once the replacement is committed, and with it the default cache the provider made for it.
  */
 export function SyncProvider({ url, recordsBaseUrl, token, cache, client, children }: SyncProviderProps): ReactNode {
   // useState, not an effect: the client must exist during the first render (and on the
@@ -60,6 +65,11 @@ export function SyncProvider({ url, recordsBaseUrl, token, cache, client, childr
   // The client asks the relay for a token on each connect, so a new token (or a new inline
   // function) applies to the next connect without rebuilding the client and its streams.
   useEffect(() => owned?.tokenRelay.set(token))
+  // After commit no hook below reads the replaced client any more (their effects, which
+  // run before this one, moved to the new one), so it can be closed. Clients made by
+  // renders React threw away were never committed and opened nothing.
+  const [committed] = useState(() => new CommittedClient())
+  useEffect(() => committed.commit(owned), [committed, owned])
 
   const documentsUrl = active!.options.url
   const value = useMemo<SyncContextValue>(() => ({ client: active!, url: documentsUrl }), [active, documentsUrl])
@@ -85,7 +95,20 @@ class TokenRelay {
   }
 }
 
-/** The props that shape a client; a change to any of them makes a new client. */
+/** The client this provider last committed; committing another one retires it. */
+class CommittedClient {
+  #current: OwnedClient | null = null
+
+  commit(owned: OwnedClient | null): void {
+    const previous = this.#current
+    this.#current = owned
+    if (previous === null || previous === owned) return
+    // close() flushes every store to the cache first, so the cache closes last.
+    void previous.client.close().then(() => previous.defaultCache?.close())
+  }
+}
+
+/** The props that shape a client; a change to any of them (but `cache`, read once) makes a new client. */
 interface ClientSettings {
   url: string | undefined
   recordsBaseUrl: string | undefined
@@ -96,22 +119,26 @@ interface ClientSettings {
 interface OwnedClient {
   client: SyncClient
   tokenRelay: TokenRelay
+  /** The cache the provider made because none was given; it closes it with the client. */
+  defaultCache: (RecordCache & DocCache) | null
   matches(settings: ClientSettings): boolean
 }
 
 function ownClient(settings: ClientSettings, token: TokenSource | undefined): OwnedClient {
   const tokenRelay = new TokenRelay(token)
+  const made = settings.cache === undefined ? defaultCache() : null
   const client = createSyncClient({
     url: settings.url,
     recordsBaseUrl: settings.recordsBaseUrl,
-    cache: settings.cache ?? defaultCache(),
+    cache: settings.cache ?? made ?? undefined,
     ...(settings.hasToken && { token: tokenRelay.read }),
   })
   return {
     client,
     tokenRelay,
-    matches: (next) =>
-      next.url === settings.url && next.recordsBaseUrl === settings.recordsBaseUrl && next.cache === settings.cache && next.hasToken === settings.hasToken,
+    defaultCache: made,
+    // A new cache object alone does not make a new client: see `SyncProviderProps.cache`.
+    matches: (next) => next.url === settings.url && next.recordsBaseUrl === settings.recordsBaseUrl && next.hasToken === settings.hasToken,
   }
 }
 
