@@ -17,6 +17,7 @@ import type { WatchFrame } from './records/recordHub.js'
 import type { OperationInfo } from './records/recordService.js'
 import { RecordService } from './records/recordService.js'
 import { SendBudget } from './sendBudget.js'
+import { RateLimiter } from './tokenBucket.js'
 import { assertCollection } from './records/validation.js'
 import { memoryPubSub } from './pubsub/memoryPubSub.js'
 import type { PubSub } from './pubsub/types.js'
@@ -452,39 +453,6 @@ function refuseUpgrade(socket: Duplex, error: HttpError): void {
       'connection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
       `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   )
-}
-
-/** Token buckets per key (a remote address), refilled continuously; idle full buckets are forgotten. */
-class RateLimiter {
-  readonly #perSecond: number
-  readonly #burst: number
-  readonly #buckets = new Map<string, { tokens: number; at: number }>()
-  #sweptAt = performance.now()
-
-  constructor(perSecond: number, burst: number) {
-    this.#perSecond = perSecond
-    this.#burst = burst
-  }
-
-  take(key: string): boolean {
-    if (this.#perSecond <= 0) return true
-    const now = performance.now()
-    this.#sweep(now)
-    const bucket = this.#buckets.get(key) ?? { tokens: this.#burst, at: now }
-    bucket.tokens = Math.min(this.#burst, bucket.tokens + ((now - bucket.at) / 1000) * this.#perSecond)
-    bucket.at = now
-    this.#buckets.set(key, bucket)
-    if (bucket.tokens < 1) return false
-    bucket.tokens -= 1
-    return true
-  }
-
-  #sweep(now: number): void {
-    if (now - this.#sweptAt < 60_000) return
-    this.#sweptAt = now
-    const refill = (this.#burst / this.#perSecond) * 1000
-    for (const [key, bucket] of this.#buckets) if (now - bucket.at > refill) this.#buckets.delete(key)
-  }
 }
 
 const RECORDS_TOPIC = 'records'

@@ -5,6 +5,7 @@ import { createFrameDecoder, encodeMessage, HEARTBEAT_TYPE, PROTOCOL_VERSION, Pr
 import type { PeerLink } from './syncedDocument.js'
 import type { SendAccount, SendBudget } from '../sendBudget.js'
 import { EphemeralLimit } from './ephemeralLimit.js'
+import { TokenBucket } from '../tokenBucket.js'
 
 export interface PeerConnectionOptions {
   serverPeerId: string
@@ -67,9 +68,8 @@ export class PeerConnection implements PeerLink {
   alive = true
   #idleTimer: ReturnType<typeof setTimeout> | undefined
   #heartbeatTimer: ReturnType<typeof setInterval> | undefined
-  /** Token bucket of the rate limit: refilled continuously, one token per message. */
-  #tokens: number
-  #refilledAt = performance.now()
+  /** The message rate limit: one token per message. */
+  readonly #messageTokens: TokenBucket
   readonly #ephemeral: EphemeralLimit
   readonly #sendAccount: SendAccount | undefined
 
@@ -77,7 +77,7 @@ export class PeerConnection implements PeerLink {
     this.#socket = socket
     this.request = request
     this.#options = options
-    this.#tokens = options.messageBurst
+    this.#messageTokens = new TokenBucket(options.messagesPerSecond, options.messageBurst)
     this.#ephemeral = new EphemeralLimit(options.maxEphemeralBytes, options.ephemeralBytesPerSecond)
     this.#sendAccount = options.sendBudget?.open((reason) => this.#dropSlow(reason))
     this.#armIdleTimer()
@@ -176,7 +176,7 @@ export class PeerConnection implements PeerLink {
   #receive(data: RawData, isBinary: boolean): void {
     if (this.#closing || this.#closed) return
     this.#armIdleTimer()
-    if (!this.#takeToken()) {
+    if (!this.#messageTokens.take()) {
       this.#refuse(new ProtocolError(`More than ${this.#options.messagesPerSecond} messages per second: slow down and reconnect`, this.#peerId), CLOSE_POLICY)
       return
     }
@@ -280,17 +280,6 @@ export class PeerConnection implements PeerLink {
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer)
     this.#idleTimer = setTimeout(() => this.close(CLOSE_IDLE, `idle for ${idleTimeoutMs} ms`), idleTimeoutMs)
     this.#idleTimer.unref()
-  }
-
-  #takeToken(): boolean {
-    const { messagesPerSecond, messageBurst } = this.#options
-    if (messagesPerSecond <= 0) return true
-    const now = performance.now()
-    this.#tokens = Math.min(messageBurst, this.#tokens + ((now - this.#refilledAt) / 1000) * messagesPerSecond)
-    this.#refilledAt = now
-    if (this.#tokens < 1) return false
-    this.#tokens -= 1
-    return true
   }
 
   /** Tells the peer what was wrong, reports it (or its `cause`), and closes when `closeCode` is given. */
