@@ -7,12 +7,11 @@ import { ConnectionAdmission, releaseWhenClosed } from './admission.js'
 import type { Authenticate, Authorize, RevokeRequest } from './auth.js'
 import { Gatekeeper } from './auth.js'
 import { DocumentAccess } from './docAccess.js'
-import { createDocSyncService } from './docs/docSyncService.js'
-import type { ClientConnectEvent, ClientDisconnectEvent, SyncRequestEvent } from './events.js'
+import { mountDocuments } from './docs/mount.js'
+import type { ClientConnectEvent, ClientDisconnectEvent, OperationInfo, SyncRequestEvent } from './events.js'
 import { ServerEvents, requestStatus } from './events.js'
 import { CORS_HEADERS, HttpError, sendError, sendJson } from './http.js'
 import { RecordHub } from './records/recordHub.js'
-import type { OperationInfo } from './records/recordService.js'
 import { RecordService } from './records/recordService.js'
 import { SendBudget } from './sendBudget.js'
 import { RateLimiter } from './tokenBucket.js'
@@ -177,7 +176,6 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const hub = new RecordHub({ idleRoomMs: Math.max(600_000, 2 * ticketTtlMs), onPublish: (scope, frame) => fanout.publishRecord(scope, frame) })
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes ?? 1024 * 1024 })
   const events = new ServerEvents(onError)
-  const peerUsers = new Map<string, string>()
   const maxMessageBytes = options.maxMessageBytes ?? 16 * MIB
   const limits = options.limits ?? {}
   const maxConnections = limits.maxConnections ?? 10_000
@@ -187,49 +185,6 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const sendBudget = new SendBudget(limits.maxSendBufferBytes ?? 256 * MIB)
   const requestLimiter = new RateLimiter(limits.requestsPerSecond ?? 0, limits.requestBurst ?? 2 * (limits.requestsPerSecond ?? 0))
   const keepaliveMs = options.keepaliveMs ?? 15_000
-  const docs = createDocSyncService({
-    storage,
-    maxMessageBytes,
-    keepaliveMs,
-    ...(limits.maxDocumentsPerConnection !== undefined && { maxDocumentsPerConnection: limits.maxDocumentsPerConnection }),
-    ...(limits.idleTimeoutMs !== undefined && { idleTimeoutMs: limits.idleTimeoutMs }),
-    ...(limits.joinTimeoutMs !== undefined && { joinTimeoutMs: limits.joinTimeoutMs }),
-    ...(limits.messagesPerSecond !== undefined && { messagesPerSecond: limits.messagesPerSecond }),
-    ...(limits.messageBurst !== undefined && { messageBurst: limits.messageBurst }),
-    ...(limits.maxDocumentBytes !== undefined && { maxDocumentBytes: limits.maxDocumentBytes }),
-    ...(limits.maxEphemeralBytes !== undefined && { maxEphemeralBytes: limits.maxEphemeralBytes }),
-    ...(limits.ephemeralBytesPerSecond !== undefined && { ephemeralBytesPerSecond: limits.ephemeralBytesPerSecond }),
-    sendBudget,
-    ...(options.saveDebounceMs !== undefined && { saveDebounceMs: options.saveDebounceMs }),
-    // Without an owner's handler, a peer's malformed frames are not worth a console line.
-    ...(options.onError && { onError: options.onError }),
-    authorize: ({ documentId, request, access }) => docAccess.allows(request, documentId, access),
-    // With `authenticate`, only the same user may take over a peer id (a reconnect); without, anyone may, as with the stock server.
-    ...(gate.requiresAuthentication && { mayReplace: (requests: { older: IncomingMessage; newer: IncomingMessage }) => docAccess.sameUser(requests) }),
-    onPeerJoin: ({ peerId, request }) => {
-      const userId = docAccess.userOf(request)
-      peerUsers.set(peerId, userId)
-      events.clientConnected({ userId, clientId: peerId, transport: 'automerge', remoteAddress: request.socket.remoteAddress })
-    },
-    onPeerLeave: ({ peerId, request }) => {
-      peerUsers.delete(peerId)
-      events.clientDisconnected({ userId: docAccess.userOf(request), clientId: peerId, transport: 'automerge', reason: 'closed' })
-    },
-    onDocumentStored: (documentId) => fanout.documentStored(documentId),
-    onDocumentChanged: (documentId, changes) => fanout.documentChanged(documentId, changes),
-    onSyncMessage: ({ peerId, documentId, type, status, durationMs }) =>
-      events.syncRequest({
-        userId: peerUsers.get(peerId),
-        clientId: peerId,
-        type,
-        documentId,
-        status: status === 'denied' ? 'forbidden' : status,
-        durationMs,
-        bytes: 0,
-      }),
-  })
-  // Just above the service's own limit, so that it (not ws) answers oversize frames with an error message.
-  const docsWss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes + MIB })
   const records = new RecordService({
     events,
     storage,
@@ -246,6 +201,31 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     onError,
   })
   const docAccess = new DocumentAccess(gate, records.access)
+  const documents = mountDocuments({
+    storage,
+    maxMessageBytes,
+    keepaliveMs,
+    limits: {
+      maxDocumentsPerConnection: limits.maxDocumentsPerConnection,
+      idleTimeoutMs: limits.idleTimeoutMs,
+      joinTimeoutMs: limits.joinTimeoutMs,
+      messagesPerSecond: limits.messagesPerSecond,
+      messageBurst: limits.messageBurst,
+      maxDocumentBytes: limits.maxDocumentBytes,
+      maxEphemeralBytes: limits.maxEphemeralBytes,
+      ephemeralBytesPerSecond: limits.ephemeralBytesPerSecond,
+      saveDebounceMs: options.saveDebounceMs,
+      // Without an owner's handler, a peer's malformed frames are not worth a console line.
+      onError: options.onError,
+    },
+    sendBudget,
+    access: docAccess,
+    requiresAuthentication: gate.requiresAuthentication,
+    events,
+    fanout,
+    admit,
+  })
+  const docs = documents.service
   /** `revoke` on this instance; the others do the same when the fan-out tells them. */
   const revokeHere = ({ userId, documentId, collection, room }: RevokeRequest): number => {
     const ofUser = (req: IncomingMessage): boolean => docAccess.userOf(req) === userId
@@ -312,7 +292,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     try {
       const url = requestUrl(req)
       assertConnectionRoom()
-      if (url.pathname === '/') return void acceptDocSocket(req, socket, head, url, op, started)
+      if (url.pathname === '/') return void documents.upgrade(req, socket, head, url, op).then(() => report(op, req, started, 101), refuse)
       const method = XRPC.exec(url.pathname)?.[1]
       if (!method) throw new HttpError(404, 'NotFound', `No WebSocket endpoint at ${url.pathname}`)
       const { collection, name } = splitMethod(method)
@@ -334,23 +314,6 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const assertConnectionRoom = (): void => {
     if (docs.connectionCount + hub.watcherCount >= maxConnections) {
       throw new HttpError(503, 'TooManyConnections', `The server is at its limit of ${maxConnections} connections; retry later`, { 'retry-after': '5' })
-    }
-  }
-
-  /** `/` speaks the automerge-repo protocol. The caller (documents ticket or token) is identified once, before the upgrade. */
-  const acceptDocSocket = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, op: OperationInfo, started: number): Promise<void> => {
-    op.type = 'connect'
-    try {
-      const identity = await docAccess.identify(req, url)
-      op.userId = identity.userId
-      releaseWhenClosed(socket, admit(identity.userId, req))
-      docsWss.handleUpgrade(req, socket, head, (ws) => docs.handleConnection(ws, req))
-      report(op, req, started, 101)
-    } catch (error) {
-      if (!(error instanceof HttpError)) onError(error)
-      const failure = error instanceof HttpError ? error : new HttpError(500, 'InternalServerError', 'Upgrade failed')
-      refuseUpgrade(socket, failure)
-      report(op, req, started, failure.status)
     }
   }
 
@@ -400,9 +363,8 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
       closing ??= (async () => {
         records.close()
         // Flushes documents still waiting for their coalesced write, then closes their sockets.
-        await docs.close()
+        await documents.close()
         wss.close()
-        docsWss.close()
         const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()))
         // Keep-alive HTTP connections would otherwise hold close() open until they time out.
         httpServer.closeAllConnections()

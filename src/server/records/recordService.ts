@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream'
 import type { WebSocket, WebSocketServer } from 'ws'
 import { releaseWhenClosed } from '../admission.js'
 import type { Gatekeeper, RevokeRequest } from '../auth.js'
-import type { ServerEvents } from '../events.js'
+import type { OperationInfo, ServerEvents } from '../events.js'
 import { CORS_HEADERS, HttpError, readJsonObject, sendJson } from '../http.js'
 import type { RecordScope, StorageProvider, StoredRecord } from '../storage/types.js'
 import type { SendBudget } from '../sendBudget.js'
@@ -35,14 +35,6 @@ export interface RecordServiceOptions {
 
 const SNAPSHOT_LIMIT = { fallback: 100, max: 1000 }
 const LIST_LIMIT = { fallback: 50, max: 1000 }
-/** What an operation turned out to be about, for its `onSyncRequest` event; handlers fill it in. */
-export interface OperationInfo {
-  type?: string | undefined
-  userId?: string | undefined
-  collection?: string | undefined
-  room?: string | undefined
-  clientId?: string | undefined
-}
 
 /** Sent on every watch socket each `keepaliveMs`: a sign of life a browser page can see. */
 const KEEPALIVE_FRAME = JSON.stringify({ kind: 'keepalive' })
