@@ -55,7 +55,8 @@ export interface DocumentMount {
  * become the server's events.
  */
 export function mountDocuments({ storage, maxMessageBytes, keepaliveMs, limits, sendBudget, access, requiresAuthentication, events, fanout, admit }: DocumentMountOptions): DocumentMount {
-  const peerUsers = new Map<string, string>()
+  /** The user behind each joined peer id, and the connection that joined it. */
+  const peerUsers = new Map<string, { userId: string; request: IncomingMessage }>()
   const service = createDocSyncService({
     storage,
     maxMessageBytes,
@@ -67,18 +68,19 @@ export function mountDocuments({ storage, maxMessageBytes, keepaliveMs, limits, 
     ...(requiresAuthentication && { mayReplace: (requests: { older: IncomingMessage; newer: IncomingMessage }) => access.sameUser(requests) }),
     onPeerJoin: ({ peerId, request }) => {
       const userId = access.userOf(request)
-      peerUsers.set(peerId, userId)
+      peerUsers.set(peerId, { userId, request })
       events.clientConnected({ userId, clientId: peerId, transport: 'automerge', remoteAddress: request.socket.remoteAddress })
     },
     onPeerLeave: ({ peerId, request }) => {
-      peerUsers.delete(peerId)
+      // A replaced connection closes after its successor joined: the entry is the newer one's then.
+      if (peerUsers.get(peerId)?.request === request) peerUsers.delete(peerId)
       events.clientDisconnected({ userId: access.userOf(request), clientId: peerId, transport: 'automerge', reason: 'closed' })
     },
     onDocumentStored: (documentId) => fanout.documentStored(documentId),
     onDocumentChanged: (documentId, changes) => fanout.documentChanged(documentId, changes),
     onSyncMessage: ({ peerId, documentId, type, status, durationMs }) =>
       events.syncRequest({
-        userId: peerUsers.get(peerId),
+        userId: peerUsers.get(peerId)?.userId,
         clientId: peerId,
         type,
         documentId,
