@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
 import { SendBudget } from '../sendBudget.js'
+import type { DocStorage } from '../storage/types.js'
 import { DocumentRegistry } from './documentRegistry.js'
 import { JoinDeadlines } from './joinDeadlines.js'
-import { CLOSE_GOING_AWAY, PeerConnection } from './peerConnection.js'
+import { CLOSE_GOING_AWAY } from './closeCodes.js'
+import { PeerConnection } from './peerConnection.js'
 import type { DocumentMessage, SyncMessage } from './protocol.js'
 import { describe, ProtocolError } from './protocol.js'
 import type { SyncedDocument, SyncOutcome } from './syncedDocument.js'
@@ -15,12 +17,7 @@ import { createDispatch } from './writeGate.js'
 
 export { memoryDocStorage } from './memoryDocStorage.js'
 
-export interface DocStorage {
-  /** The stored binary of a document (Automerge.save or concatenated save+incremental chunks), or undefined. */
-  loadDoc(documentId: string): Promise<Uint8Array | undefined>
-  /** Replaces the stored binary of a document with a full save. */
-  saveDoc(documentId: string, binary: Uint8Array): Promise<void>
-}
+export type { DocStorage } from '../storage/types.js'
 
 export interface DocSyncServiceOptions {
   storage: DocStorage

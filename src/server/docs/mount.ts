@@ -6,6 +6,7 @@ import type { DocumentAccess } from '../docAccess.js'
 import type { OperationInfo, ServerEvents } from '../events.js'
 import type { InstanceFanout } from '../pubsub/instanceFanout.js'
 import type { SendBudget } from '../sendBudget.js'
+import type { DocStorage } from '../storage/types.js'
 import type { DocSyncService, DocSyncServiceOptions } from './docSyncService.js'
 import { createDocSyncService } from './docSyncService.js'
 
@@ -28,7 +29,7 @@ type PickedLimits = Pick<
 >
 
 export interface DocumentMountOptions {
-  storage: DocSyncServiceOptions['storage']
+  storage: DocStorage
   maxMessageBytes: number
   keepaliveMs: number
   limits: DocumentLimits

@@ -4,6 +4,7 @@ import type { ClientMessage, DocumentMessage, ServerMessage } from './protocol.j
 import { createFrameDecoder, encodeMessage, HEARTBEAT_TYPE, PROTOCOL_VERSION, ProtocolError } from './protocol.js'
 import type { PeerLink } from './syncedDocument.js'
 import type { SendAccount, SendBudget } from '../sendBudget.js'
+import { CLOSE_IDLE, CLOSE_INTERNAL_ERROR, CLOSE_POLICY, CLOSE_PROTOCOL_ERROR, CLOSE_TOO_BIG, CLOSE_TRY_AGAIN_LATER } from './closeCodes.js'
 import { EphemeralLimit } from './ephemeralLimit.js'
 import { TokenBucket } from '../tokenBucket.js'
 
@@ -34,20 +35,9 @@ export interface PeerConnectionOptions {
   sendBudget?: SendBudget | undefined
 }
 
-/** The close code for a connection closed for sending nothing (an application code: 4000–4999). */
-export const CLOSE_IDLE = 4008
-
 /** ws's readyState for an open socket (the static on the class is not importable as a type-only name). */
 const OPEN = 1
 
-/** Close codes (RFC 6455 §7.4.1). */
-export const CLOSE_PROTOCOL_ERROR = 1002
-export const CLOSE_TOO_BIG = 1009
-export const CLOSE_GOING_AWAY = 1001
-const CLOSE_POLICY = 1008
-const CLOSE_INTERNAL_ERROR = 1011
-/** "Try again later": dropped as the slowest reader while the server's send buffers were full. */
-export const CLOSE_TRY_AGAIN_LATER = 1013
 /** How long a dropped slow reader gets to take its close frame before its socket is destroyed. */
 const DROP_GRACE_MS = 1000
 
