@@ -37,6 +37,15 @@ export interface SyncRequestEvent {
   bytes: number
 }
 
+/** What an operation turned out to be about, for its `onSyncRequest` event; handlers fill it in. */
+export interface OperationInfo {
+  type?: string | undefined
+  userId?: string | undefined
+  collection?: string | undefined
+  room?: string | undefined
+  clientId?: string | undefined
+}
+
 type Handler<E> = (event: E) => void
 
 /**

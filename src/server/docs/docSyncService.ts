@@ -2,25 +2,19 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
 import { SendBudget } from '../sendBudget.js'
+import type { DocStorage } from '../storage/types.js'
 import { DocumentRegistry } from './documentRegistry.js'
 import { JoinDeadlines } from './joinDeadlines.js'
-import { CLOSE_GOING_AWAY, PeerConnection } from './peerConnection.js'
-import type { DocumentMessage, SyncMessage } from './protocol.js'
-import { describe, ProtocolError } from './protocol.js'
-import type { SyncedDocument, SyncOutcome } from './syncedDocument.js'
-import { joinRefusal, revokeSubscriptions } from './peerAccess.js'
-import type { PeerDocument } from './peerAccess.js'
-import type { OpenDocument } from './writeGate.js'
-import { createDispatch } from './writeGate.js'
+import { CLOSE_GOING_AWAY } from './closeCodes.js'
+import { PeerConnection } from './peerConnection.js'
+import { ProtocolError } from './protocol.js'
+import type { SyncOutcome } from './syncedDocument.js'
+import { joinRefusal } from './peerAccess.js'
+import { ConnectionDocuments } from './connectionDocuments.js'
 
 export { memoryDocStorage } from './memoryDocStorage.js'
 
-export interface DocStorage {
-  /** The stored binary of a document (Automerge.save or concatenated save+incremental chunks), or undefined. */
-  loadDoc(documentId: string): Promise<Uint8Array | undefined>
-  /** Replaces the stored binary of a document with a full save. */
-  saveDoc(documentId: string, binary: Uint8Array): Promise<void>
-}
+export type { DocStorage } from '../storage/types.js'
 
 export interface DocSyncServiceOptions {
   storage: DocStorage
@@ -124,8 +118,6 @@ export interface DocSyncService {
 }
 
 const MIB = 1024 * 1024
-/** Messages held per connection and document while the document loads; a flood beyond is refused. */
-const MAX_QUEUED_MESSAGES = 1024
 
 /**
  * The documents half of the reference server: an automerge-repo protocol "1" peer that
@@ -178,120 +170,25 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     // Wrapped like every hook: a throw here would skip the relay and the save of the change.
     ...(options.onDocumentChanged && { onChanged: (documentId: string, changes: Uint8Array) => safely((id: string) => options.onDocumentChanged!(id, changes), documentId) }),
   })
-  const peers = new Map<PeerConnection, Map<string, PeerDocument>>()
+  let closed = false
+  const peers = new ConnectionDocuments({
+    registry,
+    serverPeerId,
+    maxDocuments,
+    authorize,
+    reportError,
+    handled: (event) => safely(onSyncMessage, event),
+    isClosed: () => closed,
+  })
   const sendBudget = options.sendBudget ?? new SendBudget(256 * MIB)
   const joinDeadlines = new JoinDeadlines(options.joinTimeoutMs ?? 10_000)
   let heartbeat: ReturnType<typeof setInterval> | undefined
-  let closed = false
-
-  const dispatch = createDispatch({
-    authorize,
-    reportError,
-    handled: (peer, message, status, durationMs) => safely(onSyncMessage, { ...syncEvent(peer, message), status, durationMs }),
-    stillOpen: (peer, entry, documentId) => !closed && !peer.closed && peers.get(peer)?.get(documentId) === entry,
-    maxPending: MAX_QUEUED_MESSAGES,
-  })
-
-  const answerDenied = (peer: PeerConnection, message: DocumentMessage): void => {
-    if (message.type === 'ephemeral') return
-    peer.send({ type: 'doc-unavailable', senderId: serverPeerId, targetId: peer.peerId, documentId: message.documentId })
-    safely(onSyncMessage, { ...syncEvent(peer, message), status: 'denied', durationMs: 0 })
-  }
-
-  /** Authorizes, loads, attaches, then handles what arrived meanwhile, in order. */
-  const open = async (peer: PeerConnection, documentId: string, entry: PeerDocument & { status: 'opening' }): Promise<void> => {
-    const documents = peers.get(peer)
-    const stillWanted = (): boolean => !closed && !peer.closed && documents?.get(documentId) === entry
-    let allowed: boolean
-    try {
-      allowed = authorize ? await authorize({ peerId: peer.peerId, documentId, request: peer.request, access: 'read' }) : true
-    } catch (error) {
-      reportError(new Error(`authorize threw for document ${documentId}: ${describe(error)}`, { cause: error }))
-      if (!stillWanted()) return
-      // Not remembered as a refusal: the next message asks again.
-      documents?.delete(documentId)
-      for (const message of entry.queue) answerDenied(peer, message)
-      return
-    }
-    if (!stillWanted()) return
-    if (!allowed) {
-      documents?.set(documentId, { status: 'denied' })
-      for (const message of entry.queue) answerDenied(peer, message)
-      return
-    }
-    let document: SyncedDocument
-    try {
-      document = await registry.open(documentId)
-    } catch (error) {
-      reportError(error)
-      if (!stillWanted()) return
-      // Not remembered either: the next message retries the load. The stored binary is left alone.
-      documents?.delete(documentId)
-      if (entry.queue.some((message) => message.type !== 'ephemeral')) {
-        peer.sendError(`Document ${documentId} could not be loaded on the server`)
-      }
-      return
-    }
-    if (!stillWanted()) {
-      registry.release(document)
-      return
-    }
-    document.attach(peer)
-    const opened: OpenDocument = { status: 'open', document, write: 'unknown' }
-    documents?.set(documentId, opened)
-    for (const message of entry.queue) dispatch(peer, opened, message)
-  }
-
-  const route = (peer: PeerConnection, message: DocumentMessage): void => {
-    const documents = peers.get(peer)
-    if (!documents || closed) return
-    const { documentId } = message
-    let entry = documents.get(documentId)
-    if (!entry && documents.size >= maxDocuments) {
-      peer.sendError(`A connection may use at most ${maxDocuments} documents`)
-      reportError(new ProtocolError(`Peer ${peer.peerId} opened too many documents`, peer.peerId))
-      peer.close(1008, 'too many documents on one connection')
-      return
-    }
-    if (!entry && !authorize) {
-      // Fast path: a document in memory is attached in the same turn, with no promise hop.
-      const document = registry.get(documentId)
-      if (document) {
-        document.attach(peer)
-        documents.set(documentId, (entry = { status: 'open', document, write: 'granted' }))
-      }
-    }
-    if (!entry) {
-      const opening: PeerDocument & { status: 'opening' } = { status: 'opening', queue: [message] }
-      documents.set(documentId, opening)
-      void open(peer, documentId, opening)
-      return
-    }
-    if (entry.status === 'open') dispatch(peer, entry, message)
-    else if (entry.status === 'denied') answerDenied(peer, message)
-    else if (entry.queue.length < MAX_QUEUED_MESSAGES) entry.queue.push(message)
-    else {
-      peer.sendError(`Too many messages for document ${documentId} while it loads`)
-      reportError(new ProtocolError(`Peer ${peer.peerId} flooded document ${documentId} while it loaded`, peer.peerId))
-      peer.close(1008, 'too many messages while a document loads')
-    }
-  }
-
-  /** Forgets everything a connection had open: its sync states and subscriptions. */
-  const detachAll = (peer: PeerConnection): void => {
-    const documents = peers.get(peer)
-    if (!documents) return
-    for (const entry of documents.values()) {
-      if (entry.status === 'open') entry.document.detach(peer)
-    }
-    documents.clear()
-  }
 
   const onJoin = (peer: PeerConnection): void => {
     joinDeadlines.clear(peer)
     // A repeated join starts over, as the client resets its own sync states after a `peer`.
-    detachAll(peer)
-    for (const other of peers.keys()) {
+    peers.detachAll(peer)
+    for (const other of peers.connections) {
       // As the stock server does: the newest connection of a peer id wins.
       if (other !== peer && other.joined && other.peerId === peer.peerId) other.close(1000, 'replaced by a newer connection of this peer')
     }
@@ -301,8 +198,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
   const onClose = (peer: PeerConnection): void => {
     joinDeadlines.clear(peer)
     if (!peers.has(peer)) return
-    detachAll(peer)
-    peers.delete(peer)
+    peers.remove(peer)
     if (peer.joined) safely(onPeerLeave, { peerId: peer.peerId, request: peer.request })
     if (peers.size === 0 && heartbeat !== undefined) {
       clearInterval(heartbeat)
@@ -313,7 +209,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
   const startHeartbeat = (): void => {
     if (heartbeat !== undefined || heartbeatMs <= 0) return
     heartbeat = setInterval(() => {
-      for (const peer of peers.keys()) {
+      for (const peer of peers.connections) {
         if (!peer.alive) {
           peer.terminate()
           continue
@@ -336,9 +232,9 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
         maxMessageBytes,
         maxBufferedBytes: Math.max(64 * MIB, 4 * maxMessageBytes),
         reportError,
-        refuseJoin: (peer, senderId) => joinRefusal(peers.keys(), peer, senderId, options.mayReplace),
+        refuseJoin: (peer, senderId) => joinRefusal(peers.connections, peer, senderId, options.mayReplace),
         onJoin,
-        onMessage: route,
+        onMessage: (peer, message) => peers.route(peer, message),
         onClose,
         idleTimeoutMs: options.idleTimeoutMs ?? 0,
         messagesPerSecond: options.messagesPerSecond ?? 1000,
@@ -348,7 +244,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
         ephemeralBytesPerSecond: options.ephemeralBytesPerSecond ?? 256 * 1024,
         sendBudget,
       })
-      peers.set(peer, new Map())
+      peers.add(peer)
       joinDeadlines.arm(peer)
       startHeartbeat()
     },
@@ -366,23 +262,19 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
 
     get peerCount() {
       let count = 0
-      for (const peer of peers.keys()) if (peer.active) count++
+      for (const peer of peers.connections) if (peer.active) count++
       return count
     },
 
-    revoke: (filter) => revokeSubscriptions(peers, filter, serverPeerId),
+    revoke: (filter) => peers.revoke(filter),
 
     async close() {
       if (closed) return registry.closed
       closed = true
       if (heartbeat !== undefined) clearInterval(heartbeat)
       heartbeat = undefined
-      for (const peer of peers.keys()) peer.close(CLOSE_GOING_AWAY, 'server is shutting down')
+      for (const peer of peers.connections) peer.close(CLOSE_GOING_AWAY, 'server is shutting down')
       return registry.close()
     },
   }
-}
-
-function syncEvent(peer: PeerConnection, message: SyncMessage): Pick<SyncMessageEvent, 'peerId' | 'documentId' | 'type'> {
-  return { peerId: peer.peerId, documentId: message.documentId, type: message.type }
 }

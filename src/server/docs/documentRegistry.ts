@@ -1,5 +1,5 @@
 import * as A from '@automerge/automerge'
-import type { DocStorage } from './docSyncService.js'
+import type { DocStorage } from '../storage/types.js'
 import { measureStoredDocument, OP_COST_BYTES, TooLargeError } from './changeSize.js'
 import { describe } from './protocol.js'
 import { SyncedDocument } from './syncedDocument.js'

@@ -1,4 +1,4 @@
-import type { DocStorage } from './docSyncService.js'
+import type { DocStorage } from '../storage/types.js'
 
 /** Keeps document binaries in process memory: for tests and the server's memory mode. */
 export function memoryDocStorage(): DocStorage {

@@ -2,9 +2,11 @@ import type { IncomingMessage } from 'node:http'
 import type { RawData, WebSocket } from 'ws'
 import type { ClientMessage, DocumentMessage, ServerMessage } from './protocol.js'
 import { createFrameDecoder, encodeMessage, HEARTBEAT_TYPE, PROTOCOL_VERSION, ProtocolError } from './protocol.js'
-import type { PeerLink } from './syncedDocument.js'
+import type { PeerLink } from './documentTypes.js'
 import type { SendAccount, SendBudget } from '../sendBudget.js'
+import { CLOSE_IDLE, CLOSE_INTERNAL_ERROR, CLOSE_POLICY, CLOSE_PROTOCOL_ERROR, CLOSE_TOO_BIG, CLOSE_TRY_AGAIN_LATER } from './closeCodes.js'
 import { EphemeralLimit } from './ephemeralLimit.js'
+import { TokenBucket } from '../tokenBucket.js'
 
 export interface PeerConnectionOptions {
   serverPeerId: string
@@ -33,20 +35,9 @@ export interface PeerConnectionOptions {
   sendBudget?: SendBudget | undefined
 }
 
-/** The close code for a connection closed for sending nothing (an application code: 4000–4999). */
-export const CLOSE_IDLE = 4008
-
 /** ws's readyState for an open socket (the static on the class is not importable as a type-only name). */
 const OPEN = 1
 
-/** Close codes (RFC 6455 §7.4.1). */
-export const CLOSE_PROTOCOL_ERROR = 1002
-export const CLOSE_TOO_BIG = 1009
-export const CLOSE_GOING_AWAY = 1001
-const CLOSE_POLICY = 1008
-const CLOSE_INTERNAL_ERROR = 1011
-/** "Try again later": dropped as the slowest reader while the server's send buffers were full. */
-export const CLOSE_TRY_AGAIN_LATER = 1013
 /** How long a dropped slow reader gets to take its close frame before its socket is destroyed. */
 const DROP_GRACE_MS = 1000
 
@@ -67,9 +58,8 @@ export class PeerConnection implements PeerLink {
   alive = true
   #idleTimer: ReturnType<typeof setTimeout> | undefined
   #heartbeatTimer: ReturnType<typeof setInterval> | undefined
-  /** Token bucket of the rate limit: refilled continuously, one token per message. */
-  #tokens: number
-  #refilledAt = performance.now()
+  /** The message rate limit: one token per message. */
+  readonly #messageTokens: TokenBucket
   readonly #ephemeral: EphemeralLimit
   readonly #sendAccount: SendAccount | undefined
 
@@ -77,7 +67,7 @@ export class PeerConnection implements PeerLink {
     this.#socket = socket
     this.request = request
     this.#options = options
-    this.#tokens = options.messageBurst
+    this.#messageTokens = new TokenBucket(options.messagesPerSecond, options.messageBurst)
     this.#ephemeral = new EphemeralLimit(options.maxEphemeralBytes, options.ephemeralBytesPerSecond)
     this.#sendAccount = options.sendBudget?.open((reason) => this.#dropSlow(reason))
     this.#armIdleTimer()
@@ -176,7 +166,7 @@ export class PeerConnection implements PeerLink {
   #receive(data: RawData, isBinary: boolean): void {
     if (this.#closing || this.#closed) return
     this.#armIdleTimer()
-    if (!this.#takeToken()) {
+    if (!this.#messageTokens.take()) {
       this.#refuse(new ProtocolError(`More than ${this.#options.messagesPerSecond} messages per second: slow down and reconnect`, this.#peerId), CLOSE_POLICY)
       return
     }
@@ -280,17 +270,6 @@ export class PeerConnection implements PeerLink {
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer)
     this.#idleTimer = setTimeout(() => this.close(CLOSE_IDLE, `idle for ${idleTimeoutMs} ms`), idleTimeoutMs)
     this.#idleTimer.unref()
-  }
-
-  #takeToken(): boolean {
-    const { messagesPerSecond, messageBurst } = this.#options
-    if (messagesPerSecond <= 0) return true
-    const now = performance.now()
-    this.#tokens = Math.min(messageBurst, this.#tokens + ((now - this.#refilledAt) / 1000) * messagesPerSecond)
-    this.#refilledAt = now
-    if (this.#tokens < 1) return false
-    this.#tokens -= 1
-    return true
   }
 
   /** Tells the peer what was wrong, reports it (or its `cause`), and closes when `closeCode` is given. */

@@ -1,38 +1,16 @@
 import * as A from '@automerge/automerge'
-import type { DocStorage } from './docSyncService.js'
-import type { EphemeralMessage, ServerMessage, SyncMessage } from './protocol.js'
+import type { DocumentOptions, PeerLink, SyncOutcome } from './documentTypes.js'
+import type { EphemeralMessage, SyncMessage } from './protocol.js'
 import { measureSyncMessage, OP_COST_BYTES, TooLargeError } from './changeSize.js'
 import { describe, ProtocolError } from './protocol.js'
+import type { PreparedWrite } from './saveLoop.js'
+import { SaveLoop } from './saveLoop.js'
+import { PendingAcknowledgements } from './pendingAcknowledgements.js'
+import type { PeekedMessage } from './syncPeek.js'
+import { peek, sameHeads } from './syncPeek.js'
 
-/** What a document needs of a connected peer. */
-export interface PeerLink {
-  readonly peerId: string
-  send(message: ServerMessage): void
-  /** Sends an `error` message without closing the connection. */
-  sendError(message: string): void
-}
-
-export interface SyncedDocumentOptions {
-  documentId: string
-  /** The loaded document, or `A.init()` for one that nobody has stored yet. */
-  doc: A.Doc<unknown>
-  serverPeerId: string
-  storage: DocStorage
-  saveDebounceMs: number
-  reportError: (error: unknown) => void
-  /** Called when no peer is attached and nothing is left to save: the document may be dropped. */
-  onIdle: (document: SyncedDocument) => void
-  /** Called after changes this server received are in storage (other instances may reload it). */
-  onStored?: ((documentId: string) => void) | undefined
-  /** Called with the bytes of changes a peer of this server just made (for other instances). */
-  onChanged?: ((documentId: string, changes: Uint8Array) => void) | undefined
-  /** The estimated loaded size (see changeSize.ts) a peer's changes may grow the document to. */
-  maxDocumentBytes: number
-  /** The estimated size of `doc` as loaded. */
-  size: number
-}
-
-export type SyncOutcome = 'ok' | 'unavailable' | 'error'
+export type { PeerLink, SyncOutcome } from './documentTypes.js'
+export type SyncedDocumentOptions = DocumentOptions<SyncedDocument>
 
 interface PeerState {
   syncState: A.SyncState
@@ -42,7 +20,6 @@ interface PeerState {
 
 /** generateSyncMessage settles in one or two rounds; the cap only guards against a loop. */
 const MAX_MESSAGES_PER_TURN = 16
-const MAX_SAVE_RETRY_MS = 30_000
 
 /**
  * One document in server memory: its Automerge state, one sync state per attached peer,
@@ -66,21 +43,9 @@ export class SyncedDocument {
   #heads: A.Heads
   readonly #peers = new Map<PeerLink, PeerState>()
   readonly #options: SyncedDocumentOptions
-  #dirty = false
-  #saveTimer: ReturnType<typeof setTimeout> | undefined
-  #saving: Promise<void> | undefined
-  #failedSaves = 0
-  #closed = false
-  /**
-   * Peers whose changes are not stored yet, each with the number of its latest change
-   * (`#changeCount` when it arrived). A write covers every change numbered up to the count
-   * when it started, so it acknowledges exactly the peers whose changes it holds, however
-   * busy the others keep the document.
-   */
-  readonly #awaitingSave = new Map<PeerLink, number>()
-  #changeCount = 0
-  /** Heads of what storage is known to hold: all an awaiting peer may be told. */
-  #storedHeads: A.Heads
+  readonly #saves: SaveLoop
+  /** Peers whose changes are not stored yet, and the heads storage is known to hold. */
+  readonly #awaitingSave: PendingAcknowledgements<PeerLink>
   /** Estimated loaded size: what was loaded plus every change applied since (an upper bound). */
   #size: number
 
@@ -88,9 +53,10 @@ export class SyncedDocument {
     this.documentId = options.documentId
     this.#doc = options.doc
     this.#heads = A.getHeads(options.doc)
-    this.#storedHeads = this.#heads
+    this.#awaitingSave = new PendingAcknowledgements(this.#heads)
     this.#options = options
     this.#size = options.size
+    this.#saves = new SaveLoop({ debounceMs: options.saveDebounceMs, prepare: () => this.#prepareWrite(), onSettled: () => this.#checkIdle() })
   }
 
   get peerCount(): number {
@@ -98,7 +64,7 @@ export class SyncedDocument {
   }
 
   get isIdle(): boolean {
-    return this.#peers.size === 0 && !this.#dirty && this.#saving === undefined && this.#saveTimer === undefined && this.#awaitingSave.size === 0
+    return this.#peers.size === 0 && this.#saves.idle && this.#awaitingSave.size === 0
   }
 
   get heads(): A.Heads {
@@ -161,8 +127,8 @@ export class SyncedDocument {
     if (changed) {
       this.#relay(previousHeads, peer)
       // The acknowledgement waits for the disk; everyone else already has the change.
-      this.#awaitingSave.set(peer, ++this.#changeCount)
-      this.#scheduleSave(0)
+      this.#awaitingSave.changed(peer)
+      this.#saves.schedule(0)
     } else if (!this.#awaitingSave.has(peer) && !this.#syncTo(peer, state) && peeked !== null && this.#forgotOurHeads(peeked)) {
       // Automerge has nothing to say, yet the peer's `have` shows it does not know we hold its
       // heads (its sync state was reset: a document opened again, say), so its saved.server
@@ -211,16 +177,13 @@ export class SyncedDocument {
   }
 
   /** Writes pending changes now; resolves once storage has them (or has failed, reported). */
-  async flush(): Promise<void> {
-    await this.#saving
-    if (this.#dirty) await this.#save()
+  flush(): Promise<void> {
+    return this.#saves.flush()
   }
 
   /** A last flush; afterwards a failed write is reported but not retried. */
-  async close(): Promise<void> {
-    this.#closed = true
-    await this.flush()
-    this.#clearTimer()
+  close(): Promise<void> {
+    return this.#saves.close()
   }
 
   /** The estimated size the message's changes add, or undefined (the peer was told) when they are refused. */
@@ -260,7 +223,7 @@ export class SyncedDocument {
    * nothing it does not need.
    */
   #relayWithoutAcknowledging(peer: PeerLink, changes: Uint8Array[]): void {
-    const data = A.encodeSyncMessage({ heads: this.#storedHeads, need: [], have: [], changes })
+    const data = A.encodeSyncMessage({ heads: this.#awaitingSave.storedHeads, need: [], have: [], changes })
     this.#sendSync(peer, data)
   }
 
@@ -294,57 +257,22 @@ export class SyncedDocument {
     peer.send({ type: 'sync', senderId: this.#options.serverPeerId, targetId: peer.peerId, documentId: this.documentId, data })
   }
 
-  /**
-   * Coalesces writes: the first change after a save starts the timer and later ones ride
-   * along, so a busy document is still written every `saveDebounceMs`, not starved.
-   */
-  #scheduleSave(delay = this.#options.saveDebounceMs): void {
-    this.#dirty = true
-    if (this.#closed) return
-    if (this.#saveTimer !== undefined && delay === 0 && this.#failedSaves === 0) this.#clearTimer()
-    if (this.#saveTimer !== undefined || this.#saving !== undefined) return
-    this.#saveTimer = setTimeout(() => {
-      this.#saveTimer = undefined
-      void this.#save()
-    }, delay)
-  }
-
-  #save(): Promise<void> {
-    const { storage, documentId, saveDebounceMs, reportError } = this.#options
-    this.#clearTimer()
-    this.#dirty = false
+  /** What the next write holds: the document as it is now, and the changes received so far. */
+  #prepareWrite(): PreparedWrite {
+    const { storage, documentId, reportError } = this.#options
     const binary = A.save(this.#doc)
     // Everything received so far is in `binary`: these are what this write acknowledges.
-    const covers = this.#changeCount
+    const covers = this.#awaitingSave.covered
     const heads = this.#heads
-    const saving = Promise.resolve()
-      .then(() => storage.saveDoc(documentId, binary))
-      .then(
-        () => {
-          this.#failedSaves = 0
-          this.#storedHeads = heads
-          this.#acknowledgeSaved(covers)
-          this.#options.onStored?.(documentId)
-        },
-        (error: unknown) => {
-          this.#failedSaves++
-          // Keep the changes: a later write (with backoff, so a broken disk is not hammered) retries.
-          this.#dirty = true
-          reportError(new Error(`Saving document ${documentId} failed: ${describe(error)}`, { cause: error }))
-        },
-      )
-      .finally(() => {
-        this.#saving = undefined
-        if (this.#dirty) {
-          // Changes that arrived during this save: write them at once (a peer waits for its
-          // acknowledgement); after a failure, back off so a broken disk is not hammered.
-          this.#scheduleSave(this.#failedSaves === 0 ? 0 : Math.min(MAX_SAVE_RETRY_MS, saveDebounceMs * 2 ** this.#failedSaves))
-        } else {
-          this.#checkIdle()
-        }
-      })
-    this.#saving = saving
-    return saving
+    return {
+      write: () => storage.saveDoc(documentId, binary),
+      stored: () => {
+        this.#awaitingSave.storedHeads = heads
+        this.#acknowledgeSaved(covers)
+        this.#options.onStored?.(documentId)
+      },
+      failed: (error) => reportError(new Error(`Saving document ${documentId} failed: ${describe(error)}`, { cause: error })),
+    }
   }
 
   /**
@@ -352,9 +280,7 @@ export class SyncedDocument {
    * up to `covers`); a peer with a later change waits for the write that holds it.
    */
   #acknowledgeSaved(covers: number): void {
-    for (const [peer, latest] of this.#awaitingSave) {
-      if (latest > covers) continue
-      this.#awaitingSave.delete(peer)
+    for (const peer of this.#awaitingSave.takeCovered(covers)) {
       const state = this.#peers.get(peer)
       if (!state || this.#syncTo(peer, state)) continue
       // Automerge has nothing to say: the peer's own messages told it we are in sync, but
@@ -363,34 +289,8 @@ export class SyncedDocument {
     }
   }
 
-  #clearTimer(): void {
-    if (this.#saveTimer === undefined) return
-    clearTimeout(this.#saveTimer)
-    this.#saveTimer = undefined
-  }
-
   #checkIdle(): void {
     if (this.isIdle) this.#options.onIdle(this)
   }
 }
 
-function sameHeads(a: A.Heads, b: A.Heads): boolean {
-  return a.length === b.length && a.every((head, i) => head === b[i])
-}
-
-interface PeekedMessage {
-  heads: A.Heads
-  need: A.Heads
-  /** What the peer last shared with us (its `have`), by its account. */
-  lastSync: A.Heads
-}
-
-/** The fields of a sync message this class reads before applying it, decoded once; null when it cannot be read (receiving it reports that). */
-function peek(data: Uint8Array): PeekedMessage | null {
-  try {
-    const { heads, need, have } = A.decodeSyncMessage(data)
-    return { heads, need, lastSync: have[0]?.lastSync ?? [] }
-  } catch {
-    return null
-  }
-}

@@ -18,6 +18,14 @@ export interface RecordScope {
   room: string
 }
 
+/** Where the documents half keeps document binaries (`StorageProvider` is one). */
+export interface DocStorage {
+  /** The stored binary of a document (Automerge.save or concatenated save+incremental chunks), or undefined. */
+  loadDoc(documentId: string): Promise<Uint8Array | undefined>
+  /** Replaces the stored binary of a document with a full save. */
+  saveDoc(documentId: string, binary: Uint8Array): Promise<void>
+}
+
 /**
  * Where the reference server keeps records and documents. Implementations must make a write
  * durable before its promise resolves. The server acknowledges a record write, or a

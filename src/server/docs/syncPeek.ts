@@ -1,0 +1,22 @@
+import * as A from '@automerge/automerge'
+
+export function sameHeads(a: A.Heads, b: A.Heads): boolean {
+  return a.length === b.length && a.every((head, i) => head === b[i])
+}
+
+export interface PeekedMessage {
+  heads: A.Heads
+  need: A.Heads
+  /** What the peer last shared with us (its `have`), by its account. */
+  lastSync: A.Heads
+}
+
+/** The fields of a sync message a document reads before applying it, decoded once; null when it cannot be read (receiving it reports that). */
+export function peek(data: Uint8Array): PeekedMessage | null {
+  try {
+    const { heads, need, have } = A.decodeSyncMessage(data)
+    return { heads, need, lastSync: have[0]?.lastSync ?? [] }
+  } catch {
+    return null
+  }
+}

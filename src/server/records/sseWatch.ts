@@ -1,0 +1,94 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { releaseWhenClosed } from '../admission.js'
+import type { OperationInfo } from '../events.js'
+import { CORS_HEADERS } from '../http.js'
+import type { RecordContext } from './recordContext.js'
+import { MAX_BUFFERED_BYTES } from './recordContext.js'
+import type { WatchFrame, Watcher } from './recordHub.js'
+import { pageRecords, SNAPSHOT_LIMIT } from './paging.js'
+import { parseLimit, requireRoom } from './validation.js'
+
+/** A watchRecords stream over Server-Sent Events: snapshot, then live events (DESIGN §6). */
+export async function watchSse(context: RecordContext, collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
+  const scope = { collection, room: requireRoom(url.searchParams.get('roomUri')) }
+  const { identity } = await context.access.caller(req, url, scope)
+  op.userId = identity.userId
+  const limit = parseLimit(url.searchParams.get('limit'), SNAPSHOT_LIMIT.fallback, SNAPSHOT_LIMIT.max)
+  const clientId = (op.clientId = context.events.newClientId())
+  releaseWhenClosed(res, context.admit(identity.userId, req))
+
+  res.writeHead(200, {
+    ...CORS_HEADERS,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    // Proxies such as nginx would otherwise hold events back.
+    'x-accel-buffering': 'no',
+  })
+  res.flushHeaders()
+
+  let open = true
+  let endReason = 'client closed'
+  // Destroyed, not ended: a reader that does not read would keep the buffer alive.
+  const account = context.sendBudget.open((reason) => {
+    context.onError(new Error(`SSE watcher ${clientId} dropped: ${reason}`))
+    finish('too slow')
+    res.destroy()
+  })
+  const write = (frame: WatchFrame): void => {
+    if (!open) return
+    const bytes = sseBytes(frame)
+    account.write(bytes.byteLength, (done) => res.write(bytes, done))
+    if (res.writableLength > MAX_BUFFERED_BYTES) finish('too far behind')
+  }
+  // Live events that arrive while the snapshot is being sent wait until it has ended (DESIGN §6).
+  let held: WatchFrame[] | null = []
+  const watcher: Watcher = {
+    did: identity.userId,
+    send: (frame) => (held ? held.push(frame) : write(frame)),
+    end: (lastFrame) => {
+      if (lastFrame) write(lastFrame)
+      finish(lastFrame?.kind === 'member.removed' ? 'member removed' : 'server shutting down')
+    },
+  }
+  const unwatch = context.hub.watch(scope, watcher)
+  const events = context.events
+  events.clientConnected({ userId: identity.userId, clientId, transport: 'sse', remoteAddress: req.socket.remoteAddress })
+  const keepalive = setInterval(() => open && res.write(': keepalive\n\n'), context.keepaliveMs)
+  keepalive.unref()
+  function finish(reason?: string): void {
+    if (!open) return
+    open = false
+    if (reason) endReason = reason
+    account.close()
+    clearInterval(keepalive)
+    unwatch()
+    res.end()
+    events.clientDisconnected({ userId: identity.userId, clientId, transport: 'sse', reason: endReason })
+  }
+  req.socket.once('close', () => finish())
+  res.once('close', () => finish())
+
+  write({ kind: 'snapshot.start', data: { collection, spaceUri: scope.room, actor: identity.userId } })
+  try {
+    const { records, cursor } = await pageRecords(context.storage, scope, limit, undefined)
+    for (const record of records) write({ kind: 'snapshot.record', data: { record } })
+    write({ kind: 'snapshot.end', data: cursor === undefined ? {} : { cursor } })
+  } catch (error) {
+    context.onError(error)
+    write({ kind: 'error', data: { message: 'The server could not read this collection' } })
+    return finish('storage error')
+  }
+  const waiting = held
+  held = null
+  for (const frame of waiting) write(frame)
+}
+
+// One event goes to every watcher of a room: encode it once, not per watcher.
+const sseEncoded = new WeakMap<WatchFrame, Buffer>()
+
+function sseBytes(frame: WatchFrame): Buffer {
+  let bytes = sseEncoded.get(frame)
+  if (bytes === undefined) sseEncoded.set(frame, (bytes = Buffer.from(`event: ${frame.kind}\ndata: ${JSON.stringify(frame.data)}\n\n`)))
+  return bytes
+}
