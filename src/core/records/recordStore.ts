@@ -154,9 +154,9 @@ export class WatchRecordStore<V> implements RecordStore<V> {
             this.#options.onIgnoredError?.(error)
             attempt.problem(error)
           },
-          closed: (error) => {
+          closed: (error, retry) => {
             this.#confirmed.abandonSnapshot()
-            attempt.lost(error)
+            attempt.lost(error, { retry: retry ?? true })
           },
         },
       })

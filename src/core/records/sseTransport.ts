@@ -20,7 +20,7 @@ export const sseTransport: RecordTransport = <V>(options: RecordTransportOptions
   /** Ends once: by an error (reported to the sink) or quietly (closed by the caller or the signal). */
   const life = createTransportLifecycle({
     signal: options.signal,
-    finished: (error) => sink.closed(error),
+    finished: (error, retry) => sink.closed(error, retry),
     failure: (error) => new SyncError('network', `Record transport failed: ${errorMessage(error)}`, { cause: error }),
   })
   life.onRelease(() => {

@@ -114,8 +114,11 @@ export interface RecordTransportSink<V> {
   ignored(error: SyncError): void
   /** Bytes or a keepalive arrived. */
   alive(): void
-  /** The connection ended. `error.code` 'unauthorized' / 'forbidden' / 'protocol' etc. */
-  closed(error: SyncError | null): void
+  /**
+   * The connection ended. `error.code` 'unauthorized' / 'forbidden' / 'protocol' etc.
+   * `retry: false` (default true) for a failure no retry can fix, such as a missing WebSocket.
+   */
+  closed(error: SyncError | null, retry?: boolean): void
 }
 
 export interface RecordTransportOptions<V> {

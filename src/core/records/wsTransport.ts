@@ -42,7 +42,7 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
   /** Ends once: by an error (reported to the sink) or quietly (closed by the caller or the signal). */
   const life = createTransportLifecycle({
     signal: options.signal,
-    finished: (error) => sink.closed(error),
+    finished: (error, retry) => sink.closed(error, retry),
     failure: (error) => new SyncError('network', `Record transport failed: ${errorMessage(error)}`, { cause: error }),
   })
   const { heartbeatMs } = options
@@ -55,7 +55,7 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
     abort.abort()
     if (socket) releaseSocket(socket)
   })
-  const finish = (error: SyncError): void => life.finish(error)
+  const finish = (error: SyncError, retry = true): void => life.finish(error, retry)
 
   /** Hands events on in order; a bad frame goes to `ignored` between the good ones around it. */
   const deliver = (events: WatchEvent<V>[], bad: SyncError | null = null): void => {
@@ -68,7 +68,8 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
     await Promise.resolve()
     const WebSocketImpl = options.WebSocket ?? (globalThis.WebSocket as typeof WebSocket | undefined)
     if (!WebSocketImpl) {
-      return finish(new SyncError('bad-input', 'No WebSocket implementation: pass the WebSocket option (in Node 20, the "ws" package\'s WebSocket)'))
+      // It will not appear by retrying: stop, as the document connection does.
+      return finish(new SyncError('bad-input', 'No WebSocket implementation: pass the WebSocket option (in Node 20, the "ws" package\'s WebSocket)'), false)
     }
     if (heartbeatMs !== undefined) keepalive.deadline(heartbeatMs, `${endpoint} did not complete the WebSocket handshake within ${heartbeatMs} ms`)
 
