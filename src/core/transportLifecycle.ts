@@ -1,4 +1,4 @@
-import { SyncError } from './errors.js'
+import type { SyncError } from './errors.js'
 
 /**
  * The life of one connection attempt, shared by the SSE and WebSocket record transports and
@@ -22,9 +22,10 @@ export interface TransportLifecycle {
   onRelease(cleanup: () => void): void
   /**
    * Runs the attempt's async body unless already done. A throw from it (a throwing owner
-   * callback is a bug upstream) ends the attempt visibly rather than leaving it hanging.
+   * callback is a bug upstream) ends the attempt as `failure(thrown)`, visibly rather than
+   * leaving it hanging.
    */
-  run(body: () => Promise<void>): void
+  run(body: () => Promise<void>, failure: (thrown: unknown) => SyncError): void
 }
 
 export interface TransportLifecycleOptions {
@@ -32,8 +33,6 @@ export interface TransportLifecycleOptions {
   signal?: AbortSignal | undefined
   /** The one report of an end by error. `retry: false` for failures a retry cannot fix. */
   finished(error: SyncError, retry: boolean): void
-  /** What a throw out of `run`'s body is reported as. */
-  failure?: ((error: unknown) => SyncError) | undefined
 }
 
 export function createTransportLifecycle(options: TransportLifecycleOptions): TransportLifecycle {
@@ -44,14 +43,8 @@ export function createTransportLifecycle(options: TransportLifecycleOptions): Tr
 
   const release = (): void => {
     signal?.removeEventListener('abort', close)
-    for (const cleanup of cleanups.splice(0)) {
-      try {
-        cleanup()
-      } catch {
-        // Best effort: a cleanup that fails (a socket already gone) must not stop the others
-        // or the report of how the attempt ended.
-      }
-    }
+    // Cleanups do not throw (socket and stream releases swallow their own failures).
+    for (const cleanup of cleanups.splice(0)) cleanup()
   }
   function close(): void {
     if (done) return
@@ -86,13 +79,8 @@ export function createTransportLifecycle(options: TransportLifecycleOptions): Tr
       if (done) cleanup()
       else cleanups.push(cleanup)
     },
-    run(body) {
-      if (done) return
-      body().catch((error: unknown) => finish(options.failure?.(error) ?? new SyncError('network', `The connection failed: ${describeThrown(error)}`, { cause: error })))
+    run(body, failure) {
+      if (!done) body().catch((thrown: unknown) => finish(failure(thrown)))
     },
   }
-}
-
-function describeThrown(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

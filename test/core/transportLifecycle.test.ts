@@ -4,6 +4,8 @@ import { createKeepaliveWatch } from '../../src/core/keepaliveWatch.js'
 import type { Timers } from '../../src/core/silenceWatch.js'
 import { createTransportLifecycle } from '../../src/core/transportLifecycle.js'
 
+const unexpected = (thrown: unknown): SyncError => new SyncError('network', `unexpected throw: ${String(thrown)}`)
+
 function lifecycle(signal?: AbortSignal) {
   const reports: Array<{ error: SyncError; retry: boolean }> = []
   const cleanups: string[] = []
@@ -76,7 +78,7 @@ describe('transport lifecycle', () => {
       await new Promise<void>((resolve) => (resume = resolve))
       if (life.done) return
       reachedEnd = true
-    })
+    }, unexpected)
     abort.abort()
     expect(cleanups).toEqual(['first', 'second'])
     resume()
@@ -96,21 +98,18 @@ describe('transport lifecycle', () => {
     let ran = false
     life.run(async () => {
       ran = true
-    })
+    }, unexpected)
     expect(life.done).toBe(true)
     expect(ran).toBe(false)
     expect(reports).toEqual([])
   })
 
-  it('turns a throw out of the body into one finish, with the failure mapping when given', async () => {
+  it('turns a throw out of the body into one finish, through the failure mapping', async () => {
     const reports: SyncError[] = []
-    const life = createTransportLifecycle({
-      finished: (error) => reports.push(error),
-      failure: (error) => new SyncError('network', `Mapped: ${(error as Error).message}`),
-    })
+    const life = createTransportLifecycle({ finished: (error) => reports.push(error) })
     life.run(async () => {
       throw new Error('owner callback threw')
-    })
+    }, (thrown) => new SyncError('network', `Mapped: ${(thrown as Error).message}`))
     await new Promise((resolve) => setTimeout(resolve, 0))
     expect(reports.map((error) => error.message)).toEqual(['Mapped: owner callback threw'])
   })

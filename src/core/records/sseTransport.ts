@@ -21,7 +21,6 @@ export const sseTransport: RecordTransport = <V>(options: RecordTransportOptions
   const life = createTransportLifecycle({
     signal: options.signal,
     finished: (error, retry) => sink.closed(error, retry),
-    failure: (error) => new SyncError('network', `Record transport failed: ${errorMessage(error)}`, { cause: error }),
   })
   life.onRelease(() => {
     abort.abort()
@@ -106,6 +105,6 @@ export const sseTransport: RecordTransport = <V>(options: RecordTransportOptions
     finish(new SyncError('network', `The event stream from ${endpoint} ended`))
   }
 
-  life.run(run)
+  life.run(run, (thrown) => new SyncError('network', `Record transport failed: ${errorMessage(thrown)}`, { cause: thrown }))
   return { close: life.close }
 }

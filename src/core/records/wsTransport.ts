@@ -43,7 +43,6 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
   const life = createTransportLifecycle({
     signal: options.signal,
     finished: (error, retry) => sink.closed(error, retry),
-    failure: (error) => new SyncError('network', `Record transport failed: ${errorMessage(error)}`, { cause: error }),
   })
   const { heartbeatMs } = options
   const keepalive = createKeepaliveWatch(life, {
@@ -168,7 +167,7 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
     return handshake
   }
 
-  life.run(run)
+  life.run(run, (thrown) => new SyncError('network', `Record transport failed: ${errorMessage(thrown)}`, { cause: thrown }))
   return { close: life.close }
 }
 
