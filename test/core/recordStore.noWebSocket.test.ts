@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createRecordStore } from '../../src/core/records/recordStore.js'
 import type { WatchRecordStore } from '../../src/core/records/recordStore.js'
 import type { SyncServer } from '../../src/server/index.js'
 import { createSyncServer, memoryStorage } from '../../src/server/index.js'
 import type { Message } from '../support/records.js'
-import { newRoom, openStore, recordStatuses, until } from '../support/records.js'
+import { newRoom, recordStatuses, until, watchUrl } from '../support/records.js'
 
 describe('record store over ws without a WebSocket implementation', () => {
   let server: SyncServer
@@ -22,8 +23,10 @@ describe('record store over ws without a WebSocket implementation', () => {
   })
 
   it('stops in closed with a bad-input error instead of retrying forever, as documents do', async () => {
-    const store = openStore(server.url, newRoom(), { transport: 'ws', WebSocket: undefined, reconnect: { initialDelayMs: 1, maxDelayMs: 5 } })
+    // No WebSocket option, unlike openStore's stores.
+    const store = createRecordStore<Message>({ url: watchUrl(newRoom()), baseUrl: server.url, transport: 'ws', reconnect: { initialDelayMs: 1, maxDelayMs: 5 } })
     stores.push(store)
+    store.start()
     const statuses = recordStatuses(store)
     const closed = await until(store, (s) => s.status === 'closed')
     expect(closed.error?.code).toBe('bad-input')
