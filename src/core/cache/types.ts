@@ -1,4 +1,4 @@
-import type { WatchRecord } from '../records/types.js'
+import type { WatchRecord } from '../records/watchRecord.js'
 
 /**
  * Where a record store keeps the last records it saw, so the next session paints at once.

@@ -1,7 +1,9 @@
 import type { Environment } from '../environment.js'
 import { SyncError } from '../errors.js'
 import { describeEndpoint, errorMessage, withQuery } from '../records/httpErrors.js'
-import { createSilenceWatch, onPing, silenceWindow } from '../silenceWatch.js'
+import { createKeepaliveWatch } from '../keepaliveWatch.js'
+import { createSilenceWatch, onPing } from '../silenceWatch.js'
+import { createTransportLifecycle } from '../transportLifecycle.js'
 import type { ClientMessage, ServerMessage } from './protocol.js'
 import { HEARTBEAT_TYPE, PROTOCOL_VERSION, createMessageDecoder, encodeMessage, isVersionRefusal, serverErrorToSyncError } from './protocol.js'
 
@@ -59,8 +61,6 @@ export function openDocSocket(options: DocSocketOptions): DocSocket {
   const { handlers } = options
   const where = describeEndpoint(options.url)
   const decoder = createMessageDecoder()
-  let handshakeDone = false
-  let done = false
   /** `ws` reports a refused upgrade as "Unexpected server response: 401"; browsers say nothing. */
   let upgradeStatus: number | undefined
 
@@ -69,46 +69,31 @@ export function openDocSocket(options: DocSocketOptions): DocSocket {
   const ws = new options.WebSocket(url)
   ws.binaryType = 'arraybuffer'
 
+  /** Ends once: by an error (reported with whether to retry) or quietly by `close()`. Open once `peer` arrives. */
+  const life = createTransportLifecycle({ finished: (error, retry) => handlers.closed(error, retry) })
+  const finish = (error: SyncError, retry: boolean): void => life.finish(error, retry)
+
   // A server can accept the socket and never answer `join` (a stock server whose storage
   // is still loading does exactly that): without this, the attempt would hang forever.
   const { environment } = options
-  let handshakeTimer: unknown = environment.setTimeout(() => {
-    handshakeTimer = null
-    finish(new SyncError('network', `${where} did not answer the handshake within ${options.handshakeTimeoutMs} ms`), true)
-  }, options.handshakeTimeoutMs)
-  const stopHandshakeTimer = (): void => {
-    if (handshakeTimer === null) return
-    environment.clearTimeout(handshakeTimer)
-    handshakeTimer = null
-  }
+  const handshake = createSilenceWatch(environment, (message) => finish(new SyncError('network', message), true))
+  handshake.watch(options.handshakeTimeoutMs, `${where} did not answer the handshake within ${options.handshakeTimeoutMs} ms`)
+  life.onRelease(handshake.stop)
 
   const { heartbeatMs } = options
-  const silence = createSilenceWatch(environment, (message) => finish(new SyncError('network', message), true))
-  /** The silence window; null until the server has shown it keeps the socket busy. */
-  let silentAfterMs: number | null = null
-  const heard = (): void => {
-    if (silentAfterMs !== null && !done) silence.watch(silentAfterMs, `Nothing from ${where} for ${silentAfterMs} ms; reconnecting`)
-  }
-  const keepsBusy = (intervalMs: number | undefined): void => {
-    if (silentAfterMs === null && heartbeatMs !== undefined) silentAfterMs = silenceWindow(heartbeatMs, intervalMs)
-  }
+  const keepalive = createKeepaliveWatch(life, {
+    timers: environment,
+    heartbeatMs,
+    silentMessage: (ms) => `Nothing from ${where} for ${ms} ms; reconnecting`,
+  })
+  life.onRelease(() => release(ws))
   onPing(ws, () => {
-    if (done) return
-    keepsBusy(undefined)
-    heard()
+    keepalive.keepsBusy(undefined)
+    keepalive.heard()
   })
 
-  const finish = (error: SyncError, retry: boolean): void => {
-    if (done) return
-    done = true
-    stopHandshakeTimer()
-    silence.stop()
-    release(ws)
-    handlers.closed(error, retry)
-  }
-
   const send = (message: ClientMessage): boolean => {
-    if (done || ws.readyState !== OPEN) return false
+    if (life.done || ws.readyState !== OPEN) return false
     try {
       ws.send(encodeMessage(message))
       return true
@@ -128,9 +113,9 @@ export function openDocSocket(options: DocSocketOptions): DocSocket {
   }
   ws.onclose = (event) => finish(closeError(event.code, event.reason, upgradeStatus, where), true)
   ws.onmessage = (event) => {
-    if (done) return
+    if (life.done) return
     // Any frame, even one we cannot read, shows the path is alive.
-    heard()
+    keepalive.heard()
     const message = decoder.decodeFrame(event.data)
     if (message instanceof SyncError) return handlers.problem(message)
     try {
@@ -151,25 +136,25 @@ export function openDocSocket(options: DocSocketOptions): DocSocket {
         // neither is retried. A refused handshake is retried with backoff. After the
         // handshake, a complaint is only surfaced: the server closes if it means it.
         if (versionRefused || error.code !== 'protocol') return finish(error, false)
-        if (!handshakeDone) return finish(error, true)
+        if (!life.opened) return finish(error, true)
         return handlers.problem(error)
       }
       case 'peer':
-        if (handshakeDone) return
+        if (life.opened) return
         if (message.selectedProtocolVersion !== PROTOCOL_VERSION) {
           return finish(
             new SyncError('protocol', `${where} selected protocol version "${message.selectedProtocolVersion}"; syncline speaks only "${PROTOCOL_VERSION}"`),
             false,
           )
         }
-        handshakeDone = true
-        stopHandshakeTimer()
+        if (!life.open()) return
+        handshake.stop()
         return handlers.peer(message.senderId)
       case HEARTBEAT_TYPE:
-        keepsBusy(message.intervalMs)
-        return heard()
+        keepalive.keepsBusy(message.intervalMs)
+        return keepalive.heard()
       default:
-        if (!handshakeDone) {
+        if (!life.opened) {
           return handlers.problem(new SyncError('protocol', `${where} sent "${message.type}" before answering the handshake`))
         }
         return handlers.message(message)
@@ -179,13 +164,7 @@ export function openDocSocket(options: DocSocketOptions): DocSocket {
   return {
     send,
     decodeEphemeralData: (data) => decoder.decodeEphemeralData(data),
-    close() {
-      if (done) return
-      done = true
-      stopHandshakeTimer()
-      silence.stop()
-      release(ws)
-    },
+    close: life.close,
   }
 }
 

@@ -1,30 +1,24 @@
-import type { RecordCache } from '../cache/types.js'
-import type { ConnectAttempt, TransportHandle } from '../connectionDriver.js'
+import type { ConnectAttempt } from '../connectionDriver.js'
 import { ConnectionDriver } from '../connectionDriver.js'
 import type { Environment } from '../environment.js'
 import { defaultEnvironment } from '../environment.js'
-import { SyncError, toSyncError } from '../errors.js'
+import { SyncError } from '../errors.js'
 import type { MachineState } from '../machine.js'
 import { checkHeartbeatMs } from '../silenceWatch.js'
 import { Listeners } from '../subscribable.js'
 import { ConfirmedRecords } from './confirmedRecords.js'
 import { OptimisticRecords } from './optimisticRecords.js'
+import { connectRecords, DEFAULT_HEARTBEAT_MS } from './recordConnection.js'
+import { RecordPersister } from './recordPersister.js'
 import { compareNewestFirst } from './recordKey.js'
-import { sseTransport } from './sseTransport.js'
 import type {
   OptimisticInput,
   RecordSnapshot,
   RecordStore,
   RecordStoreOptions,
-  RecordTransport,
   WatchEvent,
   WatchRecord,
 } from './types.js'
-
-/** Servers send a keepalive every ~15 s; three missed ones mean the connection is dead. */
-const DEFAULT_HEARTBEAT_MS = 45_000
-/** Coalesces bursts of changes into one cache write. */
-const CACHE_WRITE_DELAY_MS = 250
 
 export interface RecordSaveState {
   /** Optimistic writes still waiting for the server. */
@@ -55,12 +49,11 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   #compare: (a: WatchRecord<V>, b: WatchRecord<V>) => number
   #snapshot: RecordSnapshot<V> = { records: [], status: 'idle', error: null }
   #recordsDirty = false
-  #cacheLoad: Promise<void> | null = null
+  /** Null without a cache. */
+  #persister: RecordPersister<V> | null = null
+  #cacheLoaded = false
   /** Set once the network has sent records; cached records must then not overwrite them. */
   #networkCaughtUp = false
-  #cacheWriteTimer: unknown = null
-  #cacheWrite: Promise<void> = Promise.resolve()
-  #cacheDirty = false
 
   constructor(options: RecordStoreOptions<V>, internals: RecordStoreInternals = {}) {
     checkHeartbeatMs(options.heartbeatMs)
@@ -70,13 +63,28 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     this.collection = collectionFromUrl(this.url)
     this.#compare = options.compareRecords ?? compareNewestFirst
     this.#driver = new ConnectionDriver({
-      connect: (attempt) => this.#connect(attempt),
+      connect: (attempt) =>
+        connectRecords(attempt, this.url, options, this.#env, {
+          events: (batch) => this.#apply(batch, attempt),
+          ended: () => this.#confirmed.abandonSnapshot(),
+        }),
       reconnect: options.reconnect,
       // The WebSocket transport watches silence itself: only some servers send keepalives there.
       heartbeatMs: options.transport === 'ws' ? undefined : (options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
       environment: this.#env,
       onChange: (state) => this.#onMachineChange(state),
     })
+    if (options.cache) {
+      this.#persister = new RecordPersister<V>({
+        cache: options.cache,
+        key: options.cacheKey ?? options.url,
+        maxRecords: options.cacheMaxRecords ?? 200,
+        timers: this.#env,
+        current: () => [...this.#confirmed.values()].sort(this.#compare),
+        saved: () => this.#listeners.notify(),
+        error: (error) => this.#options.onIgnoredError?.(error),
+      })
+    }
   }
 
   getSnapshot = (): RecordSnapshot<V> => {
@@ -91,7 +99,10 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   subscribe = (listener: () => void): (() => void) => this.#listeners.subscribe(listener)
 
   start(): void {
-    if (this.#options.cache && this.#cacheLoad === null) this.#cacheLoad = this.#loadCache(this.#options.cache)
+    if (this.#persister && !this.#cacheLoaded) {
+      this.#cacheLoaded = true
+      void this.#paintFromCache(this.#persister)
+    }
     this.#driver.start()
   }
 
@@ -102,17 +113,12 @@ export class WatchRecordStore<V> implements RecordStore<V> {
 
   /** Writes any pending change to the cache now. */
   async flushCache(): Promise<void> {
-    if (this.#cacheWriteTimer !== null) {
-      this.#env.clearTimeout(this.#cacheWriteTimer)
-      this.#cacheWriteTimer = null
-      this.#writeCache()
-    }
-    await this.#cacheWrite
+    await this.#persister?.flush()
   }
 
   getSaveState(): RecordSaveState {
     const pending = this.#optimistic.pendingCount
-    return { pending, savedLocal: !this.#cacheDirty, savedServer: pending === 0 }
+    return { pending, savedLocal: this.#persister?.isSaved ?? true, savedServer: pending === 0 }
   }
 
   addOptimistic(input: OptimisticInput<V>): void {
@@ -127,56 +133,6 @@ export class WatchRecordStore<V> implements RecordStore<V> {
 
   removeOptimistic(rkey: string, did?: string): void {
     if (this.#optimistic.remove(rkey, did)) this.#recordsChanged()
-  }
-
-  #connect(attempt: ConnectAttempt): TransportHandle {
-    // The WebSocket transport loads on first use: most apps watch over SSE and never pay for it.
-    const transport: RecordTransport | Promise<RecordTransport> = this.#options.transport === 'ws' ? loadWsTransport() : sseTransport
-    let handle: TransportHandle | null = null
-    let closed = false
-    const open = (ticket: string | undefined, transport: RecordTransport): void => {
-      if (closed) return
-      handle = transport<V>({
-        url: this.url,
-        ticket,
-        fetch: this.#options.fetch ?? globalThis.fetch.bind(globalThis),
-        WebSocket: this.#options.WebSocket,
-        allowedSocketOrigins: this.#options.allowedSocketOrigins,
-        signal: attempt.signal,
-        heartbeatMs: this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-        timers: this.#env,
-        maxEventLength: this.#options.maxEventLength,
-        sink: {
-          opened: () => attempt.opened(),
-          alive: () => attempt.alive(),
-          events: (batch) => this.#apply(batch, attempt),
-          ignored: (error) => {
-            this.#options.onIgnoredError?.(error)
-            attempt.problem(error)
-          },
-          closed: (error) => {
-            this.#confirmed.abandonSnapshot()
-            attempt.lost(error)
-          },
-        },
-      })
-    }
-    const mint = this.#options.mintTicket
-    if (typeof mint === 'function' || transport instanceof Promise) {
-      // A fresh ticket per attempt: tickets are short-lived and scoped to one watch.
-      Promise.all([typeof mint === 'function' ? mint() : mint, transport]).then(
-        ([ticket, loaded]) => open(ticket, loaded),
-        (error: unknown) => attempt.lost(toSyncError(error, 'network')),
-      )
-    } else {
-      open(mint, transport)
-    }
-    return {
-      close: () => {
-        closed = true
-        handle?.close()
-      },
-    }
   }
 
   #apply(batch: readonly WatchEvent<V>[], attempt: ConnectAttempt): void {
@@ -210,7 +166,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
           // Access was revoked: what we showed is no longer ours to show, here or in the cache.
           this.#confirmed.clear()
           this.#recordsChanged()
-          void this.#options.cache?.deleteRecords(this.#cacheKey).catch((error: unknown) => this.#options.onIgnoredError?.(error))
+          this.#persister?.clear()
           attempt.lost(new SyncError('forbidden', 'Access to this collection was revoked (member.removed)'), { retry: false })
           return
         case 'error':
@@ -229,7 +185,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
 
   #recordsChanged(): void {
     this.#recordsDirty = true
-    this.#scheduleCacheWrite()
+    this.#persister?.schedule()
     this.#listeners.notify()
   }
 
@@ -241,51 +197,14 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     return records.sort(this.#compare)
   }
 
-  get #cacheKey(): string {
-    return this.#options.cacheKey ?? this.#options.url
-  }
-
-  async #loadCache(cache: RecordCache): Promise<void> {
-    try {
-      const cached = await cache.loadRecords<V>(this.#cacheKey)
-      // The network is fresher than the cache; once it has spoken, the cache has nothing to add.
-      if (!cached || this.#networkCaughtUp) return
-      if (this.#confirmed.seed(cached)) {
-        this.#recordsDirty = true
-        this.#listeners.notify()
-      }
-    } catch (error) {
-      this.#options.onIgnoredError?.(error)
+  async #paintFromCache(persister: RecordPersister<V>): Promise<void> {
+    const cached = await persister.load()
+    // The network is fresher than the cache; once it has spoken, the cache has nothing to add.
+    if (!cached || this.#networkCaughtUp) return
+    if (this.#confirmed.seed(cached)) {
+      this.#recordsDirty = true
+      this.#listeners.notify()
     }
-  }
-
-  #scheduleCacheWrite(): void {
-    if (!this.#options.cache) return
-    this.#cacheDirty = true
-    if (this.#cacheWriteTimer !== null) return
-    this.#cacheWriteTimer = this.#env.setTimeout(() => {
-      this.#cacheWriteTimer = null
-      this.#writeCache()
-    }, CACHE_WRITE_DELAY_MS)
-  }
-
-  #writeCache(): void {
-    const cache = this.#options.cache
-    if (!cache) return
-    const max = this.#options.cacheMaxRecords ?? 200
-    const records = [...this.#confirmed.values()].sort(this.#compare).slice(0, max)
-    // Chained so writes land in order even if the cache is slow.
-    this.#cacheWrite = this.#cacheWrite
-      .then(() => cache.saveRecords(this.#cacheKey, records))
-      .then(
-        () => {
-          if (this.#cacheWriteTimer === null && this.#cacheDirty) {
-            this.#cacheDirty = false
-            this.#listeners.notify()
-          }
-        },
-        (error: unknown) => this.#options.onIgnoredError?.(error),
-      )
   }
 }
 
@@ -319,18 +238,4 @@ function sameElements<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
-}
-
-let wsTransportModule: Promise<RecordTransport> | null = null
-
-function loadWsTransport(): Promise<RecordTransport> {
-  wsTransportModule ??= import('./wsTransport.js').then(
-    (module) => module.wsTransport,
-    (error: unknown) => {
-      // A failed chunk load (say, offline right after a deploy) may work next attempt.
-      wsTransportModule = null
-      throw error
-    },
-  )
-  return wsTransportModule
 }

@@ -1,4 +1,5 @@
 import { SyncError } from '../errors.js'
+import { createTransportLifecycle } from '../transportLifecycle.js'
 import { describeEndpoint, errorMessage, hasContentType, responseError, withQuery } from './httpErrors.js'
 import { collectionFromWatchUrl, parseWatchEvent } from './parseWatchEvent.js'
 import { createSseParser, DEFAULT_MAX_EVENT_LENGTH } from './sseParser.js'
@@ -16,29 +17,20 @@ export const sseTransport: RecordTransport = <V>(options: RecordTransportOptions
   const context = { collection: collectionFromWatchUrl(options.url) }
   const abort = new AbortController()
   let reader: ReadableStreamDefaultReader<Uint8Array> | null = null
-  /** Set once closed (by us, the caller or the signal): from then on, no sink calls. */
-  let done = false
-
-  const release = (): void => {
-    options.signal.removeEventListener('abort', close)
+  /** Ends once: by an error (reported to the sink) or quietly (closed by the caller or the signal). */
+  const life = createTransportLifecycle({
+    signal: options.signal,
+    finished: (error, retry) => sink.closed(error, retry),
+  })
+  life.onRelease(() => {
     abort.abort()
     reader?.cancel().catch(() => {})
-  }
-  function close(): void {
-    if (done) return
-    done = true
-    release()
-  }
-  const finish = (error: SyncError): void => {
-    if (done) return
-    done = true
-    release()
-    sink.closed(error)
-  }
+  })
+  const finish = (error: SyncError): void => life.finish(error)
 
   let batch: WatchEvent<V>[] = []
   const flush = (): void => {
-    if (batch.length === 0 || done) return
+    if (batch.length === 0 || life.done) return
     const events = batch
     batch = []
     sink.events(events)
@@ -46,12 +38,12 @@ export const sseTransport: RecordTransport = <V>(options: RecordTransportOptions
   const maxLength = options.maxEventLength ?? DEFAULT_MAX_EVENT_LENGTH
   const parser = createSseParser(
     ({ event, data }) => {
-      if (done) return
+      if (life.done) return
       const parsed = parseWatchEvent<V>(event, data, context)
       if (parsed instanceof SyncError) {
         // Keep the order of what the server said: the good frames before this one go first.
         flush()
-        if (!done) sink.ignored(parsed)
+        if (!life.done) sink.ignored(parsed)
       } else {
         batch.push(parsed)
       }
@@ -78,7 +70,7 @@ export const sseTransport: RecordTransport = <V>(options: RecordTransportOptions
       finish(new SyncError('network', `Could not reach ${endpoint}: ${errorMessage(error)}`, { cause: error }))
       return
     }
-    if (done) {
+    if (life.done) {
       response.body?.cancel().catch(() => {})
       return
     }
@@ -91,8 +83,8 @@ export const sseTransport: RecordTransport = <V>(options: RecordTransportOptions
       return finish(new SyncError('protocol', `${endpoint} answered with content-type "${type}", not text/event-stream`, { status: response.status }))
     }
     reader = body.getReader()
-    if (done) return release()
-    sink.opened()
+    if (life.done) return void reader.cancel().catch(() => {})
+    if (life.open()) sink.opened()
 
     const decoder = new TextDecoder()
     for (;;) {
@@ -103,22 +95,16 @@ export const sseTransport: RecordTransport = <V>(options: RecordTransportOptions
         finish(new SyncError('network', `The event stream from ${endpoint} failed: ${errorMessage(error)}`, { cause: error }))
         return
       }
-      if (done) return
+      if (life.done) return
       if (chunk.done) break
       parser.feed(decoder.decode(chunk.value, { stream: true }))
       flush()
-      if (done) return
+      if (life.done) return
       sink.alive()
     }
     finish(new SyncError('network', `The event stream from ${endpoint} ended`))
   }
 
-  if (!options.signal.aborted) {
-    options.signal.addEventListener('abort', close, { once: true })
-    // A throwing sink is a bug upstream; end this connection visibly rather than hang silently.
-    run().catch((error: unknown) => finish(new SyncError('network', `Record transport failed: ${errorMessage(error)}`, { cause: error })))
-  } else {
-    done = true
-  }
-  return { close }
+  life.run(run, (thrown) => new SyncError('network', `Record transport failed: ${errorMessage(thrown)}`, { cause: thrown }))
+  return { close: life.close }
 }

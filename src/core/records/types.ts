@@ -2,21 +2,9 @@ import type { SyncError } from '../errors.js'
 import type { BackoffOptions, SyncStatus } from '../machine.js'
 import type { RecordCache } from '../cache/types.js'
 import type { Environment } from '../environment.js'
+import type { WatchRecord } from './watchRecord.js'
 
-/** One record of a watched collection, as the watchRecords wire format carries it. */
-export interface WatchRecord<V = Record<string, unknown>> {
-  uri: string
-  did: string
-  rkey: string
-  collection: string
-  value: V
-  cid?: string | null
-  time_us?: number
-  indexed_at?: number
-  /** Set only on the local user's own writes that the server has not confirmed yet. */
-  optimistic?: 'pending' | 'failed'
-  optimisticError?: Error
-}
+export type { WatchRecord } from './watchRecord.js'
 
 /** The events of the watchRecords stream (DESIGN §6), after validation. */
 export type WatchEvent<V = Record<string, unknown>> =
@@ -114,8 +102,11 @@ export interface RecordTransportSink<V> {
   ignored(error: SyncError): void
   /** Bytes or a keepalive arrived. */
   alive(): void
-  /** The connection ended. `error.code` 'unauthorized' / 'forbidden' / 'protocol' etc. */
-  closed(error: SyncError | null): void
+  /**
+   * The connection ended. `error.code` 'unauthorized' / 'forbidden' / 'protocol' etc.
+   * `retry: false` (default true) for a failure no retry can fix, such as a missing WebSocket.
+   */
+  closed(error: SyncError | null, retry?: boolean): void
 }
 
 export interface RecordTransportOptions<V> {

@@ -1,5 +1,7 @@
 import { SyncError } from '../errors.js'
-import { createSilenceWatch, globalTimers, onPing, silenceWindow } from '../silenceWatch.js'
+import { createKeepaliveWatch } from '../keepaliveWatch.js'
+import { globalTimers, onPing } from '../silenceWatch.js'
+import { createTransportLifecycle } from '../transportLifecycle.js'
 import { describeEndpoint, errorMessage, responseError, withQuery } from './httpErrors.js'
 import { collectionFromWatchUrl, parseWatchEvent } from './parseWatchEvent.js'
 import type { RecordTransport, RecordTransportOptions, WatchEvent } from './types.js'
@@ -37,41 +39,27 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
   const context = { collection: collectionFromWatchUrl(options.url) }
   const abort = new AbortController()
   let socket: WebSocket | null = null
-  /** Set once closed (by us, the caller or the signal): from then on, no sink calls. */
-  let done = false
+  /** Ends once: by an error (reported to the sink) or quietly (closed by the caller or the signal). */
+  const life = createTransportLifecycle({
+    signal: options.signal,
+    finished: (error, retry) => sink.closed(error, retry),
+  })
   const { heartbeatMs } = options
-  const silence = createSilenceWatch(options.timers ?? globalTimers, (message) => finish(new SyncError('network', message)))
-  /** The silence window of the open socket; null until the server has shown it sends keepalives. */
-  let silentAfterMs: number | null = null
-  const heard = (): void => {
-    if (silentAfterMs !== null && !done) silence.watch(silentAfterMs, `No data or keepalive from ${endpoint} for ${silentAfterMs} ms; reconnecting`)
-  }
-  const keepalivesSeen = (): void => {
-    if (silentAfterMs === null && heartbeatMs !== undefined) silentAfterMs = heartbeatMs
-  }
-
-  const release = (): void => {
-    silence.stop()
-    options.signal.removeEventListener('abort', close)
+  const keepalive = createKeepaliveWatch(life, {
+    timers: options.timers ?? globalTimers,
+    heartbeatMs,
+    silentMessage: (ms) => `No data or keepalive from ${endpoint} for ${ms} ms; reconnecting`,
+  })
+  life.onRelease(() => {
     abort.abort()
     if (socket) releaseSocket(socket)
-  }
-  function close(): void {
-    if (done) return
-    done = true
-    release()
-  }
-  const finish = (error: SyncError): void => {
-    if (done) return
-    done = true
-    release()
-    sink.closed(error)
-  }
+  })
+  const finish = (error: SyncError, retry = true): void => life.finish(error, retry)
 
   /** Hands events on in order; a bad frame goes to `ignored` between the good ones around it. */
   const deliver = (events: WatchEvent<V>[], bad: SyncError | null = null): void => {
-    if (events.length > 0 && !done) sink.events(events)
-    if (bad && !done) sink.ignored(bad)
+    if (events.length > 0 && !life.done) sink.events(events)
+    if (bad && !life.done) sink.ignored(bad)
   }
 
   const run = async (): Promise<void> => {
@@ -79,13 +67,14 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
     await Promise.resolve()
     const WebSocketImpl = options.WebSocket ?? (globalThis.WebSocket as typeof WebSocket | undefined)
     if (!WebSocketImpl) {
-      return finish(new SyncError('bad-input', 'No WebSocket implementation: pass the WebSocket option (in Node 20, the "ws" package\'s WebSocket)'))
+      // It will not appear by retrying: stop, as the document connection does.
+      return finish(new SyncError('bad-input', 'No WebSocket implementation: pass the WebSocket option (in Node 20, the "ws" package\'s WebSocket)'), false)
     }
-    if (heartbeatMs !== undefined) silence.watch(heartbeatMs, `${endpoint} did not complete the WebSocket handshake within ${heartbeatMs} ms`)
+    if (heartbeatMs !== undefined) keepalive.deadline(heartbeatMs, `${endpoint} did not complete the WebSocket handshake within ${heartbeatMs} ms`)
 
     const handshake = await fetchHandshake()
-    if (handshake === null || done) return
-    if (heartbeatMs !== undefined && handshake.keepaliveMs !== undefined) silentAfterMs = silenceWindow(heartbeatMs, handshake.keepaliveMs)
+    if (handshake === null || life.done) return
+    if (handshake.keepaliveMs !== undefined) keepalive.keepsBusy(handshake.keepaliveMs)
     let socketUrl: string
     try {
       socketUrl = resolveSocketUrl(handshake.wsUrl, options.url, handshake.ticket, options.allowedSocketOrigins ?? [])
@@ -93,7 +82,7 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
       return finish(new SyncError('protocol', `The handshake's wsUrl "${handshake.wsUrl}" is not a usable WebSocket URL: ${errorMessage(error)}`, { cause: error }))
     }
 
-    sink.opened()
+    if (life.open()) sink.opened()
     let batch: WatchEvent<V>[] = [{ kind: 'snapshot.start', data: {} }]
     for (const record of handshake.records) {
       const parsed = parseWatchEvent<V>('snapshot.record', { record }, context)
@@ -105,7 +94,7 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
       }
     }
     deliver(batch)
-    if (done) return
+    if (life.done) return
 
     let ws: WebSocket
     try {
@@ -122,27 +111,27 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
       if (match) upgradeStatus = Number(match[1])
     }
     onPing(ws, () => {
-      if (done) return
-      keepalivesSeen()
-      heard()
+      keepalive.keepsBusy(undefined)
+      keepalive.heard()
     })
     ws.onopen = () => {
-      if (silentAfterMs === null) silence.stop()
-      else heard()
+      // The opening was in time; from now on only a server that keeps the socket busy is watched.
+      if (keepalive.windowMs === null) keepalive.stop()
+      else keepalive.heard()
       const end: WatchEvent<V> = handshake.cursor === undefined
         ? { kind: 'snapshot.end', data: {} }
         : { kind: 'snapshot.end', data: { cursor: handshake.cursor } }
       deliver([end])
-      if (!done) sink.alive()
+      if (!life.done) sink.alive()
     }
     ws.onmessage = (event) => {
-      if (done) return
+      if (life.done) return
       const parsed = parseFrame<V>(event.data, context)
       if (parsed instanceof SyncError) deliver([], parsed)
-      else if (parsed.kind === 'keepalive') keepalivesSeen()
+      else if (parsed.kind === 'keepalive') keepalive.keepsBusy(undefined)
       else deliver([parsed])
-      heard()
-      if (!done) sink.alive()
+      keepalive.heard()
+      if (!life.done) sink.alive()
     }
     ws.onclose = (event) => finish(closeError(event.code, event.reason, upgradeStatus, describeEndpoint(socketUrl)))
   }
@@ -156,7 +145,7 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
         signal: abort.signal,
         cache: 'no-store',
       })
-      if (done) {
+      if (life.done) {
         response.body?.cancel().catch(() => {})
         return null
       }
@@ -178,14 +167,8 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
     return handshake
   }
 
-  if (!options.signal.aborted) {
-    options.signal.addEventListener('abort', close, { once: true })
-    // A throwing sink is a bug upstream; end this connection visibly rather than hang silently.
-    run().catch((error: unknown) => finish(new SyncError('network', `Record transport failed: ${errorMessage(error)}`, { cause: error })))
-  } else {
-    done = true
-  }
-  return { close }
+  life.run(run, (thrown) => new SyncError('network', `Record transport failed: ${errorMessage(thrown)}`, { cause: thrown }))
+  return { close: life.close }
 }
 
 /** Returns the handshake, or what is wrong with it. */
