@@ -1,5 +1,4 @@
 import type { WaitOptions } from '../boundedWait.js'
-import { boundedWait } from '../boundedWait.js'
 import type { DocCache, DocCacheChunk } from '../cache/types.js'
 import { SyncError, toSyncError } from '../errors.js'
 import { Listeners } from '../subscribable.js'
@@ -7,6 +6,7 @@ import type { Automerge, Doc, Heads, SyncState } from './automerge.js'
 import type { CompactionPolicy } from './docPersister.js'
 import { DocPersister, sameHeads } from './docPersister.js'
 import { toDocumentUrl } from './documentId.js'
+import { closedBeforeSaved, SaveWaiters } from './saveWaiters.js'
 import type { DocSnapshot, DocStatus, DocStore, EphemeralMeta } from './types.js'
 
 /** What a document store needs from its connection. */
@@ -45,12 +45,6 @@ export interface KeptSyncState {
 }
 
 type Origin = { kind: 'open' } | { kind: 'create'; initial: unknown }
-
-interface SaveWaiter {
-  where: 'local' | 'server'
-  resolve(): void
-  reject(error: SyncError): void
-}
 
 /**
  * One Automerge document kept in sync with one server: the document, its `SyncState`, its
@@ -91,7 +85,7 @@ export class DocumentStore<T> implements DocStore<T> {
   #sendScheduled = false
   #refs = 1
   #closed = false
-  #waiters = new Set<SaveWaiter>()
+  readonly #waiters: SaveWaiters
   #ephemeralListeners = new Set<(message: unknown, meta: EphemeralMeta) => void>()
   #ephemeralSeen = new Map<string, number>()
   #snapshot: DocSnapshot<T>
@@ -102,6 +96,7 @@ export class DocumentStore<T> implements DocStore<T> {
     this.#link = link
     this.documentId = documentId
     this.url = toDocumentUrl(documentId)
+    this.#waiters = new SaveWaiters(this.url)
     const created = origin.kind === 'create'
     this.#queuedChanges = created ? [] : null
     // A created document has changes nobody else has yet.
@@ -155,12 +150,7 @@ export class DocumentStore<T> implements DocStore<T> {
       return Promise.reject(new SyncError('unavailable', `whenSaved('local') needs a cache: pass one to createDocConnection (${this.url})`))
     }
     if (this.#closed) return Promise.reject(closedBeforeSaved(this.url, where))
-    const start = (resolve: () => void, reject: (error: unknown) => void) => {
-      const waiter = { where, resolve, reject }
-      this.#waiters.add(waiter)
-      return () => void this.#waiters.delete(waiter)
-    }
-    return boundedWait(start, options, `whenSaved('${where}') for ${this.url}`)
+    return this.#waiters.wait(where, options)
   }
 
   broadcast(message: unknown): boolean {
@@ -514,16 +504,7 @@ export class DocumentStore<T> implements DocStore<T> {
   }
 
   #settleWaiters(): void {
-    const { saved } = this.#snapshot
-    for (const waiter of [...this.#waiters]) {
-      if (saved[waiter.where]) {
-        this.#waiters.delete(waiter)
-        waiter.resolve()
-      } else if (this.#closed && (waiter.where === 'server' || this.#persister === null)) {
-        this.#waiters.delete(waiter)
-        waiter.reject(closedBeforeSaved(this.url, waiter.where))
-      }
-    }
+    this.#waiters.settle({ saved: this.#snapshot.saved, closed: this.#closed, cacheDone: this.#persister === null })
   }
 }
 
@@ -531,10 +512,6 @@ export class DocumentStore<T> implements DocStore<T> {
 function createDoc<T>(A: Automerge, initial: unknown): Doc<T> {
   if (initial === undefined) return A.emptyChange(A.init<T>())
   return A.from(initial as Record<string, unknown>) as Doc<T>
-}
-
-function closedBeforeSaved(url: string, where: 'local' | 'server'): SyncError {
-  return new SyncError('closed', `The store for ${url} was closed before its changes were saved ${where === 'local' ? 'in the cache' : 'on the server'}`)
 }
 
 function describe(error: unknown): string {
