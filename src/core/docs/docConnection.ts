@@ -15,7 +15,6 @@ import { DocumentTickets } from './docTicket.js'
 import type { DocLink, KeptSyncState } from './docStore.js'
 import { DocumentStore } from './docStore.js'
 import { generateDocumentId, parseDocumentUrl } from './documentId.js'
-import { encodeEphemeralData } from './protocol.js'
 import type { DocConnection, DocConnectionOptions, DocConnectionSnapshot, DocStore } from './types.js'
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 5000
@@ -165,7 +164,7 @@ export class AutomergeDocConnection implements DocConnection {
         if (!session) return false
         return session.socket.send({ ...message, senderId: this.#peerId, targetId: session.serverPeerId })
       },
-      sendEphemeral: (documentId, message) => {
+      sendEphemeral: (documentId, data) => {
         const session = this.#session
         if (!session) return false
         return session.socket.send({
@@ -175,12 +174,8 @@ export class AutomergeDocConnection implements DocConnection {
           documentId,
           sessionId: this.#ephemeralSessionId,
           count: ++this.#ephemeralCount,
-          data: encodeEphemeralData(message),
+          data,
         })
-      },
-      decodeEphemeral: (data) => {
-        if (!this.#session) throw new SyncError('protocol', 'Not connected')
-        return this.#session.socket.decodeEphemeralData(data)
       },
       roundDone: () => this.#checkCaughtUp(),
       problem: (error) => {

@@ -6,6 +6,8 @@ import type { Automerge, Doc, Heads, SyncState } from './automerge.js'
 import type { CompactionPolicy } from './docPersister.js'
 import { DocPersister, sameHeads } from './docPersister.js'
 import { toDocumentUrl } from './documentId.js'
+import type { EphemeralEnvelope } from './ephemeral.js'
+import { EphemeralInbox, encodeEphemeral } from './ephemeral.js'
 import { closedBeforeSaved, SaveWaiters } from './saveWaiters.js'
 import type { DocSnapshot, DocStatus, DocStore, EphemeralMeta } from './types.js'
 
@@ -20,8 +22,8 @@ export interface DocLink {
   /** The current server session (a new one per `peer`), or 0 while not connected. */
   session(): number
   send(message: { type: 'sync' | 'request'; documentId: string; data: Uint8Array }): boolean
-  sendEphemeral(documentId: string, message: unknown): boolean
-  decodeEphemeral(data: Uint8Array): unknown
+  /** Sends already-encoded ephemeral `data`; the connection numbers it. */
+  sendEphemeral(documentId: string, data: Uint8Array): boolean
   /** This store finished its first sync round of the current session. */
   roundDone(): void
   /** A problem with server input: `onIgnoredError` plus `error` on the connection. */
@@ -86,8 +88,7 @@ export class DocumentStore<T> implements DocStore<T> {
   #refs = 1
   #closed = false
   readonly #waiters: SaveWaiters
-  #ephemeralListeners = new Set<(message: unknown, meta: EphemeralMeta) => void>()
-  #ephemeralSeen = new Map<string, number>()
+  readonly #ephemeral: EphemeralInbox
   #snapshot: DocSnapshot<T>
   /** Resolves once the document is in memory (or loading has failed). */
   readonly loaded: Promise<void>
@@ -97,6 +98,12 @@ export class DocumentStore<T> implements DocStore<T> {
     this.documentId = documentId
     this.url = toDocumentUrl(documentId)
     this.#waiters = new SaveWaiters(this.url)
+    this.#ephemeral = new EphemeralInbox({
+      ownPeerId: link.peerId,
+      label: this.url,
+      problem: (error) => link.problem(error),
+      ignored: (error) => link.ignored(error),
+    })
     const created = origin.kind === 'create'
     this.#queuedChanges = created ? [] : null
     // A created document has changes nobody else has yet.
@@ -153,16 +160,19 @@ export class DocumentStore<T> implements DocStore<T> {
     return this.#waiters.wait(where, options)
   }
 
+  /**
+   * Sends `message` to the document's other peers. It must be what CBOR carries unchanged:
+   * plain objects, arrays, strings, numbers, booleans, null, undefined and Uint8Array.
+   * @throws SyncError `'bad-input'` for a Map, Set, Date (they would arrive as `{}`) or a function.
+   * @returns false when closed or not connected (the message is dropped).
+   */
   broadcast(message: unknown): boolean {
     if (this.#closed) return false
-    return this.#link.sendEphemeral(this.documentId, message)
+    return this.#link.sendEphemeral(this.documentId, encodeEphemeral(message, this.url))
   }
 
   onEphemeral(listener: (message: unknown, meta: EphemeralMeta) => void): () => void {
-    this.#ephemeralListeners.add(listener)
-    return () => {
-      this.#ephemeralListeners.delete(listener)
-    }
+    return this.#ephemeral.listen(listener)
   }
 
   close(): void {
@@ -271,28 +281,8 @@ export class DocumentStore<T> implements DocStore<T> {
     this.#finishRound(this.#heads.length === 0)
   }
 
-  receiveEphemeral(message: { senderId: string; sessionId: string; count: number; data: Uint8Array }): void {
-    const { senderId, sessionId, count } = message
-    if (senderId === this.#link.peerId) return
-    // A relay may deliver a message twice (two paths); counts only grow within a session.
-    const source = `${senderId}\u0000${sessionId}`
-    const last = this.#ephemeralSeen.get(source)
-    if (last !== undefined && count <= last) return
-    this.#ephemeralSeen.set(source, count)
-    let value: unknown
-    try {
-      value = this.#link.decodeEphemeral(message.data)
-    } catch (error) {
-      this.#link.problem(new SyncError('protocol', `An ephemeral message for ${this.url} whose data is not CBOR`, { cause: error }))
-      return
-    }
-    for (const listener of [...this.#ephemeralListeners]) {
-      try {
-        listener(value, { senderId, sessionId, count })
-      } catch (error) {
-        this.#link.ignored(error)
-      }
-    }
+  receiveEphemeral(message: EphemeralEnvelope): void {
+    this.#ephemeral.receive(message)
   }
 
   // ---- internals ----
