@@ -2,10 +2,12 @@ import type { WaitOptions } from '../boundedWait.js'
 import type { DocCache, DocCacheChunk } from '../cache/types.js'
 import { SyncError, toSyncError } from '../errors.js'
 import { Listeners } from '../subscribable.js'
-import type { Automerge, Doc, Heads, SyncState } from './automerge.js'
+import type { Automerge, Doc, Heads } from './automerge.js'
 import type { CompactionPolicy } from './docPersister.js'
 import { DocPersister, sameHeads } from './docPersister.js'
 import { toDocumentUrl } from './documentId.js'
+import type { DocSync } from './docSync.js'
+import { initialSync, nextSyncMessage, receiveSyncMessage, finishesRound, serverHasOurs, syncForSession } from './docSync.js'
 import type { EphemeralEnvelope } from './ephemeral.js'
 import { EphemeralInbox, encodeEphemeral } from './ephemeral.js'
 import { closedBeforeSaved, SaveWaiters } from './saveWaiters.js'
@@ -70,11 +72,8 @@ export class DocumentStore<T> implements DocStore<T> {
   /** The document as published in snapshots: replaced only when the heads change. */
   #published: Doc<T> | undefined = undefined
   #unavailable = false
-  #syncState: SyncState | null = null
-  /** The session `#syncState` belongs to; a new session resets it. */
-  #syncSession = 0
-  #requested = false
-  #roundDone = false
+  /** Null until Automerge and the cache have loaded. */
+  #sync: DocSync | null = null
   #savedServer: boolean
   #error: SyncError | null = null
   #persister: DocPersister | null = null
@@ -114,6 +113,7 @@ export class DocumentStore<T> implements DocStore<T> {
       // Automerge is here already: the document exists at once (and a bad initial value
       // throws to the caller of create()).
       this.#A = A
+      this.#sync = initialSync(A)
       this.#setLoaded(createDoc<T>(A, origin.initial))
       this.#queuedChanges = null
       this.#snapshot = { doc: this.#published, status: 'ready', saved: { local: false, server: false }, error: null }
@@ -199,7 +199,7 @@ export class DocumentStore<T> implements DocStore<T> {
 
   /** Whether the first sync round of the current session is done (DESIGN §5). */
   get caughtUp(): boolean {
-    return this.#roundDone && this.#syncSession === this.#link.session()
+    return this.#sync !== null && this.#sync.roundDone && this.#sync.session === this.#link.session()
   }
 
   /** Local changes the server has not acknowledged yet. */
@@ -210,8 +210,8 @@ export class DocumentStore<T> implements DocStore<T> {
   /** For the connection, at `close()`: what this store shared with the server. */
   keepSyncState(): KeptSyncState | null {
     const A = this.#A
-    if (A === null || this.#syncState === null || this.#heads.length === 0) return null
-    return { state: A.encodeSyncState(this.#syncState), heads: this.#heads }
+    if (A === null || this.#sync === null || this.#heads.length === 0) return null
+    return { state: A.encodeSyncState(this.#sync.state), heads: this.#heads }
   }
 
   /** A new server session started (or this store was opened while connected). */
@@ -237,9 +237,9 @@ export class DocumentStore<T> implements DocStore<T> {
     if (!this.#ensureSession()) return
     const A = this.#A!
     let doc: Doc<T>
-    let state: SyncState
+    let sync: DocSync
     try {
-      ;[doc, state] = A.receiveSyncMessage(this.#doc!, this.#syncState!, data)
+      ;[doc, sync] = receiveSyncMessage(A, this.#doc!, this.#sync!, data)
     } catch (error) {
       // The document and sync state are untouched: Automerge checks a message before applying it.
       this.#error = new SyncError('protocol', `The server sent a sync message for ${this.url} that Automerge cannot apply: ${describe(error)}`, { cause: error })
@@ -248,7 +248,7 @@ export class DocumentStore<T> implements DocStore<T> {
       return
     }
     this.#doc = doc
-    this.#syncState = state
+    this.#sync = sync
     this.#error = null
     const heads = A.getHeads(doc)
     if (!sameHeads(heads, this.#heads)) {
@@ -258,10 +258,8 @@ export class DocumentStore<T> implements DocStore<T> {
     }
     // Reply at once: asking for what the server has, sending what it lacks.
     this.#syncNow()
-    this.#savedServer = A.hasOurChanges(doc, this.#syncState!)
-    // In sync as far as the server's last word goes: it has all we have, we have all it has.
-    const theirHeads = state.theirHeads ?? null
-    if (!this.#roundDone && theirHeads !== null && A.hasHeads(doc, theirHeads) && this.#savedServer) {
+    this.#savedServer = serverHasOurs(A, doc, this.#sync)
+    if (finishesRound(A, doc, this.#sync!)) {
       this.#finishRound(heads.length === 0)
     } else {
       this.#update()
@@ -271,7 +269,7 @@ export class DocumentStore<T> implements DocStore<T> {
   receiveUnavailable(): void {
     if (!this.#whenLoaded(() => this.receiveUnavailable())) return
     if (!this.#ensureSession()) return
-    if (this.#roundDone) {
+    if (this.#sync!.roundDone) {
       if (this.#heads.length === 0 && !this.#unavailable) {
         this.#unavailable = true
         this.#update()
@@ -338,7 +336,8 @@ export class DocumentStore<T> implements DocStore<T> {
     if (this.#foreignBeforeLoad.length > 0) doc = this.#mergeChunks(doc, this.#foreignBeforeLoad.splice(0))
     // Only if the document is still at least where the closed one was: the shared heads must be in it.
     const kept = this.#link.keptSyncState(this.documentId)
-    if (kept !== undefined && A.hasHeads(doc, kept.heads)) this.#syncState = A.decodeSyncState(kept.state)
+    this.#sync ??= initialSync(A)
+    if (kept !== undefined && A.hasHeads(doc, kept.heads)) this.#sync = { ...this.#sync, state: A.decodeSyncState(kept.state) }
     // What came from the cache is in the cache; a created document is not, yet.
     if (origin.kind === 'open') this.#persister?.markPersisted(A.getHeads(doc))
     if (doc !== this.#doc) this.#setLoaded(doc)
@@ -358,7 +357,7 @@ export class DocumentStore<T> implements DocStore<T> {
     this.#doc = doc
     this.#heads = A.getHeads(doc)
     this.#published = this.#heads.length > 0 ? doc : undefined
-    this.#savedServer = A.hasOurChanges(doc, this.#syncState ?? A.initSyncState())
+    this.#savedServer = serverHasOurs(A, doc, this.#sync)
   }
 
   /** Runs `retry` once loaded; true when already loaded. */
@@ -397,7 +396,7 @@ export class DocumentStore<T> implements DocStore<T> {
     // What was merged came from the cache, so if nothing else was pending, all of it is there.
     if (wasSaved) this.#persister?.markPersisted(heads)
     else this.#persister?.schedule()
-    this.#savedServer = A.hasOurChanges(this.#doc, this.#syncState ?? A.initSyncState())
+    this.#savedServer = serverHasOurs(A, this.#doc, this.#sync)
     this.#unavailable = false
     this.#scheduleSend()
     this.#update()
@@ -423,14 +422,8 @@ export class DocumentStore<T> implements DocStore<T> {
   #ensureSession(): boolean {
     const session = this.#link.session()
     const A = this.#A
-    if (session === 0 || A === null || this.#doc === null || this.#closed) return false
-    if (session !== this.#syncSession) {
-      this.#syncSession = session
-      // Keeps what we know we share but forgets what was in flight on the old socket.
-      this.#syncState = this.#syncState ? A.decodeSyncState(A.encodeSyncState(this.#syncState)) : A.initSyncState()
-      this.#requested = false
-      this.#roundDone = false
-    }
+    if (session === 0 || A === null || this.#doc === null || this.#sync === null || this.#closed) return false
+    this.#sync = syncForSession(A, this.#sync, session)
     return true
   }
 
@@ -443,24 +436,13 @@ export class DocumentStore<T> implements DocStore<T> {
 
   #syncNow(): void {
     if (!this.#ensureSession()) return
-    const A = this.#A!
-    const empty = this.#heads.length === 0
-    if (empty && !this.#requested) {
-      this.#requested = true
-      const [, data] = A.generateSyncMessage(A.init(), A.initSyncState())
-      if (data) this.#link.send({ type: 'request', documentId: this.documentId, data })
-      return
-    }
-    // An empty document only ever asks (`request`; a `sync` from it would tell the server
-    // the document exists and is empty), and only once the server has shown it has heads.
-    if (empty && (this.#syncState!.theirHeads ?? []).length === 0) return
-    const [state, data] = A.generateSyncMessage(this.#doc!, this.#syncState!)
-    this.#syncState = state
-    if (data) this.#link.send({ type: empty ? 'request' : 'sync', documentId: this.documentId, data })
+    const [sync, message] = nextSyncMessage(this.#A!, this.#doc!, this.#sync!)
+    this.#sync = sync
+    if (message) this.#link.send({ type: message.type, documentId: this.documentId, data: message.data })
   }
 
   #finishRound(unavailable: boolean): void {
-    this.#roundDone = true
+    this.#sync = { ...this.#sync!, roundDone: true }
     if (unavailable) this.#unavailable = true
     // The snapshot first: whoever sees the connection go `live` sees this document caught up.
     this.#update()
