@@ -13,28 +13,40 @@ import { EphemeralInbox, encodeEphemeral } from './ephemeral.js'
 import { closedBeforeSaved, SaveWaiters } from './saveWaiters.js'
 import type { DocSnapshot, DocStatus, DocStore, EphemeralMeta } from './types.js'
 
-/** What a document store needs from its connection. */
-export interface DocLink {
+/** What stays the same for every document of a connection. */
+export interface DocContext {
   readonly peerId: string
   readonly cache: DocCache | undefined
   readonly compaction: CompactionPolicy | undefined
   automerge(): Promise<Automerge>
   /** Automerge, if it has finished loading. */
   automergeIfLoaded(): Automerge | null
-  /** The current server session (a new one per `peer`), or 0 while not connected. */
-  session(): number
-  send(message: { type: 'sync' | 'request'; documentId: string; data: Uint8Array }): boolean
-  /** Sends already-encoded ephemeral `data`; the connection numbers it. */
-  sendEphemeral(documentId: string, data: Uint8Array): boolean
-  /** This store finished its first sync round of the current session. */
-  roundDone(): void
-  /** A problem with server input: `onIgnoredError` plus `error` on the connection. */
-  problem(error: SyncError): void
   /** Reported through `onIgnoredError` only. */
   ignored(error: unknown): void
-  release(store: DocumentStore<unknown>): void
-  /** What an earlier store of this document (closed since) shared with the server; taken once. */
-  keptSyncState(documentId: string): KeptSyncState | undefined
+}
+
+/** The current server session, as a store sees it. */
+export interface DocSessionPort {
+  /** A new id per `peer` from the server. */
+  readonly id: number
+  /** Ephemeral `data` is sent as given; the connection numbers it. */
+  send(message: { type: 'sync' | 'request' | 'ephemeral'; documentId: string; data: Uint8Array }): boolean
+}
+
+export type DocEvent =
+  /** The store finished its first sync round of the current session. */
+  | { type: 'round-done' }
+  /** A problem with server input: `onIgnoredError` plus `error` on the connection. */
+  | { type: 'problem'; error: SyncError }
+  /** The store's last `close()`. */
+  | { type: 'closed'; store: DocumentStore<unknown> }
+
+/** What a document store needs from its connection. */
+export interface DocLink {
+  readonly context: DocContext
+  /** The current session, or null while not connected. */
+  session(): DocSessionPort | null
+  report(event: DocEvent): void
 }
 
 /**
@@ -64,6 +76,9 @@ export class DocumentStore<T> implements DocStore<T> {
   readonly documentId: string
   readonly url: string
   readonly #link: DocLink
+  readonly #context: DocContext
+  /** What an earlier store of this document (closed since) shared with the server. */
+  readonly #kept: KeptSyncState | undefined
   readonly #listeners = new Listeners()
   #A: Automerge | null = null
   /** The working document; null until loaded. May be empty (no heads) while fetching. */
@@ -92,23 +107,25 @@ export class DocumentStore<T> implements DocStore<T> {
   /** Resolves once the document is in memory (or loading has failed). */
   readonly loaded: Promise<void>
 
-  constructor(link: DocLink, documentId: string, origin: Origin) {
+  constructor(link: DocLink, documentId: string, origin: Origin, kept?: KeptSyncState) {
     this.#link = link
+    this.#context = link.context
+    this.#kept = kept
     this.documentId = documentId
     this.url = toDocumentUrl(documentId)
     this.#waiters = new SaveWaiters(this.url)
     this.#ephemeral = new EphemeralInbox({
-      ownPeerId: link.peerId,
+      ownPeerId: link.context.peerId,
       label: this.url,
-      problem: (error) => link.problem(error),
-      ignored: (error) => link.ignored(error),
+      problem: (error) => link.report({ type: 'problem', error }),
+      ignored: (error) => link.context.ignored(error),
     })
     const created = origin.kind === 'create'
     this.#queuedChanges = created ? [] : null
     // A created document has changes nobody else has yet.
     this.#savedServer = !created
     this.#snapshot = { doc: undefined, status: 'loading', saved: { local: false, server: this.#savedServer }, error: null }
-    const A = link.automergeIfLoaded()
+    const A = link.context.automergeIfLoaded()
     if (origin.kind === 'create' && A !== null) {
       // Automerge is here already: the document exists at once (and a bad initial value
       // throws to the caller of create()).
@@ -153,7 +170,7 @@ export class DocumentStore<T> implements DocStore<T> {
 
   whenSaved(where: 'local' | 'server' = 'server', options: WaitOptions = {}): Promise<void> {
     if (this.#snapshot.saved[where]) return Promise.resolve()
-    if (where === 'local' && !this.#link.cache) {
+    if (where === 'local' && !this.#context.cache) {
       return Promise.reject(new SyncError('unavailable', `whenSaved('local') needs a cache: pass one to createDocConnection (${this.url})`))
     }
     if (this.#closed) return Promise.reject(closedBeforeSaved(this.url, where))
@@ -168,7 +185,8 @@ export class DocumentStore<T> implements DocStore<T> {
    */
   broadcast(message: unknown): boolean {
     if (this.#closed) return false
-    return this.#link.sendEphemeral(this.documentId, encodeEphemeral(message, this.url))
+    const data = encodeEphemeral(message, this.url)
+    return this.#link.session()?.send({ type: 'ephemeral', documentId: this.documentId, data }) ?? false
   }
 
   onEphemeral(listener: (message: unknown, meta: EphemeralMeta) => void): () => void {
@@ -180,7 +198,7 @@ export class DocumentStore<T> implements DocStore<T> {
     // Changes still waiting for the end of the task go out first (and to the cache, below).
     this.flushSend()
     this.#closed = true
-    this.#link.release(this as DocumentStore<unknown>)
+    this.#link.report({ type: 'closed', store: this as DocumentStore<unknown> })
     this.#closePersister()
     this.#settleWaiters()
   }
@@ -199,7 +217,7 @@ export class DocumentStore<T> implements DocStore<T> {
 
   /** Whether the first sync round of the current session is done (DESIGN §5). */
   get caughtUp(): boolean {
-    return this.#sync !== null && this.#sync.roundDone && this.#sync.session === this.#link.session()
+    return this.#sync !== null && this.#sync.roundDone && this.#sync.session === this.#link.session()?.id
   }
 
   /** Local changes the server has not acknowledged yet. */
@@ -243,7 +261,7 @@ export class DocumentStore<T> implements DocStore<T> {
     } catch (error) {
       // The document and sync state are untouched: Automerge checks a message before applying it.
       this.#error = new SyncError('protocol', `The server sent a sync message for ${this.url} that Automerge cannot apply: ${describe(error)}`, { cause: error })
-      this.#link.problem(this.#error)
+      this.#link.report({ type: 'problem', error: this.#error })
       this.#update()
       return
     }
@@ -288,10 +306,10 @@ export class DocumentStore<T> implements DocStore<T> {
   async #load(origin: Origin): Promise<void> {
     let A: Automerge
     try {
-      A = await this.#link.automerge()
+      A = await this.#context.automerge()
     } catch (error) {
       this.#error = toSyncError(error, 'unavailable')
-      this.#link.ignored(this.#error)
+      this.#context.ignored(this.#error)
       this.#update()
       return
     }
@@ -304,20 +322,20 @@ export class DocumentStore<T> implements DocStore<T> {
         try {
           doc = A.change(doc, fn)
         } catch (error) {
-          this.#link.ignored(error)
+          this.#context.ignored(error)
         }
       }
       this.#queuedChanges = null
     } else {
       doc = A.init<T>()
     }
-    const cache = this.#link.cache
+    const cache = this.#context.cache
     if (cache) {
       this.#persister = new DocPersister({
         cache,
         documentId: this.documentId,
         automerge: A,
-        compaction: this.#link.compaction,
+        compaction: this.#context.compaction,
         current: () => this.#doc!,
         saved: () => this.#update(),
         foreignChunks: (chunks) => this.#mergeForeign(chunks),
@@ -335,7 +353,7 @@ export class DocumentStore<T> implements DocStore<T> {
     }
     if (this.#foreignBeforeLoad.length > 0) doc = this.#mergeChunks(doc, this.#foreignBeforeLoad.splice(0))
     // Only if the document is still at least where the closed one was: the shared heads must be in it.
-    const kept = this.#link.keptSyncState(this.documentId)
+    const kept = this.#kept
     this.#sync ??= initialSync(A)
     if (kept !== undefined && A.hasHeads(doc, kept.heads)) this.#sync = { ...this.#sync, state: A.decodeSyncState(kept.state) }
     // What came from the cache is in the cache; a created document is not, yet.
@@ -414,13 +432,13 @@ export class DocumentStore<T> implements DocStore<T> {
 
   #cacheFailed(error: SyncError): void {
     this.#error = error
-    this.#link.ignored(error)
+    this.#context.ignored(error)
     this.#update()
   }
 
   /** Starts a new sync state when the session changed; false while not connected or loaded. */
   #ensureSession(): boolean {
-    const session = this.#link.session()
+    const session = this.#link.session()?.id ?? 0
     const A = this.#A
     if (session === 0 || A === null || this.#doc === null || this.#sync === null || this.#closed) return false
     this.#sync = syncForSession(A, this.#sync, session)
@@ -438,7 +456,7 @@ export class DocumentStore<T> implements DocStore<T> {
     if (!this.#ensureSession()) return
     const [sync, message] = nextSyncMessage(this.#A!, this.#doc!, this.#sync!)
     this.#sync = sync
-    if (message) this.#link.send({ type: message.type, documentId: this.documentId, data: message.data })
+    if (message) this.#link.session()?.send({ type: message.type, documentId: this.documentId, data: message.data })
   }
 
   #finishRound(unavailable: boolean): void {
@@ -446,7 +464,7 @@ export class DocumentStore<T> implements DocStore<T> {
     if (unavailable) this.#unavailable = true
     // The snapshot first: whoever sees the connection go `live` sees this document caught up.
     this.#update()
-    this.#link.roundDone()
+    this.#link.report({ type: 'round-done' })
   }
 
   #status(): DocStatus {
