@@ -179,7 +179,15 @@ export class SyncClient {
           ...(WebSocket !== undefined && { WebSocket }),
           ...(allowedSocketOrigins !== undefined && { allowedSocketOrigins }),
           ...(onIgnoredError !== undefined && { onIgnoredError }),
-          ...(credentials !== null && { mintTicket: () => this.#mintTicket(url, credentials.read) }),
+          ...(credentials !== null && {
+            mintTicket: () =>
+              mintWatchTicket({
+                watchUrl: url,
+                readToken: credentials.read,
+                baseUrl: recordsBaseUrl ?? (typeof location === 'undefined' ? undefined : location.origin),
+                fetch: fetch ?? globalThis.fetch.bind(globalThis),
+              }),
+          }),
         },
         { environment: this.#env },
       )
@@ -196,7 +204,6 @@ export class SyncClient {
     const key = this.#recordKeys.get(records)
     // Released and forgotten, but its key is free: a hidden component showing again may still hold it.
     if (key !== undefined && !this.#records.has(records) && this.#records.get(key) === undefined) this.#records.add(key, records)
-    if (!this.#records.has(records)) throw new SyncError('bad-input', 'This store does not belong to this SyncClient')
     return this.#records.retain(records)
   }
 
@@ -256,15 +263,6 @@ export class SyncClient {
     this.#summary = { pending, savedLocal, savedServer: pending === 0 }
     this.#status = status
     this.#listeners.notify()
-  }
-
-  #mintTicket(watchUrl: string, readToken: () => Promise<string>): Promise<string> {
-    return mintWatchTicket({
-      watchUrl,
-      readToken,
-      baseUrl: this.options.recordsBaseUrl ?? (typeof location === 'undefined' ? undefined : location.origin),
-      fetch: this.options.fetch ?? globalThis.fetch.bind(globalThis),
-    })
   }
 }
 

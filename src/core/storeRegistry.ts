@@ -54,18 +54,12 @@ export class StoreRegistry<V> {
     return this.#byValue.has(value as V)
   }
 
-  /** Whether `value` has been retained since it was added (and not released since). */
-  isActive(value: V): boolean {
-    return this.#byValue.get(value)?.active ?? false
-  }
-
   values(): V[] {
     return [...this.#byKey.values()].map((entry) => entry.value)
   }
 
-  /** Adds a store under `key`; unless someone retains it, it is released after the delay. */
+  /** Adds a store under a free `key` (callers `get` first); unless someone retains it, it is released after the delay. */
   add(key: string, value: V): V {
-    if (this.#byKey.has(key)) throw new SyncError('bad-input', `A store for ${key} is already registered`)
     const entry: Entry<V> = { key, value, refs: 0, timer: null, active: false, waiting: false }
     this.#byKey.set(key, entry)
     this.#byValue.set(value, entry)
@@ -76,7 +70,7 @@ export class StoreRegistry<V> {
   /** Counts a user of `value`; the returned function releases it (idempotent). */
   retain(value: V): () => void {
     const entry = this.#byValue.get(value)
-    if (entry === undefined) throw new SyncError('bad-input', 'This store does not belong to this SyncClient (or was closed)')
+    if (entry === undefined) throw new SyncError('bad-input', 'This store does not belong to this SyncClient')
     entry.refs++
     this.#cancelRelease(entry)
     if (!entry.active) {

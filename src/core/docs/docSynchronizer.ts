@@ -52,8 +52,8 @@ export class DocSynchronizer<T> {
 
   /** At `close()`: what this document shared with the server. */
   keep(A: Automerge, doc: Doc<T>): KeptSyncState | null {
-    if (this.#sync === null || A.getHeads(doc).length === 0) return null
-    return { state: A.encodeSyncState(this.#sync.state), heads: A.getHeads(doc) }
+    const heads = A.getHeads(doc)
+    return this.#sync === null || heads.length === 0 ? null : { state: A.encodeSyncState(this.#sync.state), heads }
   }
 
   /** Sends what the server lacks (or asks for the document) now. */

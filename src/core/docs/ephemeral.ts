@@ -98,6 +98,6 @@ export function encodeEphemeral(message: unknown, label: string): Uint8Array {
   try {
     return encodeCbor(message)
   } catch (error) {
-    throw new SyncError('bad-input', `broadcast() on ${label}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    throw new SyncError('bad-input', `broadcast() on ${label}: ${(error as Error).message}`, { cause: error })
   }
 }

@@ -76,7 +76,6 @@ export class SharedDocuments {
 
   /** Counts a reader of `store`; the returned function releases it (idempotent). */
   retain(store: DocStore<unknown>): () => void {
-    if (!this.#stores.has(store)) throw new SyncError('bad-input', 'This document store does not belong to this SyncClient')
     const release = this.#stores.retain(store)
     this.#run()
     return release
