@@ -1,16 +1,64 @@
 import type { WaitOptions } from '../boundedWait.js'
-import type { DocCacheChunk } from '../cache/types.js'
+import type { DocCache, DocCacheChunk } from '../cache/types.js'
 import { SyncError, toSyncError } from '../errors.js'
 import { Listeners } from '../subscribable.js'
 import type { Automerge, Doc, Heads } from './automerge.js'
+import type { CompactionPolicy } from './docPersister.js'
 import { DocPersister, sameHeads } from './docPersister.js'
 import { toDocumentUrl } from './documentId.js'
-import type { DocContext, DocLink, KeptSyncState } from './docLink.js'
-import { DocSynchronizer } from './docSynchronizer.js'
+import type { DocSync } from './docSync.js'
+import { initialSync, nextSyncMessage, receiveSyncMessage, finishesRound, serverHasOurs, syncForSession } from './docSync.js'
 import type { EphemeralEnvelope } from './ephemeral.js'
 import { EphemeralInbox, encodeEphemeral } from './ephemeral.js'
 import { closedBeforeSaved, SaveWaiters } from './saveWaiters.js'
 import type { DocSnapshot, DocStatus, DocStore, EphemeralMeta } from './types.js'
+
+/** What stays the same for every document of a connection. */
+export interface DocContext {
+  readonly peerId: string
+  readonly cache: DocCache | undefined
+  readonly compaction: CompactionPolicy | undefined
+  automerge(): Promise<Automerge>
+  /** Automerge, if it has finished loading. */
+  automergeIfLoaded(): Automerge | null
+  /** Reported through `onIgnoredError` only. */
+  ignored(error: unknown): void
+}
+
+/** The current server session, as a store sees it. */
+export interface DocSessionPort {
+  /** A new id per `peer` from the server. */
+  readonly id: number
+  /** Ephemeral `data` is sent as given; the connection numbers it. */
+  send(message: { type: 'sync' | 'request' | 'ephemeral'; documentId: string; data: Uint8Array }): boolean
+}
+
+export type DocEvent =
+  /** The store finished its first sync round of the current session. */
+  | { type: 'round-done' }
+  /** A problem with server input: `onIgnoredError` plus `error` on the connection. */
+  | { type: 'problem'; error: SyncError }
+  /** The store's last `close()`. */
+  | { type: 'closed'; store: DocumentStore<unknown> }
+
+/** What a document store needs from its connection. */
+export interface DocLink {
+  readonly context: DocContext
+  /** The current session, or null while not connected. */
+  session(): DocSessionPort | null
+  report(event: DocEvent): void
+}
+
+/**
+ * The sync state of a closed document, encoded (shared heads only), and its heads then. The
+ * server keeps its own sync state for us until the socket closes, so a document opened again
+ * must not start from nothing: the server, believing us in sync, would not answer, and
+ * `saved.server` would never turn true.
+ */
+export interface KeptSyncState {
+  readonly state: Uint8Array
+  readonly heads: Heads
+}
 
 type Origin = { kind: 'open' } | { kind: 'create'; initial: unknown }
 
@@ -39,7 +87,8 @@ export class DocumentStore<T> implements DocStore<T> {
   /** The document as published in snapshots: replaced only when the heads change. */
   #published: Doc<T> | undefined = undefined
   #unavailable = false
-  readonly #synchronizer: DocSynchronizer<T>
+  /** Null until Automerge and the cache have loaded. */
+  #sync: DocSync | null = null
   #savedServer: boolean
   #error: SyncError | null = null
   #persister: DocPersister | null = null
@@ -49,6 +98,7 @@ export class DocumentStore<T> implements DocStore<T> {
   #foreignBeforeLoad: DocCacheChunk[] = []
   /** Server messages that arrived before the document had loaded. */
   #inbox: Array<() => void> = []
+  #sendScheduled = false
   #refs = 1
   #closed = false
   readonly #waiters: SaveWaiters
@@ -64,23 +114,6 @@ export class DocumentStore<T> implements DocStore<T> {
     this.documentId = documentId
     this.url = toDocumentUrl(documentId)
     this.#waiters = new SaveWaiters(this.url)
-    this.#synchronizer = new DocSynchronizer<T>(link, {
-      url: this.url,
-      documentId,
-      current: () => (this.#A === null || this.#doc === null || this.#closed ? null : { A: this.#A, doc: this.#doc }),
-      received: (doc) => this.#received(doc),
-      settled: (serverHasOurs, roundDone) => {
-        this.#savedServer = serverHasOurs
-        if (roundDone) this.#finishRound(this.#heads.length === 0)
-        else this.#update()
-      },
-      unavailable: (firstRound) => this.#receivedUnavailable(firstRound),
-      failed: (error) => {
-        this.#error = error
-        link.report({ type: 'problem', error })
-        this.#update()
-      },
-    })
     this.#ephemeral = new EphemeralInbox({
       ownPeerId: link.context.peerId,
       label: this.url,
@@ -97,9 +130,8 @@ export class DocumentStore<T> implements DocStore<T> {
       // Automerge is here already: the document exists at once (and a bad initial value
       // throws to the caller of create()).
       this.#A = A
-      const doc = createDoc<T>(A, origin.initial)
-      this.#synchronizer.loaded(A, doc)
-      this.#setLoaded(doc)
+      this.#sync = initialSync(A)
+      this.#setLoaded(createDoc<T>(A, origin.initial))
       this.#queuedChanges = null
       this.#snapshot = { doc: this.#published, status: 'ready', saved: { local: false, server: false }, error: null }
     }
@@ -132,7 +164,7 @@ export class DocumentStore<T> implements DocStore<T> {
     this.#published = next
     this.#savedServer = false
     this.#persister?.schedule()
-    this.#synchronizer.scheduleSend()
+    this.#scheduleSend()
     this.#update()
   }
 
@@ -185,7 +217,7 @@ export class DocumentStore<T> implements DocStore<T> {
 
   /** Whether the first sync round of the current session is done (DESIGN §5). */
   get caughtUp(): boolean {
-    return this.#synchronizer.caughtUp
+    return this.#sync !== null && this.#sync.roundDone && this.#sync.session === this.#link.session()?.id
   }
 
   /** Local changes the server has not acknowledged yet. */
@@ -195,17 +227,21 @@ export class DocumentStore<T> implements DocStore<T> {
 
   /** For the connection, at `close()`: what this store shared with the server. */
   keepSyncState(): KeptSyncState | null {
-    return this.#A === null || this.#doc === null ? null : this.#synchronizer.keep(this.#A, this.#doc)
+    const A = this.#A
+    if (A === null || this.#sync === null || this.#heads.length === 0) return null
+    return { state: A.encodeSyncState(this.#sync.state), heads: this.#heads }
   }
 
   /** A new server session started (or this store was opened while connected). */
   connected(): void {
-    this.#synchronizer.syncNow()
+    this.#syncNow()
   }
 
   /** Sends changes waiting for the end of the task right away. */
   flushSend(): void {
-    this.#synchronizer.flushSend()
+    if (!this.#sendScheduled) return
+    this.#sendScheduled = false
+    this.#syncNow()
   }
 
   /** Everything this store has scheduled for the cache is written. */
@@ -215,11 +251,50 @@ export class DocumentStore<T> implements DocStore<T> {
   }
 
   receiveSync(data: Uint8Array): void {
-    if (this.#whenLoaded(() => this.receiveSync(data))) this.#synchronizer.receive(data)
+    if (!this.#whenLoaded(() => this.receiveSync(data))) return
+    if (!this.#ensureSession()) return
+    const A = this.#A!
+    let doc: Doc<T>
+    let sync: DocSync
+    try {
+      ;[doc, sync] = receiveSyncMessage(A, this.#doc!, this.#sync!, data)
+    } catch (error) {
+      // The document and sync state are untouched: Automerge checks a message before applying it.
+      this.#error = new SyncError('protocol', `The server sent a sync message for ${this.url} that Automerge cannot apply: ${describe(error)}`, { cause: error })
+      this.#link.report({ type: 'problem', error: this.#error })
+      this.#update()
+      return
+    }
+    this.#doc = doc
+    this.#sync = sync
+    this.#error = null
+    const heads = A.getHeads(doc)
+    if (!sameHeads(heads, this.#heads)) {
+      this.#heads = heads
+      this.#published = doc
+      this.#persister?.schedule()
+    }
+    // Reply at once: asking for what the server has, sending what it lacks.
+    this.#syncNow()
+    this.#savedServer = serverHasOurs(A, doc, this.#sync)
+    if (finishesRound(A, doc, this.#sync!)) {
+      this.#finishRound(heads.length === 0)
+    } else {
+      this.#update()
+    }
   }
 
   receiveUnavailable(): void {
-    if (this.#whenLoaded(() => this.receiveUnavailable())) this.#synchronizer.receiveUnavailable()
+    if (!this.#whenLoaded(() => this.receiveUnavailable())) return
+    if (!this.#ensureSession()) return
+    if (this.#sync!.roundDone) {
+      if (this.#heads.length === 0 && !this.#unavailable) {
+        this.#unavailable = true
+        this.#update()
+      }
+      return
+    }
+    this.#finishRound(this.#heads.length === 0)
   }
 
   receiveEphemeral(message: EphemeralEnvelope): void {
@@ -279,7 +354,8 @@ export class DocumentStore<T> implements DocStore<T> {
     if (this.#foreignBeforeLoad.length > 0) doc = this.#mergeChunks(doc, this.#foreignBeforeLoad.splice(0))
     // Only if the document is still at least where the closed one was: the shared heads must be in it.
     const kept = this.#kept
-    this.#synchronizer.loaded(A, doc, kept)
+    this.#sync ??= initialSync(A)
+    if (kept !== undefined && A.hasHeads(doc, kept.heads)) this.#sync = { ...this.#sync, state: A.decodeSyncState(kept.state) }
     // What came from the cache is in the cache; a created document is not, yet.
     if (origin.kind === 'open') this.#persister?.markPersisted(A.getHeads(doc))
     if (doc !== this.#doc) this.#setLoaded(doc)
@@ -291,7 +367,7 @@ export class DocumentStore<T> implements DocStore<T> {
     }
     for (const deliver of this.#inbox.splice(0)) deliver()
     this.#update()
-    this.#synchronizer.syncNow()
+    this.#syncNow()
   }
 
   #setLoaded(doc: Doc<T>): void {
@@ -299,7 +375,7 @@ export class DocumentStore<T> implements DocStore<T> {
     this.#doc = doc
     this.#heads = A.getHeads(doc)
     this.#published = this.#heads.length > 0 ? doc : undefined
-    this.#savedServer = this.#synchronizer.serverHasOurs(A, doc)
+    this.#savedServer = serverHasOurs(A, doc, this.#sync)
   }
 
   /** Runs `retry` once loaded; true when already loaded. */
@@ -338,9 +414,9 @@ export class DocumentStore<T> implements DocStore<T> {
     // What was merged came from the cache, so if nothing else was pending, all of it is there.
     if (wasSaved) this.#persister?.markPersisted(heads)
     else this.#persister?.schedule()
-    this.#savedServer = this.#synchronizer.serverHasOurs(A, this.#doc)
+    this.#savedServer = serverHasOurs(A, this.#doc, this.#sync)
     this.#unavailable = false
-    this.#synchronizer.scheduleSend()
+    this.#scheduleSend()
     this.#update()
   }
 
@@ -360,26 +436,31 @@ export class DocumentStore<T> implements DocStore<T> {
     this.#update()
   }
 
-  /** A server message was applied: the document moves on (snapshot updated by the caller). */
-  #received(doc: Doc<T>): void {
-    this.#doc = doc
-    this.#error = null
-    const heads = this.#A!.getHeads(doc)
-    if (sameHeads(heads, this.#heads)) return
-    this.#heads = heads
-    this.#published = doc
-    this.#persister?.schedule()
+  /** Starts a new sync state when the session changed; false while not connected or loaded. */
+  #ensureSession(): boolean {
+    const session = this.#link.session()?.id ?? 0
+    const A = this.#A
+    if (session === 0 || A === null || this.#doc === null || this.#sync === null || this.#closed) return false
+    this.#sync = syncForSession(A, this.#sync, session)
+    return true
   }
 
-  #receivedUnavailable(firstRound: boolean): void {
-    if (firstRound) return this.#finishRound(this.#heads.length === 0)
-    if (this.#heads.length === 0 && !this.#unavailable) {
-      this.#unavailable = true
-      this.#update()
-    }
+  #scheduleSend(): void {
+    if (this.#sendScheduled) return
+    this.#sendScheduled = true
+    // Every change made in this task travels in one message.
+    queueMicrotask(() => this.flushSend())
+  }
+
+  #syncNow(): void {
+    if (!this.#ensureSession()) return
+    const [sync, message] = nextSyncMessage(this.#A!, this.#doc!, this.#sync!)
+    this.#sync = sync
+    if (message) this.#link.session()?.send({ type: message.type, documentId: this.documentId, data: message.data })
   }
 
   #finishRound(unavailable: boolean): void {
+    this.#sync = { ...this.#sync!, roundDone: true }
     if (unavailable) this.#unavailable = true
     // The snapshot first: whoever sees the connection go `live` sees this document caught up.
     this.#update()
@@ -421,4 +502,8 @@ export class DocumentStore<T> implements DocStore<T> {
 function createDoc<T>(A: Automerge, initial: unknown): Doc<T> {
   if (initial === undefined) return A.emptyChange(A.init<T>())
   return A.from(initial as Record<string, unknown>) as Doc<T>
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }
