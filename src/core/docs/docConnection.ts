@@ -12,7 +12,7 @@ import type { CompactionPolicy } from './docPersister.js'
 import type { DocSocket, DocSocketHandlers } from './docSocket.js'
 import { openDocSocket } from './docSocket.js'
 import { DocumentTickets } from './docTicket.js'
-import type { DocEvent, DocLink, DocSessionPort, KeptSyncState } from './docStore.js'
+import type { ClosedStore, DocEvent, DocLink, DocSessionPort, KeptSyncState } from './docLink.js'
 import { DocumentStore } from './docStore.js'
 import { generateDocumentId, parseDocumentUrl } from './documentId.js'
 import type { DocConnection, DocConnectionOptions, DocConnectionSnapshot, DocStore } from './types.js'
@@ -182,7 +182,7 @@ export class AutomergeDocConnection implements DocConnection {
     }
   }
 
-  #forget(store: DocumentStore<unknown>): void {
+  #forget(store: ClosedStore): void {
     if (this.#stores.get(store.documentId) === store) this.#stores.delete(store.documentId)
     const kept = store.keepSyncState()
     if (kept !== null) this.#keptSyncStates.set(store.documentId, kept)
