@@ -2,13 +2,15 @@ import type { DocCache, RecordCache } from './cache/types.js'
 import type { DocConnection, DocStore } from './docs/types.js'
 import type { Environment } from './environment.js'
 import { defaultEnvironment } from './environment.js'
-import { SyncError } from './errors.js'
+import type { SyncError } from './errors.js'
 import type { BackoffOptions, SyncStatus } from './machine.js'
 import type { WatchRecordStore } from './records/recordStore.js'
 import { createRecordStore } from './records/recordStore.js'
 import type { DocSupport } from './docs/docSupport.js'
 import type { SharedDocuments } from './docs/sharedDocuments.js'
 import { CredentialWatch } from './credentialWatch.js'
+import { mintWatchTicket } from './records/ticket.js'
+import { StoreRegistry } from './storeRegistry.js'
 import { Listeners } from './subscribable.js'
 
 export interface SyncClientOptions {
@@ -64,13 +66,6 @@ export interface SyncStatusSummary {
   readonly savedServer: boolean
 }
 
-interface Entry {
-  store: WatchRecordStore<unknown>
-  refs: number
-  releaseTimer: unknown
-  unlisten: (() => void) | null
-}
-
 /** When several stores disagree, the status that most needs a person's attention wins. */
 const STATUS_PRIORITY: readonly SyncStatus[] = ['reconnecting', 'connecting', 'snapshot', 'live', 'closed', 'idle']
 
@@ -82,7 +77,11 @@ const STATUS_PRIORITY: readonly SyncStatus[] = ['reconnecting', 'connecting', 's
  */
 export class SyncClient {
   readonly options: SyncClientOptions
-  #entries = new Map<string, Entry>()
+  readonly #records: StoreRegistry<WatchRecordStore<unknown>>
+  /** Record stores retained since they were made, and running: their status counts. */
+  readonly #running = new Map<WatchRecordStore<unknown>, () => void>()
+  /** Every record store made here and its key: one released while a hook still holds it comes back on `retain`. */
+  readonly #recordKeys = new WeakMap<WatchRecordStore<unknown>, string>()
   #listeners = new Listeners()
   #env: Environment
   #summary: SyncStatusSummary = { pending: 0, savedLocal: true, savedServer: true }
@@ -96,6 +95,21 @@ export class SyncClient {
     this.#env = options.environment ?? defaultEnvironment
     this.#credentials =
       options.token === undefined ? null : new CredentialWatch(options.token, this.#env, options.credentialCheckMs ?? 10_000, () => this.reauthenticate())
+    this.#records = new StoreRegistry<WatchRecordStore<unknown>>({
+      environment: this.#env,
+      releaseDelayMs: options.releaseDelayMs ?? 1000,
+      onActive: (store) => {
+        this.#running.set(store, store.subscribe(() => this.#recompute()))
+        store.start()
+        this.#recompute()
+      },
+      onRelease: (store, _key, wasActive) => {
+        this.#running.get(store)?.()
+        this.#running.delete(store)
+        if (wasActive) void store.stop().then(() => this.#recompute())
+        else this.#recompute()
+      },
+    })
   }
 
   #documentsFrom(support: DocSupport): SharedDocuments {
@@ -141,15 +155,19 @@ export class SyncClient {
     return this.#documents?.connection ?? null
   }
 
-  /** The shared store for this watch URL; creating it opens nothing until `retain`. */
+  /**
+   * The shared store for this watch URL; creating it opens nothing until `retain`. A store
+   * nobody retains is stopped and forgotten `releaseDelayMs` later (the next call makes a
+   * new one).
+   */
   getRecordStore<V = Record<string, unknown>>(url: string, request: RecordStoreRequest = {}): WatchRecordStore<V> {
     const transport = request.transport ?? 'sse'
     const key = `${transport} ${url}`
-    let entry = this.#entries.get(key)
-    if (!entry) {
+    let store = this.#records.get(key)
+    if (!store) {
       const { cache, reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl, allowedSocketOrigins } = this.options
       const credentials = this.#credentials
-      const store = createRecordStore<unknown>(
+      store = createRecordStore<unknown>(
         {
           url,
           transport,
@@ -161,50 +179,32 @@ export class SyncClient {
           ...(WebSocket !== undefined && { WebSocket }),
           ...(allowedSocketOrigins !== undefined && { allowedSocketOrigins }),
           ...(onIgnoredError !== undefined && { onIgnoredError }),
-          ...(credentials !== null && { mintTicket: () => this.#mintTicket(url, credentials.read) }),
+          ...(credentials !== null && {
+            mintTicket: () =>
+              mintWatchTicket({
+                watchUrl: url,
+                readToken: credentials.read,
+                baseUrl: recordsBaseUrl ?? (typeof location === 'undefined' ? undefined : location.origin),
+                fetch: fetch ?? globalThis.fetch.bind(globalThis),
+              }),
+          }),
         },
         { environment: this.#env },
       )
-      entry = { store, refs: 0, releaseTimer: null, unlisten: null }
-      this.#entries.set(key, entry)
+      this.#records.add(key, store)
+      this.#recordKeys.set(store, key)
     }
-    return entry.store as WatchRecordStore<V>
+    return store as WatchRecordStore<V>
   }
 
   /** Counts a user of `store`; the returned function releases it (idempotent). */
   retain<V>(store: WatchRecordStore<V> | DocStore<V>): () => void {
     if (this.#documents?.owns(store)) return this.#documents.retain(store as DocStore<unknown>)
-    const entry = [...this.#entries.values()].find((candidate) => candidate.store === (store as unknown))
-    return this.#retainRecords(entry)
-  }
-
-  #retainRecords(entry: Entry | undefined): () => void {
-    if (!entry) throw new SyncError('bad-input', 'This store does not belong to this SyncClient')
-    entry.refs++
-    if (entry.releaseTimer !== null) {
-      this.#env.clearTimeout(entry.releaseTimer)
-      entry.releaseTimer = null
-    }
-    const { store } = entry
-    if (entry.unlisten === null) {
-      entry.unlisten = store.subscribe(() => this.#recompute())
-      store.start()
-      this.#recompute()
-    }
-    let released = false
-    return () => {
-      if (released) return
-      released = true
-      entry.refs--
-      if (entry.refs > 0) return
-      entry.releaseTimer = this.#env.setTimeout(() => {
-        entry.releaseTimer = null
-        if (entry.refs > 0) return
-        entry.unlisten?.()
-        entry.unlisten = null
-        void store.stop().then(() => this.#recompute())
-      }, this.options.releaseDelayMs ?? 1000)
-    }
+    const records = store as WatchRecordStore<unknown>
+    const key = this.#recordKeys.get(records)
+    // Released and forgotten, but its key is free: a hidden component showing again may still hold it.
+    if (key !== undefined && !this.#records.has(records) && this.#records.get(key) === undefined) this.#records.add(key, records)
+    return this.#records.retain(records)
   }
 
   subscribe = (listener: () => void): (() => void) => this.#listeners.subscribe(listener)
@@ -220,22 +220,19 @@ export class SyncClient {
    * to skip the wait.
    */
   reauthenticate(): void {
-    for (const { store, unlisten } of this.#entries.values()) {
-      if (unlisten !== null && isParkedUnauthorized(store.getSnapshot())) store.start()
+    for (const store of this.#running.keys()) {
+      if (isParkedUnauthorized(store.getSnapshot())) store.start()
     }
     this.#documents?.restartIfParked()
   }
 
   /** Stops every store, flushing caches; the client can be used again afterwards. */
   async close(): Promise<void> {
-    const entries = [...this.#entries.values()]
-    this.#entries.clear()
+    const stores = this.#records.clear()
     this.#credentials?.dispose()
-    for (const entry of entries) {
-      if (entry.releaseTimer !== null) this.#env.clearTimeout(entry.releaseTimer)
-      entry.unlisten?.()
-    }
-    await Promise.all([...entries.map((entry) => entry.store.stop()), this.#documents?.close()])
+    for (const unlisten of this.#running.values()) unlisten()
+    this.#running.clear()
+    await Promise.all([...stores.map((store) => store.stop()), this.#documents?.close()])
     this.#recompute()
   }
 
@@ -244,11 +241,11 @@ export class SyncClient {
     let savedLocal = true
     let statusRank = STATUS_PRIORITY.length - 1
     let parked = this.#documents?.isParkedUnauthorized() ?? false
-    for (const { store, unlisten } of this.#entries.values()) {
+    for (const store of this.#records.values()) {
       const save = store.getSaveState()
       pending += save.pending
       savedLocal &&= save.savedLocal
-      if (unlisten === null) continue
+      if (!this.#running.has(store)) continue
       const snapshot = store.getSnapshot()
       statusRank = Math.min(statusRank, STATUS_PRIORITY.indexOf(snapshot.status))
       parked ||= isParkedUnauthorized(snapshot)
@@ -266,26 +263,6 @@ export class SyncClient {
     this.#summary = { pending, savedLocal, savedServer: pending === 0 }
     this.#status = status
     this.#listeners.notify()
-  }
-
-  async #mintTicket(watchUrl: string, readToken: () => Promise<string>): Promise<string> {
-    const bearer = await readToken()
-    const base = this.options.recordsBaseUrl ?? (typeof location === 'undefined' ? undefined : location.origin)
-    const endpoint = new URL(watchUrl, base)
-    const collection = endpoint.pathname.split('/').pop()?.replace(/\.watchRecords$/, '') ?? ''
-    const roomUri = endpoint.searchParams.get('roomUri') ?? ''
-    const fetchImpl = this.options.fetch ?? globalThis.fetch.bind(globalThis)
-    const response = await fetchImpl(new URL('/xrpc/realtime.ticket', endpoint), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-      body: JSON.stringify({ collection, roomUri }),
-    })
-    if (response.status === 401) throw new SyncError('unauthorized', 'The server refused the token', { status: 401 })
-    if (response.status === 403) throw new SyncError('forbidden', 'Not allowed to watch this collection', { status: 403 })
-    if (!response.ok) throw new SyncError('network', `Minting a ticket failed with HTTP ${response.status}`, { status: response.status })
-    const body = (await response.json()) as { ticket?: unknown }
-    if (typeof body.ticket !== 'string') throw new SyncError('protocol', 'The ticket endpoint answered without a ticket')
-    return body.ticket
   }
 }
 

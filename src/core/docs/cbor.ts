@@ -39,6 +39,10 @@ class Writer {
       case 'object':
         if (value === null) return this.#byte(0xf6)
         if (value instanceof Uint8Array) return this.#chunk(2, value)
+        // Their contents are not own properties: written as objects they would arrive as {}.
+        if (value instanceof Map || value instanceof Set || value instanceof Date) {
+          throw new TypeError(`Cannot encode a ${value.constructor.name} as CBOR`)
+        }
         if (Array.isArray(value)) {
           this.#head(4, value.length)
           for (const item of value) this.value(item)

@@ -12,10 +12,9 @@ import type { CompactionPolicy } from './docPersister.js'
 import type { DocSocket, DocSocketHandlers } from './docSocket.js'
 import { openDocSocket } from './docSocket.js'
 import { DocumentTickets } from './docTicket.js'
-import type { DocLink, KeptSyncState } from './docStore.js'
+import type { ClosedStore, DocEvent, DocLink, DocSessionPort, KeptSyncState } from './docLink.js'
 import { DocumentStore } from './docStore.js'
 import { generateDocumentId, parseDocumentUrl } from './documentId.js'
-import { encodeEphemeralData } from './protocol.js'
 import type { DocConnection, DocConnectionOptions, DocConnectionSnapshot, DocStore } from './types.js'
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 5000
@@ -40,6 +39,8 @@ interface Session {
   socket: DocSocket
   serverPeerId: string
   attempt: ConnectAttempt
+  /** What the stores send through. */
+  port: DocSessionPort
 }
 
 /**
@@ -129,7 +130,9 @@ export class AutomergeDocConnection implements DocConnection {
   }
 
   #add<T>(documentId: string, origin: { kind: 'open' } | { kind: 'create'; initial: unknown }): DocumentStore<T> {
-    const store = new DocumentStore<T>(this.#link, documentId, origin)
+    const kept = this.#keptSyncStates.get(documentId)
+    this.#keptSyncStates.delete(documentId)
+    const store = new DocumentStore<T>(this.#link, documentId, origin, kept)
     this.#stores.set(documentId, store as DocumentStore<unknown>)
     // Opened during `snapshot`, it is part of the catch-up: `loaded` syncs it when ready.
     return store
@@ -154,53 +157,50 @@ export class AutomergeDocConnection implements DocConnection {
 
   #createLink(): DocLink {
     return {
-      peerId: this.#peerId,
-      cache: this.#options.cache,
-      compaction: this.#internals.compaction,
-      automerge: () => this.#automergeModule(),
-      automergeIfLoaded: () => this.#automergeLoaded,
-      session: () => this.#session?.id ?? 0,
+      context: {
+        peerId: this.#peerId,
+        cache: this.#options.cache,
+        compaction: this.#internals.compaction,
+        automerge: () => this.#automergeModule(),
+        automergeIfLoaded: () => this.#automergeLoaded,
+        ignored: (error) => this.#options.onIgnoredError?.(error),
+      },
+      session: () => this.#session?.port ?? null,
+      report: (event) => this.#onStoreEvent(event),
+    }
+  }
+
+  #onStoreEvent(event: DocEvent): void {
+    switch (event.type) {
+      case 'round-done':
+        return this.#checkCaughtUp()
+      case 'problem':
+        this.#options.onIgnoredError?.(event.error)
+        return this.#session?.attempt.problem(event.error)
+      case 'closed':
+        return this.#forget(event.store)
+    }
+  }
+
+  #forget(store: ClosedStore): void {
+    if (this.#stores.get(store.documentId) === store) this.#stores.delete(store.documentId)
+    const kept = store.keepSyncState()
+    if (kept !== null) this.#keptSyncStates.set(store.documentId, kept)
+    const written = store.flushCache().finally(() => this.#closingStores.delete(written))
+    this.#closingStores.add(written)
+    // A store closed during `snapshot` no longer holds the catch-up back.
+    this.#checkCaughtUp()
+  }
+
+  /** Sync messages carry their routing; ephemeral ones also this connection's session id and count. */
+  #port(id: number, socket: DocSocket, serverPeerId: string): DocSessionPort {
+    const route = { senderId: this.#peerId, targetId: serverPeerId }
+    return {
+      id,
       send: (message) => {
-        const session = this.#session
-        if (!session) return false
-        return session.socket.send({ ...message, senderId: this.#peerId, targetId: session.serverPeerId })
-      },
-      sendEphemeral: (documentId, message) => {
-        const session = this.#session
-        if (!session) return false
-        return session.socket.send({
-          type: 'ephemeral',
-          senderId: this.#peerId,
-          targetId: session.serverPeerId,
-          documentId,
-          sessionId: this.#ephemeralSessionId,
-          count: ++this.#ephemeralCount,
-          data: encodeEphemeralData(message),
-        })
-      },
-      decodeEphemeral: (data) => {
-        if (!this.#session) throw new SyncError('protocol', 'Not connected')
-        return this.#session.socket.decodeEphemeralData(data)
-      },
-      roundDone: () => this.#checkCaughtUp(),
-      problem: (error) => {
-        this.#options.onIgnoredError?.(error)
-        this.#session?.attempt.problem(error)
-      },
-      ignored: (error) => this.#options.onIgnoredError?.(error),
-      keptSyncState: (documentId) => {
-        const kept = this.#keptSyncStates.get(documentId)
-        this.#keptSyncStates.delete(documentId)
-        return kept
-      },
-      release: (store) => {
-        if (this.#stores.get(store.documentId) === store) this.#stores.delete(store.documentId)
-        const kept = store.keepSyncState()
-        if (kept !== null) this.#keptSyncStates.set(store.documentId, kept)
-        const written = store.flushCache().finally(() => this.#closingStores.delete(written))
-        this.#closingStores.add(written)
-        // A store closed during `snapshot` no longer holds the catch-up back.
-        this.#checkCaughtUp()
+        const { type, documentId, data } = message
+        if (type !== 'ephemeral') return socket.send({ type, documentId, data, ...route })
+        return socket.send({ type, documentId, data, ...route, sessionId: this.#ephemeralSessionId, count: ++this.#ephemeralCount })
       },
     }
   }
@@ -280,7 +280,8 @@ export class AutomergeDocConnection implements DocConnection {
   }
 
   #onPeer(attempt: ConnectAttempt, socket: DocSocket, serverPeerId: string): void {
-    this.#session = { id: ++this.#sessionCounter, socket, serverPeerId, attempt }
+    const id = ++this.#sessionCounter
+    this.#session = { id, socket, serverPeerId, attempt, port: this.#port(id, socket, serverPeerId) }
     attempt.opened()
     for (const store of [...this.#stores.values()]) store.connected()
     this.#checkCaughtUp()

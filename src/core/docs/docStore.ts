@@ -1,56 +1,19 @@
 import type { WaitOptions } from '../boundedWait.js'
-import { boundedWait } from '../boundedWait.js'
-import type { DocCache, DocCacheChunk } from '../cache/types.js'
+import type { DocCacheChunk } from '../cache/types.js'
 import { SyncError, toSyncError } from '../errors.js'
 import { Listeners } from '../subscribable.js'
-import type { Automerge, Doc, Heads, SyncState } from './automerge.js'
-import type { CompactionPolicy } from './docPersister.js'
+import type { Automerge, Doc, Heads } from './automerge.js'
 import { DocPersister, sameHeads } from './docPersister.js'
+import type { DocContext, DocLink, KeptSyncState } from './docLink.js'
 import { toDocumentUrl } from './documentId.js'
+import type { DocSync } from './docSync.js'
+import { initialSync, nextSyncMessage, receiveSyncMessage, finishesRound, serverHasOurs, syncForSession } from './docSync.js'
+import type { EphemeralEnvelope } from './ephemeral.js'
+import { EphemeralInbox, encodeEphemeral } from './ephemeral.js'
+import { closedBeforeSaved, SaveWaiters } from './saveWaiters.js'
 import type { DocSnapshot, DocStatus, DocStore, EphemeralMeta } from './types.js'
 
-/** What a document store needs from its connection. */
-export interface DocLink {
-  readonly peerId: string
-  readonly cache: DocCache | undefined
-  readonly compaction: CompactionPolicy | undefined
-  automerge(): Promise<Automerge>
-  /** Automerge, if it has finished loading. */
-  automergeIfLoaded(): Automerge | null
-  /** The current server session (a new one per `peer`), or 0 while not connected. */
-  session(): number
-  send(message: { type: 'sync' | 'request'; documentId: string; data: Uint8Array }): boolean
-  sendEphemeral(documentId: string, message: unknown): boolean
-  decodeEphemeral(data: Uint8Array): unknown
-  /** This store finished its first sync round of the current session. */
-  roundDone(): void
-  /** A problem with server input: `onIgnoredError` plus `error` on the connection. */
-  problem(error: SyncError): void
-  /** Reported through `onIgnoredError` only. */
-  ignored(error: unknown): void
-  release(store: DocumentStore<unknown>): void
-  /** What an earlier store of this document (closed since) shared with the server; taken once. */
-  keptSyncState(documentId: string): KeptSyncState | undefined
-}
-
-/**
- * The sync state of a closed document, encoded (shared heads only), and its heads then. The
- * server keeps its own sync state for us until the socket closes, so a document opened again
- * must not start from nothing: the server, believing us in sync, would not answer, and
- * `saved.server` would never turn true.
- */
-export interface KeptSyncState {
-  readonly state: Uint8Array
-  readonly heads: Heads
-}
-
 type Origin = { kind: 'open' } | { kind: 'create'; initial: unknown }
-
-interface SaveWaiter {
-  where: 'local' | 'server'
-  resolve(): void
-  reject(error: SyncError): void
-}
 
 /**
  * One Automerge document kept in sync with one server: the document, its `SyncState`, its
@@ -66,6 +29,9 @@ export class DocumentStore<T> implements DocStore<T> {
   readonly documentId: string
   readonly url: string
   readonly #link: DocLink
+  readonly #context: DocContext
+  /** What an earlier store of this document (closed since) shared with the server. */
+  readonly #kept: KeptSyncState | undefined
   readonly #listeners = new Listeners()
   #A: Automerge | null = null
   /** The working document; null until loaded. May be empty (no heads) while fetching. */
@@ -74,11 +40,8 @@ export class DocumentStore<T> implements DocStore<T> {
   /** The document as published in snapshots: replaced only when the heads change. */
   #published: Doc<T> | undefined = undefined
   #unavailable = false
-  #syncState: SyncState | null = null
-  /** The session `#syncState` belongs to; a new session resets it. */
-  #syncSession = 0
-  #requested = false
-  #roundDone = false
+  /** Null until Automerge and the cache have loaded. */
+  #sync: DocSync | null = null
   #savedServer: boolean
   #error: SyncError | null = null
   #persister: DocPersister | null = null
@@ -91,27 +54,36 @@ export class DocumentStore<T> implements DocStore<T> {
   #sendScheduled = false
   #refs = 1
   #closed = false
-  #waiters = new Set<SaveWaiter>()
-  #ephemeralListeners = new Set<(message: unknown, meta: EphemeralMeta) => void>()
-  #ephemeralSeen = new Map<string, number>()
+  readonly #waiters: SaveWaiters
+  readonly #ephemeral: EphemeralInbox
   #snapshot: DocSnapshot<T>
   /** Resolves once the document is in memory (or loading has failed). */
   readonly loaded: Promise<void>
 
-  constructor(link: DocLink, documentId: string, origin: Origin) {
+  constructor(link: DocLink, documentId: string, origin: Origin, kept?: KeptSyncState) {
     this.#link = link
+    this.#context = link.context
+    this.#kept = kept
     this.documentId = documentId
     this.url = toDocumentUrl(documentId)
+    this.#waiters = new SaveWaiters(this.url)
+    this.#ephemeral = new EphemeralInbox({
+      ownPeerId: link.context.peerId,
+      label: this.url,
+      problem: (error) => link.report({ type: 'problem', error }),
+      ignored: (error) => link.context.ignored(error),
+    })
     const created = origin.kind === 'create'
     this.#queuedChanges = created ? [] : null
     // A created document has changes nobody else has yet.
     this.#savedServer = !created
     this.#snapshot = { doc: undefined, status: 'loading', saved: { local: false, server: this.#savedServer }, error: null }
-    const A = link.automergeIfLoaded()
+    const A = link.context.automergeIfLoaded()
     if (origin.kind === 'create' && A !== null) {
       // Automerge is here already: the document exists at once (and a bad initial value
       // throws to the caller of create()).
       this.#A = A
+      this.#sync = initialSync(A)
       this.#setLoaded(createDoc<T>(A, origin.initial))
       this.#queuedChanges = null
       this.#snapshot = { doc: this.#published, status: 'ready', saved: { local: false, server: false }, error: null }
@@ -151,28 +123,27 @@ export class DocumentStore<T> implements DocStore<T> {
 
   whenSaved(where: 'local' | 'server' = 'server', options: WaitOptions = {}): Promise<void> {
     if (this.#snapshot.saved[where]) return Promise.resolve()
-    if (where === 'local' && !this.#link.cache) {
+    if (where === 'local' && !this.#context.cache) {
       return Promise.reject(new SyncError('unavailable', `whenSaved('local') needs a cache: pass one to createDocConnection (${this.url})`))
     }
     if (this.#closed) return Promise.reject(closedBeforeSaved(this.url, where))
-    const start = (resolve: () => void, reject: (error: unknown) => void) => {
-      const waiter = { where, resolve, reject }
-      this.#waiters.add(waiter)
-      return () => void this.#waiters.delete(waiter)
-    }
-    return boundedWait(start, options, `whenSaved('${where}') for ${this.url}`)
+    return this.#waiters.wait(where, options)
   }
 
+  /**
+   * Sends `message` to the document's other peers. It must be what CBOR carries unchanged:
+   * plain objects, arrays, strings, numbers, booleans, null, undefined and Uint8Array.
+   * @throws SyncError `'bad-input'` for a Map, Set, Date (they would arrive as `{}`) or a function.
+   * @returns false when closed or not connected (the message is dropped).
+   */
   broadcast(message: unknown): boolean {
     if (this.#closed) return false
-    return this.#link.sendEphemeral(this.documentId, message)
+    const data = encodeEphemeral(message, this.url)
+    return this.#link.session()?.send({ type: 'ephemeral', documentId: this.documentId, data }) ?? false
   }
 
   onEphemeral(listener: (message: unknown, meta: EphemeralMeta) => void): () => void {
-    this.#ephemeralListeners.add(listener)
-    return () => {
-      this.#ephemeralListeners.delete(listener)
-    }
+    return this.#ephemeral.listen(listener)
   }
 
   close(): void {
@@ -180,7 +151,7 @@ export class DocumentStore<T> implements DocStore<T> {
     // Changes still waiting for the end of the task go out first (and to the cache, below).
     this.flushSend()
     this.#closed = true
-    this.#link.release(this as DocumentStore<unknown>)
+    this.#link.report({ type: 'closed', store: this as DocumentStore<unknown> })
     this.#closePersister()
     this.#settleWaiters()
   }
@@ -199,7 +170,7 @@ export class DocumentStore<T> implements DocStore<T> {
 
   /** Whether the first sync round of the current session is done (DESIGN §5). */
   get caughtUp(): boolean {
-    return this.#roundDone && this.#syncSession === this.#link.session()
+    return this.#sync !== null && this.#sync.roundDone && this.#sync.session === this.#link.session()?.id
   }
 
   /** Local changes the server has not acknowledged yet. */
@@ -210,8 +181,8 @@ export class DocumentStore<T> implements DocStore<T> {
   /** For the connection, at `close()`: what this store shared with the server. */
   keepSyncState(): KeptSyncState | null {
     const A = this.#A
-    if (A === null || this.#syncState === null || this.#heads.length === 0) return null
-    return { state: A.encodeSyncState(this.#syncState), heads: this.#heads }
+    if (A === null || this.#sync === null || this.#heads.length === 0) return null
+    return { state: A.encodeSyncState(this.#sync.state), heads: this.#heads }
   }
 
   /** A new server session started (or this store was opened while connected). */
@@ -237,18 +208,18 @@ export class DocumentStore<T> implements DocStore<T> {
     if (!this.#ensureSession()) return
     const A = this.#A!
     let doc: Doc<T>
-    let state: SyncState
+    let sync: DocSync
     try {
-      ;[doc, state] = A.receiveSyncMessage(this.#doc!, this.#syncState!, data)
+      ;[doc, sync] = receiveSyncMessage(A, this.#doc!, this.#sync!, data)
     } catch (error) {
       // The document and sync state are untouched: Automerge checks a message before applying it.
       this.#error = new SyncError('protocol', `The server sent a sync message for ${this.url} that Automerge cannot apply: ${describe(error)}`, { cause: error })
-      this.#link.problem(this.#error)
+      this.#link.report({ type: 'problem', error: this.#error })
       this.#update()
       return
     }
     this.#doc = doc
-    this.#syncState = state
+    this.#sync = sync
     this.#error = null
     const heads = A.getHeads(doc)
     if (!sameHeads(heads, this.#heads)) {
@@ -258,10 +229,8 @@ export class DocumentStore<T> implements DocStore<T> {
     }
     // Reply at once: asking for what the server has, sending what it lacks.
     this.#syncNow()
-    this.#savedServer = A.hasOurChanges(doc, this.#syncState!)
-    // In sync as far as the server's last word goes: it has all we have, we have all it has.
-    const theirHeads = state.theirHeads ?? null
-    if (!this.#roundDone && theirHeads !== null && A.hasHeads(doc, theirHeads) && this.#savedServer) {
+    this.#savedServer = serverHasOurs(A, doc, this.#sync)
+    if (finishesRound(A, doc, this.#sync!)) {
       this.#finishRound(heads.length === 0)
     } else {
       this.#update()
@@ -271,7 +240,7 @@ export class DocumentStore<T> implements DocStore<T> {
   receiveUnavailable(): void {
     if (!this.#whenLoaded(() => this.receiveUnavailable())) return
     if (!this.#ensureSession()) return
-    if (this.#roundDone) {
+    if (this.#sync!.roundDone) {
       if (this.#heads.length === 0 && !this.#unavailable) {
         this.#unavailable = true
         this.#update()
@@ -281,28 +250,8 @@ export class DocumentStore<T> implements DocStore<T> {
     this.#finishRound(this.#heads.length === 0)
   }
 
-  receiveEphemeral(message: { senderId: string; sessionId: string; count: number; data: Uint8Array }): void {
-    const { senderId, sessionId, count } = message
-    if (senderId === this.#link.peerId) return
-    // A relay may deliver a message twice (two paths); counts only grow within a session.
-    const source = `${senderId}\u0000${sessionId}`
-    const last = this.#ephemeralSeen.get(source)
-    if (last !== undefined && count <= last) return
-    this.#ephemeralSeen.set(source, count)
-    let value: unknown
-    try {
-      value = this.#link.decodeEphemeral(message.data)
-    } catch (error) {
-      this.#link.problem(new SyncError('protocol', `An ephemeral message for ${this.url} whose data is not CBOR`, { cause: error }))
-      return
-    }
-    for (const listener of [...this.#ephemeralListeners]) {
-      try {
-        listener(value, { senderId, sessionId, count })
-      } catch (error) {
-        this.#link.ignored(error)
-      }
-    }
+  receiveEphemeral(message: EphemeralEnvelope): void {
+    this.#ephemeral.receive(message)
   }
 
   // ---- internals ----
@@ -310,10 +259,10 @@ export class DocumentStore<T> implements DocStore<T> {
   async #load(origin: Origin): Promise<void> {
     let A: Automerge
     try {
-      A = await this.#link.automerge()
+      A = await this.#context.automerge()
     } catch (error) {
       this.#error = toSyncError(error, 'unavailable')
-      this.#link.ignored(this.#error)
+      this.#context.ignored(this.#error)
       this.#update()
       return
     }
@@ -326,20 +275,20 @@ export class DocumentStore<T> implements DocStore<T> {
         try {
           doc = A.change(doc, fn)
         } catch (error) {
-          this.#link.ignored(error)
+          this.#context.ignored(error)
         }
       }
       this.#queuedChanges = null
     } else {
       doc = A.init<T>()
     }
-    const cache = this.#link.cache
+    const cache = this.#context.cache
     if (cache) {
       this.#persister = new DocPersister({
         cache,
         documentId: this.documentId,
         automerge: A,
-        compaction: this.#link.compaction,
+        compaction: this.#context.compaction,
         current: () => this.#doc!,
         saved: () => this.#update(),
         foreignChunks: (chunks) => this.#mergeForeign(chunks),
@@ -357,8 +306,9 @@ export class DocumentStore<T> implements DocStore<T> {
     }
     if (this.#foreignBeforeLoad.length > 0) doc = this.#mergeChunks(doc, this.#foreignBeforeLoad.splice(0))
     // Only if the document is still at least where the closed one was: the shared heads must be in it.
-    const kept = this.#link.keptSyncState(this.documentId)
-    if (kept !== undefined && A.hasHeads(doc, kept.heads)) this.#syncState = A.decodeSyncState(kept.state)
+    const kept = this.#kept
+    this.#sync ??= initialSync(A)
+    if (kept !== undefined && A.hasHeads(doc, kept.heads)) this.#sync = { ...this.#sync, state: A.decodeSyncState(kept.state) }
     // What came from the cache is in the cache; a created document is not, yet.
     if (origin.kind === 'open') this.#persister?.markPersisted(A.getHeads(doc))
     if (doc !== this.#doc) this.#setLoaded(doc)
@@ -378,7 +328,7 @@ export class DocumentStore<T> implements DocStore<T> {
     this.#doc = doc
     this.#heads = A.getHeads(doc)
     this.#published = this.#heads.length > 0 ? doc : undefined
-    this.#savedServer = A.hasOurChanges(doc, this.#syncState ?? A.initSyncState())
+    this.#savedServer = serverHasOurs(A, doc, this.#sync)
   }
 
   /** Runs `retry` once loaded; true when already loaded. */
@@ -417,7 +367,7 @@ export class DocumentStore<T> implements DocStore<T> {
     // What was merged came from the cache, so if nothing else was pending, all of it is there.
     if (wasSaved) this.#persister?.markPersisted(heads)
     else this.#persister?.schedule()
-    this.#savedServer = A.hasOurChanges(this.#doc, this.#syncState ?? A.initSyncState())
+    this.#savedServer = serverHasOurs(A, this.#doc, this.#sync)
     this.#unavailable = false
     this.#scheduleSend()
     this.#update()
@@ -435,22 +385,16 @@ export class DocumentStore<T> implements DocStore<T> {
 
   #cacheFailed(error: SyncError): void {
     this.#error = error
-    this.#link.ignored(error)
+    this.#context.ignored(error)
     this.#update()
   }
 
   /** Starts a new sync state when the session changed; false while not connected or loaded. */
   #ensureSession(): boolean {
-    const session = this.#link.session()
+    const session = this.#link.session()?.id ?? 0
     const A = this.#A
-    if (session === 0 || A === null || this.#doc === null || this.#closed) return false
-    if (session !== this.#syncSession) {
-      this.#syncSession = session
-      // Keeps what we know we share but forgets what was in flight on the old socket.
-      this.#syncState = this.#syncState ? A.decodeSyncState(A.encodeSyncState(this.#syncState)) : A.initSyncState()
-      this.#requested = false
-      this.#roundDone = false
-    }
+    if (session === 0 || A === null || this.#doc === null || this.#sync === null || this.#closed) return false
+    this.#sync = syncForSession(A, this.#sync, session)
     return true
   }
 
@@ -463,28 +407,17 @@ export class DocumentStore<T> implements DocStore<T> {
 
   #syncNow(): void {
     if (!this.#ensureSession()) return
-    const A = this.#A!
-    const empty = this.#heads.length === 0
-    if (empty && !this.#requested) {
-      this.#requested = true
-      const [, data] = A.generateSyncMessage(A.init(), A.initSyncState())
-      if (data) this.#link.send({ type: 'request', documentId: this.documentId, data })
-      return
-    }
-    // An empty document only ever asks (`request`; a `sync` from it would tell the server
-    // the document exists and is empty), and only once the server has shown it has heads.
-    if (empty && (this.#syncState!.theirHeads ?? []).length === 0) return
-    const [state, data] = A.generateSyncMessage(this.#doc!, this.#syncState!)
-    this.#syncState = state
-    if (data) this.#link.send({ type: empty ? 'request' : 'sync', documentId: this.documentId, data })
+    const [sync, message] = nextSyncMessage(this.#A!, this.#doc!, this.#sync!)
+    this.#sync = sync
+    if (message) this.#link.session()?.send({ type: message.type, documentId: this.documentId, data: message.data })
   }
 
   #finishRound(unavailable: boolean): void {
-    this.#roundDone = true
+    this.#sync = { ...this.#sync!, roundDone: true }
     if (unavailable) this.#unavailable = true
     // The snapshot first: whoever sees the connection go `live` sees this document caught up.
     this.#update()
-    this.#link.roundDone()
+    this.#link.report({ type: 'round-done' })
   }
 
   #status(): DocStatus {
@@ -514,16 +447,7 @@ export class DocumentStore<T> implements DocStore<T> {
   }
 
   #settleWaiters(): void {
-    const { saved } = this.#snapshot
-    for (const waiter of [...this.#waiters]) {
-      if (saved[waiter.where]) {
-        this.#waiters.delete(waiter)
-        waiter.resolve()
-      } else if (this.#closed && (waiter.where === 'server' || this.#persister === null)) {
-        this.#waiters.delete(waiter)
-        waiter.reject(closedBeforeSaved(this.url, waiter.where))
-      }
-    }
+    this.#waiters.settle({ saved: this.#snapshot.saved, closed: this.#closed, cacheDone: this.#persister === null })
   }
 }
 
@@ -531,10 +455,6 @@ export class DocumentStore<T> implements DocStore<T> {
 function createDoc<T>(A: Automerge, initial: unknown): Doc<T> {
   if (initial === undefined) return A.emptyChange(A.init<T>())
   return A.from(initial as Record<string, unknown>) as Doc<T>
-}
-
-function closedBeforeSaved(url: string, where: 'local' | 'server'): SyncError {
-  return new SyncError('closed', `The store for ${url} was closed before its changes were saved ${where === 'local' ? 'in the cache' : 'on the server'}`)
 }
 
 function describe(error: unknown): string {

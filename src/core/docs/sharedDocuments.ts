@@ -2,6 +2,7 @@ import type { DocCache, RecordCache } from '../cache/types.js'
 import type { Environment } from '../environment.js'
 import { SyncError } from '../errors.js'
 import type { BackoffOptions, SyncStatus } from '../machine.js'
+import { StoreRegistry } from '../storeRegistry.js'
 import { createDocConnection } from './docConnection.js'
 import { parseDocumentUrl } from './documentId.js'
 import type { DocConnection, DocStore } from './types.js'
@@ -21,15 +22,6 @@ export interface SharedDocumentsOptions {
   onChange: () => void
 }
 
-interface DocEntry {
-  readonly store: DocStore<unknown>
-  refs: number
-  releaseTimer: unknown
-  /** A release is waiting for the server to acknowledge the document's last edits. */
-  awaitingServer: boolean
-  readonly unlisten: () => void
-}
-
 export interface DocumentsSummary {
   /** Documents with local edits the server has not acknowledged. */
   readonly pending: number
@@ -45,7 +37,8 @@ export interface DocumentsSummary {
  */
 export class SharedDocuments {
   readonly #options: SharedDocumentsOptions
-  readonly #entries = new Map<string, DocEntry>()
+  readonly #stores: StoreRegistry<DocStore<unknown>>
+  readonly #unlisten = new Map<DocStore<unknown>, () => void>()
   #connection: DocConnection | null = null
   #unlistenConnection: (() => void) | null = null
   #running = false
@@ -54,13 +47,19 @@ export class SharedDocuments {
 
   constructor(options: SharedDocumentsOptions) {
     this.#options = options
+    this.#stores = new StoreRegistry<DocStore<unknown>>({
+      environment: options.environment,
+      releaseDelayMs: options.releaseDelayMs,
+      unfinished: (store) => this.#unfinished(store),
+      onRelease: (store) => this.#close(store),
+    })
   }
 
   /** The store for a document; opened now if no one has it open. */
   get<T>(idOrUrl: string): DocStore<T> {
     const { documentId } = parseDocumentUrl(idOrUrl)
-    const existing = this.#entries.get(documentId)
-    if (existing) return existing.store as DocStore<T>
+    const existing = this.#stores.get(documentId)
+    if (existing) return existing as DocStore<T>
     return this.#register(this.#openConnection().open<unknown>(documentId)) as DocStore<T>
   }
 
@@ -72,23 +71,14 @@ export class SharedDocuments {
   }
 
   owns(store: unknown): boolean {
-    const documentId = (store as Partial<DocStore<unknown>> | null)?.documentId
-    return documentId !== undefined && this.#entries.get(documentId)?.store === store
+    return this.#stores.has(store)
   }
 
   /** Counts a reader of `store`; the returned function releases it (idempotent). */
   retain(store: DocStore<unknown>): () => void {
-    const entry = this.#entries.get(store.documentId)
-    if (entry?.store !== store) throw new SyncError('bad-input', 'This document store does not belong to this SyncClient')
-    entry.refs++
-    this.#cancelRelease(entry)
+    const release = this.#stores.retain(store)
     this.#run()
-    let released = false
-    return () => {
-      if (released) return
-      released = true
-      if (--entry.refs === 0) this.#scheduleRelease(entry)
-    }
+    return release
   }
 
   /** The connection's status while it runs; `null` when documents are not in use. */
@@ -115,7 +105,7 @@ export class SharedDocuments {
     let pending = 0
     let savedLocal = true
     const cached = this.#docCache() !== undefined
-    for (const { store } of this.#entries.values()) {
+    for (const store of this.#stores.values()) {
       const { saved, status } = store.getSnapshot()
       if (!saved.server) pending++
       // Without a cache nothing is ever saved locally, so edits are at risk until the server has them.
@@ -127,21 +117,18 @@ export class SharedDocuments {
 
   /** Closes every store and the connection; unsent edits go out first (or stay in the cache). */
   async close(): Promise<void> {
-    const entries = [...this.#entries.values()]
-    this.#entries.clear()
+    const stores = this.#stores.clear()
     const connection = this.#connection
     this.#connection = null
     this.#running = false
     this.#unlistenConnection?.()
     this.#unlistenConnection = null
-    for (const entry of entries) {
-      this.#cancelRelease(entry)
-      entry.unlisten()
-    }
+    for (const unlisten of this.#unlisten.values()) unlisten()
+    this.#unlisten.clear()
     // The connection flushes while the stores are still open, then the stores write their caches.
     await this.#closing
     await connection?.close()
-    for (const entry of entries) entry.store.close()
+    for (const store of stores) store.close()
   }
 
   #openConnection(): DocConnection {
@@ -167,10 +154,9 @@ export class SharedDocuments {
   }
 
   #register(store: DocStore<unknown>): DocStore<unknown> {
-    const entry: DocEntry = { store, refs: 0, releaseTimer: null, awaitingServer: false, unlisten: store.subscribe(this.#options.onChange) }
-    this.#entries.set(store.documentId, entry)
+    this.#unlisten.set(store, store.subscribe(this.#options.onChange))
     // Opened during a render that React may throw away: without a reader it closes itself.
-    this.#scheduleRelease(entry)
+    this.#stores.add(store.documentId, store)
     this.#options.onChange()
     return store
   }
@@ -197,40 +183,19 @@ export class SharedDocuments {
     this.#closing = closing
   }
 
-  #scheduleRelease(entry: DocEntry): void {
-    this.#cancelRelease(entry)
-    entry.releaseTimer = this.#options.environment.setTimeout(() => {
-      entry.releaseTimer = null
-      this.#closeIfUnused(entry)
-    }, this.#options.releaseDelayMs)
+  /** Closing now would leave these edits in the cache until someone opens the document again. */
+  #unfinished(store: DocStore<unknown>): Promise<unknown> | null {
+    const { saved, status } = store.getSnapshot()
+    if (saved.server || status === 'unavailable') return null
+    this.#run()
+    return store.whenSaved('server')
   }
 
-  #cancelRelease(entry: DocEntry): void {
-    if (entry.releaseTimer === null) return
-    this.#options.environment.clearTimeout(entry.releaseTimer)
-    entry.releaseTimer = null
-  }
-
-  #closeIfUnused(entry: DocEntry): void {
-    if (entry.refs > 0 || this.#entries.get(entry.store.documentId) !== entry) return
-    const { saved, status } = entry.store.getSnapshot()
-    if (!saved.server && status !== 'unavailable') {
-      // Closing now would leave these edits in the cache until someone opens the document again.
-      if (!entry.awaitingServer) {
-        entry.awaitingServer = true
-        this.#run()
-        const retry = (): void => {
-          entry.awaitingServer = false
-          this.#closeIfUnused(entry)
-        }
-        entry.store.whenSaved('server').then(retry, retry)
-      }
-      return
-    }
-    this.#entries.delete(entry.store.documentId)
-    entry.unlisten()
-    entry.store.close()
-    if (this.#entries.size === 0) this.#stop()
+  #close(store: DocStore<unknown>): void {
+    this.#unlisten.get(store)?.()
+    this.#unlisten.delete(store)
+    store.close()
+    if (this.#stores.size === 0) this.#stop()
     this.#options.onChange()
   }
 

@@ -131,8 +131,11 @@ export interface DocStore<T> {
    */
   whenSaved(where?: 'local' | 'server', options?: WaitOptions): Promise<void>
   /**
-   * Sends an ephemeral message (presence, cursors: anything CBOR can encode) to the other
-   * peers of this document through the server. Nothing is stored or retried.
+   * Sends an ephemeral message (presence, cursors) to the other peers of this document
+   * through the server. Nothing is stored or retried. Plain objects, arrays, strings,
+   * numbers, booleans, null, undefined and Uint8Array travel; a Map, Set or Date (which
+   * would arrive as `{}`) or a function throws.
+   * @throws SyncError `'bad-input'` for a value that cannot travel unchanged.
    * @returns false when not connected (the message is dropped).
    */
   broadcast(message: unknown): boolean

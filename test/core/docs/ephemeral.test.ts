@@ -51,3 +51,19 @@ describe('ephemeral messages', () => {
     expect(Number(sent[1]?.count)).toBeGreaterThan(Number(sent[0]?.count))
   })
 })
+
+describe('broadcast() input', () => {
+  it("throws SyncError 'bad-input' for a Map, Set or Date, online or not, and sends nothing", async () => {
+    const server = await rawServer((frame, socket, raw) => void answerJoin(frame, socket, raw))
+    const connection = connect(server.url, { closeTimeoutMs: 10 })
+    const store = connection.create<Room>({ name: 'x' })
+    expect(() => store.broadcast(new Map([['cursor', 3]]))).toThrow(expect.objectContaining({ code: 'bad-input' }))
+    await until(() => connection.getSnapshot().status === 'snapshot' || connection.getSnapshot().status === 'live', 'connected')
+    for (const value of [new Map([['cursor', 3]]), new Set([1]), { at: new Date(0) }]) {
+      expect(() => store.broadcast(value)).toThrow(expect.objectContaining({ name: 'SyncError', code: 'bad-input' }))
+    }
+    expect(store.broadcast({ ok: true })).toBe(true)
+    await until(() => server.frames.some((frame) => frame.type === 'ephemeral') || null, 'the valid ephemeral frame')
+    expect(server.frames.filter((frame) => frame.type === 'ephemeral')).toHaveLength(1)
+  })
+})

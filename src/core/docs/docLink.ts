@@ -1,0 +1,58 @@
+import type { DocCache } from '../cache/types.js'
+import type { SyncError } from '../errors.js'
+import type { Automerge, Heads } from './automerge.js'
+import type { CompactionPolicy } from './docPersister.js'
+
+/** What stays the same for every document of a connection. */
+export interface DocContext {
+  readonly peerId: string
+  readonly cache: DocCache | undefined
+  readonly compaction: CompactionPolicy | undefined
+  automerge(): Promise<Automerge>
+  /** Automerge, if it has finished loading. */
+  automergeIfLoaded(): Automerge | null
+  /** Reported through `onIgnoredError` only. */
+  ignored(error: unknown): void
+}
+
+/** The current server session, as a store sees it. */
+export interface DocSessionPort {
+  /** A new id per `peer` from the server. */
+  readonly id: number
+  /** Ephemeral `data` is sent as given; the connection numbers it. */
+  send(message: { type: 'sync' | 'request' | 'ephemeral'; documentId: string; data: Uint8Array }): boolean
+}
+
+export type DocEvent =
+  /** The store finished its first sync round of the current session. */
+  | { type: 'round-done' }
+  /** A problem with server input: `onIgnoredError` plus `error` on the connection. */
+  | { type: 'problem'; error: SyncError }
+  /** The store's last `close()`. */
+  | { type: 'closed'; store: ClosedStore }
+
+/** What a document store needs from its connection. */
+export interface DocLink {
+  readonly context: DocContext
+  /** The current session, or null while not connected. */
+  session(): DocSessionPort | null
+  report(event: DocEvent): void
+}
+
+/**
+ * The sync state of a closed document, encoded (shared heads only), and its heads then. The
+ * server keeps its own sync state for us until the socket closes, so a document opened again
+ * must not start from nothing: the server, believing us in sync, would not answer, and
+ * `saved.server` would never turn true.
+ */
+export interface KeptSyncState {
+  readonly state: Uint8Array
+  readonly heads: Heads
+}
+
+/** What the connection does with a store that closed. */
+export interface ClosedStore {
+  readonly documentId: string
+  keepSyncState(): KeptSyncState | null
+  flushCache(): Promise<void>
+}

@@ -1,0 +1,103 @@
+import { SyncError } from '../errors.js'
+import { decodeCbor, encodeCbor } from './cbor.js'
+import type { EphemeralMeta } from './types.js'
+
+/**
+ * How many peer sessions a document remembers the last ephemeral `count` of. Peers do not
+ * say when they leave, so the least recently heard-from session is forgotten past this; a
+ * forgotten session's duplicate is then delivered once more, which presence tolerates.
+ */
+export const DEFAULT_MAX_EPHEMERAL_SOURCES = 256
+
+/** An `ephemeral` message as the server relays it. */
+export interface EphemeralEnvelope {
+  readonly senderId: string
+  readonly sessionId: string
+  readonly count: number
+  readonly data: Uint8Array
+}
+
+export interface EphemeralInboxOptions {
+  /** Our own peer id: the server may echo our messages back. */
+  readonly ownPeerId: string
+  /** Names the document in error messages. */
+  readonly label: string
+  /** @default DEFAULT_MAX_EPHEMERAL_SOURCES */
+  readonly maxSources?: number | undefined
+  /** Bad input from the server (undecodable data). */
+  problem(error: SyncError): void
+  /** A listener threw. */
+  ignored(error: unknown): void
+}
+
+type EphemeralListener = (message: unknown, meta: EphemeralMeta) => void
+
+/** The ephemeral messages of one document: duplicates dropped, data decoded, listeners called. */
+export class EphemeralInbox {
+  readonly #options: EphemeralInboxOptions
+  readonly #maxSources: number
+  readonly #listeners = new Set<EphemeralListener>()
+  /** Last count per `senderId + sessionId`, least recently heard first. */
+  readonly #lastCount = new Map<string, number>()
+
+  constructor(options: EphemeralInboxOptions) {
+    this.#options = options
+    this.#maxSources = options.maxSources ?? DEFAULT_MAX_EPHEMERAL_SOURCES
+  }
+
+  /** How many peer sessions are remembered now (at most `maxSources`). */
+  get trackedSources(): number {
+    return this.#lastCount.size
+  }
+
+  listen(listener: EphemeralListener): () => void {
+    this.#listeners.add(listener)
+    return () => void this.#listeners.delete(listener)
+  }
+
+  receive(envelope: EphemeralEnvelope): void {
+    const { senderId, sessionId, count } = envelope
+    if (senderId === this.#options.ownPeerId) return
+    // A relay may deliver a message twice (two paths); counts only grow within a session.
+    const source = `${senderId}\u0000${sessionId}`
+    const last = this.#lastCount.get(source)
+    if (last !== undefined && count <= last) return
+    this.#remember(source, count)
+    let value: unknown
+    try {
+      value = decodeCbor(envelope.data)
+    } catch (error) {
+      this.#options.problem(new SyncError('protocol', `An ephemeral message for ${this.#options.label} whose data is not CBOR`, { cause: error }))
+      return
+    }
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(value, { senderId, sessionId, count })
+      } catch (error) {
+        this.#options.ignored(error)
+      }
+    }
+  }
+
+  #remember(source: string, count: number): void {
+    // Re-inserting moves the source to the end: the first key is always the least recent.
+    this.#lastCount.delete(source)
+    this.#lastCount.set(source, count)
+    if (this.#lastCount.size <= this.#maxSources) return
+    const oldest = this.#lastCount.keys().next().value
+    if (oldest !== undefined) this.#lastCount.delete(oldest)
+  }
+}
+
+/**
+ * CBOR for an ephemeral message's `data`. Only what travels unchanged to every peer is
+ * accepted: Map, Set and Date would arrive as `{}`, so they are refused.
+ * @throws SyncError `'bad-input'` for a value CBOR cannot carry here.
+ */
+export function encodeEphemeral(message: unknown, label: string): Uint8Array {
+  try {
+    return encodeCbor(message)
+  } catch (error) {
+    throw new SyncError('bad-input', `broadcast() on ${label}: ${(error as Error).message}`, { cause: error })
+  }
+}

@@ -1,0 +1,61 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { SyncClient } from '../../src/core/client.js'
+import { createSyncClient } from '../../src/core/client.js'
+import type { SyncServer } from '../../src/server/index.js'
+import { createSyncServer, memoryStorage } from '../../src/server/index.js'
+import { newRoom, watchUrl } from '../support/records.js'
+
+let server: SyncServer
+let client: SyncClient | null = null
+
+beforeEach(async () => {
+  server = createSyncServer({ port: 0, storage: memoryStorage() })
+  await server.start()
+})
+afterEach(async () => {
+  await client?.close()
+  client = null
+  await server.close()
+})
+
+async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+describe('SyncClient record stores', () => {
+  it('stops and forgets a store releaseDelayMs after its last user, so one-off URLs do not pile up', async () => {
+    client = createSyncClient({ recordsBaseUrl: server.url, releaseDelayMs: 20 })
+    const url = watchUrl(newRoom())
+    const first = client.getRecordStore(url)
+    const release = client.retain(first)
+    await until(() => first.getSnapshot().status === 'live', "the first store to be 'live'")
+    release()
+    await until(() => first.getSnapshot().status === 'closed', "the released store to be stopped ('closed')")
+    await until(() => client!.getRecordStore(url) !== first, 'getRecordStore to make a new store once the old one was forgotten')
+  })
+
+  it('forgets a store that was made but never retained (a render that never committed)', async () => {
+    client = createSyncClient({ recordsBaseUrl: server.url, releaseDelayMs: 20 })
+    const url = watchUrl(newRoom())
+    const made = client.getRecordStore(url)
+    expect(client.getRecordStore(url)).toBe(made)
+    await until(() => client!.getRecordStore(url) !== made, 'the unretained store to be forgotten')
+    expect(made.getSnapshot().status).toBe('idle')
+  })
+
+  it('a forgotten store a hook still holds comes back on retain and runs again', async () => {
+    client = createSyncClient({ recordsBaseUrl: server.url, releaseDelayMs: 20 })
+    const url = watchUrl(newRoom())
+    const held = client.getRecordStore(url)
+    client.retain(held)()
+    await until(() => held.getSnapshot().status === 'closed', 'the released store to be stopped')
+    const release = client.retain(held)
+    expect(client.getRecordStore(url)).toBe(held)
+    await until(() => held.getSnapshot().status === 'live', "the revived store to be 'live' again")
+    release()
+  })
+})
