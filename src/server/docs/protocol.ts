@@ -1,5 +1,5 @@
 import { Decoder, Encoder } from 'cbor-x'
-import { isValidDocumentId } from './documentId.js'
+import { isValidDocumentId } from '../../wire/documentId.js'
 import { frameShapeProblem } from './frameShape.js'
 
 /**
