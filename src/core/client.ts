@@ -10,6 +10,7 @@ import type { DocSupport } from './docs/docSupport.js'
 import type { SharedDocuments } from './docs/sharedDocuments.js'
 import { CredentialWatch } from './credentialWatch.js'
 import { Listeners } from './subscribable.js'
+import { collectionFromWatchUrl } from '../wire/watchRecords.js'
 
 export interface SyncClientOptions {
   /** The automerge-repo sync server for documents (`ws://…` or `wss://…`). Needed only for documents. */
@@ -272,7 +273,7 @@ export class SyncClient {
     const bearer = await readToken()
     const base = this.options.recordsBaseUrl ?? (typeof location === 'undefined' ? undefined : location.origin)
     const endpoint = new URL(watchUrl, base)
-    const collection = endpoint.pathname.split('/').pop()?.replace(/\.watchRecords$/, '') ?? ''
+    const collection = collectionFromWatchUrl(endpoint) ?? ''
     const roomUri = endpoint.searchParams.get('roomUri') ?? ''
     const fetchImpl = this.options.fetch ?? globalThis.fetch.bind(globalThis)
     const response = await fetchImpl(new URL('/xrpc/realtime.ticket', endpoint), {

@@ -23,6 +23,7 @@ import type { PubSub } from './pubsub/types.js'
 import { fileStorage } from './storage/fileStorage.js'
 import type { RecordScope, StorageProvider } from './storage/types.js'
 import { DEFAULT_TICKET_TTL_MS, TicketSigner, parseTicketSecret } from './tickets.js'
+import { splitXrpcMethod } from '../wire/watchRecords.js'
 
 export interface SyncServerOptions {
   /** 0 picks a free port; read it from `server.port` after `start()`. @default 3030 */
@@ -438,10 +439,9 @@ function requestUrl(req: IncomingMessage): URL {
 
 /** `com.example.message.watchRecords` → collection `com.example.message`, method `watchRecords`. */
 function splitMethod(method: string): { collection: string; name: string } {
-  const dot = method.lastIndexOf('.')
-  const collection = method.slice(0, dot)
-  assertCollection(collection)
-  return { collection, name: method.slice(dot + 1) }
+  const split = splitXrpcMethod(method)
+  assertCollection(split.collection)
+  return split
 }
 
 function refuseUpgrade(socket: Duplex, error: HttpError): void {

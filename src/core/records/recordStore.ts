@@ -10,6 +10,7 @@ import { Listeners } from '../subscribable.js'
 import { ConfirmedRecords } from './confirmedRecords.js'
 import { OptimisticRecords } from './optimisticRecords.js'
 import { compareNewestFirst } from './recordKey.js'
+import { collectionFromWatchUrl } from '../../wire/watchRecords.js'
 import { sseTransport } from './sseTransport.js'
 import type {
   OptimisticInput,
@@ -67,7 +68,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     this.#options = options
     this.#env = internals.environment ?? defaultEnvironment
     this.url = resolveUrl(options.url, options.baseUrl)
-    this.collection = collectionFromUrl(this.url)
+    this.collection = collectionFromWatchUrl(this.url) ?? ''
     this.#compare = options.compareRecords ?? compareNewestFirst
     this.#driver = new ConnectionDriver({
       connect: (attempt) => this.#connect(attempt),
@@ -307,12 +308,6 @@ function resolveUrl(url: string, baseUrl: string | undefined): string {
       { cause: error },
     )
   }
-}
-
-/** `/xrpc/com.example.message.watchRecords` → `com.example.message`. */
-function collectionFromUrl(url: string): string {
-  const last = new URL(url).pathname.split('/').pop() ?? ''
-  return last.endsWith('.watchRecords') ? last.slice(0, -'.watchRecords'.length) : last
 }
 
 function sameElements<T>(a: readonly T[], b: readonly T[]): boolean {
