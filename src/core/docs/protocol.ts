@@ -1,4 +1,4 @@
-import { decodeCbor, encodeCbor } from './cbor.js'
+import { decodeCbor, encodeCbor } from '../../wire/cbor.js'
 import { SyncError } from '../errors.js'
 import type { CheckedServerMessage, ClientToServerMessage } from '../../wire/messages.js'
 import { validateServerMessage } from '../../wire/validateMessage.js'

@@ -1,4 +1,4 @@
-import { Decoder, Encoder } from 'cbor-x'
+import { decodeCbor, encodeCbor } from '../../wire/cbor.js'
 import type { CheckedClientMessage, EphemeralMessage, ServerToClientMessage, SyncMessage } from '../../wire/messages.js'
 import { validateClientMessage } from '../../wire/validateMessage.js'
 import { frameShapeProblem } from './frameShape.js'
@@ -44,25 +44,29 @@ export class ProtocolError extends Error {
   }
 }
 
-const encoder = new Encoder({ tagUint8Array: false, useRecords: false })
-
+/**
+ * Byte strings untagged, maps as plain maps: the project's own codec (src/wire/cbor.ts) writes
+ * the same bytes as automerge-repo's `new Encoder({ tagUint8Array: false, useRecords: false })`,
+ * and returns a fresh buffer each time, so the result may be handed to ws as is.
+ */
 export function encodeMessage(message: ServerMessage): Uint8Array {
-  // cbor-x never overwrites a buffer it has returned, so the result may be handed to ws as is.
-  return encoder.encode(message)
+  return encodeCbor(message)
 }
 
 /**
- * A decoder per connection: cbor-x decoders remember record structures defined by earlier
- * frames, and one peer's frames must never change how another peer's are read.
+ * A decoder per connection. The codec keeps no state between frames (it knows nothing of
+ * cbor-x's record structures, which stock automerge-repo clients never send: they encode
+ * with `useRecords: false`, and `frameShapeProblem` refuses every tag but 64 in any case),
+ * so one peer's frames can never change how another's are read.
  */
 export function createFrameDecoder(): (frame: Uint8Array) => ClientMessage {
-  const decoder = new Decoder({ useRecords: false, mapsAsObjects: true })
   return (frame) => {
+    // Before decoding: the decoder is recursive, and the shape check bounds depth and tags.
     const problem = frameShapeProblem(frame, MAX_FRAME_DEPTH)
     if (problem !== null) throw new ProtocolError(`Malformed CBOR frame: ${problem}`)
     let value: unknown
     try {
-      value = decoder.decode(frame)
+      value = decodeCbor(frame)
     } catch (error) {
       throw new ProtocolError(`Malformed CBOR frame: ${describe(error)}`)
     }
