@@ -24,6 +24,17 @@ export default tseslint.config(
     },
   },
   {
+    // The wire layer is shared by the browser client and the Node server: only the
+    // language and its own files, no runtime or codec package.
+    files: ['src/wire/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['node:*', 'ws', 'bs58check', 'cbor-x', 'react', 'react-dom', 'react/*', '../*', '!./*'] },
+      ],
+    },
+  },
+  {
     files: ['**/*.{js,mjs}'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', fetch: 'readonly' } },
   },

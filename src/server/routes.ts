@@ -7,6 +7,7 @@ import { requestStatus } from './events.js'
 import { CORS_HEADERS, HttpError, sendError, sendJson } from './http.js'
 import type { RecordHub } from './records/recordHub.js'
 import type { RecordService } from './records/recordService.js'
+import { splitXrpcMethod } from '../wire/watchRecords.js'
 import { assertCollection } from './records/validation.js'
 import type { RateLimiter } from './tokenBucket.js'
 
@@ -132,10 +133,9 @@ function requestUrl(req: IncomingMessage): URL {
 
 /** `com.example.message.watchRecords` → collection `com.example.message`, method `watchRecords`. */
 function splitMethod(method: string): { collection: string; name: string } {
-  const dot = method.lastIndexOf('.')
-  const collection = method.slice(0, dot)
-  assertCollection(collection)
-  return { collection, name: method.slice(dot + 1) }
+  const split = splitXrpcMethod(method)
+  assertCollection(split.collection)
+  return split
 }
 
 function refuseUpgrade(socket: Duplex, error: HttpError): void {

@@ -1,38 +1,18 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { SyncError } from '../core/errors.js'
+import type { TicketPayload } from '../wire/tickets.js'
+import { checkTicketPayload, DEFAULT_TICKET_TTL_MS, splitTicket, TICKET_SECRET_BYTES } from '../wire/tickets.js'
 
 /**
- * Watch tickets (DESIGN §6): short-lived, scoped credentials a browser can put in a URL,
- * because EventSource and the browser WebSocket cannot send an Authorization header.
- * Format: base64url(JSON payload) + '.' + base64url(HMAC-SHA256(secret, first part)).
+ * Watch tickets (DESIGN §6): signing and checking, with the server's secret. The format
+ * (payload fields, topics, the two-part grammar) is declared in `src/wire/tickets.ts`.
  */
-export interface TicketPayload {
-  /** What the ticket lets its holder watch; see `watchTopic`. */
-  topics: string[]
-  did: string
-  /** Unix milliseconds. */
-  exp: number
-  iat: number
-  querySpec?: { collection: string; roomUri: string; sinceTs?: number }
-  /**
-   * The `context` that `authenticate` returned, sealed (AES-256-GCM, base64url) so a ticket in a
-   * logged URL does not reveal it; `authorize` gets it back whenever the ticket is used.
-   */
-  ctx?: string
-}
+export type { TicketPayload } from '../wire/tickets.js'
+export { DEFAULT_TICKET_TTL_MS, DOCUMENTS_TOPIC, TICKET_SECRET_BYTES, watchTopic } from '../wire/tickets.js'
 
 export type TicketCheck =
   | { ok: true; payload: TicketPayload }
   | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' }
-
-export const TICKET_SECRET_BYTES = 32
-export const DEFAULT_TICKET_TTL_MS = 120_000
-
-/** The one topic a watchRecords ticket names. */
-export const watchTopic = (collection: string, roomUri: string): string => `watchRecords:${collection}:${roomUri}`
-
-/** The topic of a ticket for the document socket (`/`); each document is still authorized on its own. */
-export const DOCUMENTS_TOPIC = 'documents'
 
 /**
  * Accepts exactly 32 bytes: raw bytes, 64 hex characters, base64/base64url of 32 bytes, or
@@ -75,10 +55,10 @@ export class TicketSigner {
   }
 
   verify(ticket: string): TicketCheck {
-    const dot = ticket.indexOf('.')
-    if (dot <= 0 || dot !== ticket.lastIndexOf('.')) return { ok: false, reason: 'malformed' }
-    const body = ticket.slice(0, dot)
-    const signature = Buffer.from(ticket.slice(dot + 1), 'base64url')
+    const parts = splitTicket(ticket)
+    if (parts === null) return { ok: false, reason: 'malformed' }
+    const body = parts.payload
+    const signature = Buffer.from(parts.signature, 'base64url')
     const expected = this.#sign(body)
     // Length first: timingSafeEqual throws on unequal lengths, and length is not secret.
     if (signature.byteLength !== expected.byteLength || !timingSafeEqual(signature, expected)) {
@@ -129,9 +109,5 @@ function parsePayload(body: string): TicketPayload | null {
   } catch {
     return null
   }
-  if (typeof value !== 'object' || value === null) return null
-  const { topics, did, exp, iat } = value as Partial<TicketPayload>
-  if (!Array.isArray(topics) || !topics.every((t) => typeof t === 'string')) return null
-  if (typeof did !== 'string' || typeof exp !== 'number' || typeof iat !== 'number') return null
-  return value as TicketPayload
+  return checkTicketPayload(value)
 }

@@ -4,6 +4,7 @@ import { describeEndpoint, errorMessage, withQuery } from '../records/httpErrors
 import { createKeepaliveWatch } from '../keepaliveWatch.js'
 import { createSilenceWatch, onPing } from '../silenceWatch.js'
 import { createTransportLifecycle } from '../transportLifecycle.js'
+import { closeError } from '../socketClose.js'
 import type { ClientMessage, ServerMessage } from './protocol.js'
 import { HEARTBEAT_TYPE, PROTOCOL_VERSION, createMessageDecoder, encodeMessage, isVersionRefusal, serverErrorToSyncError } from './protocol.js'
 
@@ -166,23 +167,6 @@ export function openDocSocket(options: DocSocketOptions): DocSocket {
     decodeEphemeralData: (data) => decoder.decodeEphemeralData(data),
     close: life.close,
   }
-}
-
-/**
- * Close codes: 4401 (or 1008 naming auth) → 'unauthorized'; 4403 → 'forbidden'; a refused
- * upgrade by its HTTP status; everything else → 'network' (retried).
- */
-function closeError(code: number, reason: string, upgradeStatus: number | undefined, where: string): SyncError {
-  if (upgradeStatus !== undefined) {
-    const message = `${where} refused the WebSocket upgrade with HTTP ${upgradeStatus}`
-    if (upgradeStatus === 401) return new SyncError('unauthorized', message, { status: 401 })
-    if (upgradeStatus === 403) return new SyncError('forbidden', message, { status: 403 })
-    return new SyncError('network', message, { status: upgradeStatus })
-  }
-  const message = `${where} closed the connection (code ${code}${reason ? `: ${reason}` : ''})`
-  if (code === 4401 || (code === 1008 && /auth|token|credential/i.test(reason))) return new SyncError('unauthorized', message)
-  if (code === 4403 || (code === 1008 && /forbidden|denied|permission/i.test(reason))) return new SyncError('forbidden', message)
-  return new SyncError('network', message)
 }
 
 /** Stops listening and closes. `ws` throws on an 'error' event nobody listens to, so keep one. */

@@ -1,6 +1,8 @@
 import type { Environment } from '../environment.js'
 import { SyncError } from '../errors.js'
 import { describeEndpoint, responseError } from '../records/httpErrors.js'
+import { DOCUMENTS_TOPIC } from '../../wire/tickets.js'
+import { TICKET_METHOD } from '../../wire/watchRecords.js'
 
 /** How the document socket proves who it is: a short-lived ticket, or (fallback) the token itself. */
 export type SocketCredential = { ticket: string } | { token: string } | Record<string, never>
@@ -19,7 +21,7 @@ const PASSING = new Set([408, 429, 500, 502, 503, 504])
  */
 export function ticketEndpoint(socketUrl: string, option: string | false | undefined): string | null {
   if (option === false) return null
-  const url = new URL(option ?? 'xrpc/realtime.ticket', socketUrl)
+  const url = new URL(option ?? `xrpc/${TICKET_METHOD}`, socketUrl)
   // The socket's own query (a development server's `actor`, say) names the same caller.
   if (option === undefined) url.search = new URL(socketUrl).search
   if (url.protocol === 'ws:') url.protocol = 'http:'
@@ -57,7 +59,7 @@ export async function socketCredential(
     response = await options.fetch(endpoint, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ scope: 'documents' }),
+      body: JSON.stringify({ scope: DOCUMENTS_TOPIC }),
       cache: 'no-store',
       signal: abort.signal,
     })

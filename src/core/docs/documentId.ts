@@ -1,34 +1,7 @@
 import { SyncError } from '../errors.js'
-import { decodeBase58Check, encodeBase58Check } from './base58check.js'
+import { parseDocumentUrlText } from '../../wire/documentId.js'
 
-/** The scheme of automerge-repo document URLs: `automerge:<documentId>`. */
-export const DOCUMENT_URL_PREFIX = 'automerge:'
-
-/** A bs58check encoding of 16 bytes is 22–26 characters; anything much longer is not an id. */
-const MAX_DOCUMENT_ID_LENGTH = 40
-
-/**
- * A new document id as automerge-repo makes them: 16 random bytes with the UUIDv4 version
- * and variant bits set (older servers reject anything else), bs58check-encoded.
- */
-export function generateDocumentId(): string {
-  const bytes = new Uint8Array(16)
-  globalThis.crypto.getRandomValues(bytes)
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40 // version 4
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80 // RFC 4122 variant
-  return encodeBase58Check(bytes)
-}
-
-/**
- * Whether `documentId` is a bare document id: bs58check (checksum verified) of exactly
- * 16 bytes, in its one canonical spelling. Does not require the UUIDv4 bits, because
- * automerge-repo accepts any 16 bytes from other peers.
- */
-export function isValidDocumentId(documentId: unknown): documentId is string {
-  if (typeof documentId !== 'string' || documentId.length === 0 || documentId.length > MAX_DOCUMENT_ID_LENGTH) return false
-  const bytes = decodeBase58Check(documentId)
-  return bytes !== undefined && bytes.byteLength === 16 && encodeBase58Check(bytes) === documentId
-}
+export { DOCUMENT_URL_PREFIX, generateDocumentId, isValidDocumentId, toDocumentUrl } from '../../wire/documentId.js'
 
 /**
  * Accepts `automerge:<id>` or a bare `<id>` and returns the bare id. Throws a
@@ -36,27 +9,7 @@ export function isValidDocumentId(documentId: unknown): documentId is string {
  * URL with heads (`#…`, a read-only view that syncline does not open).
  */
 export function parseDocumentUrl(idOrUrl: string): { documentId: string; url: string } {
-  if (typeof idOrUrl !== 'string') {
-    throw new SyncError('bad-input', `A document id or "automerge:" URL must be a string, not ${typeof idOrUrl}`)
-  }
-  const bare = idOrUrl.startsWith(DOCUMENT_URL_PREFIX) ? idOrUrl.slice(DOCUMENT_URL_PREFIX.length) : idOrUrl
-  if (bare.includes('#')) {
-    throw new SyncError('bad-input', `"${shorten(idOrUrl)}" points at specific heads (#…); open the document URL without them`)
-  }
-  if (!isValidDocumentId(bare)) {
-    throw new SyncError(
-      'bad-input',
-      `"${shorten(idOrUrl)}" is not an automerge document id (expected "automerge:<id>" or <id>, the bs58check encoding of 16 bytes; check for a typo or a truncated copy)`,
-    )
-  }
-  return { documentId: bare, url: DOCUMENT_URL_PREFIX + bare }
-}
-
-/** `automerge:<documentId>`. */
-export function toDocumentUrl(documentId: string): string {
-  return DOCUMENT_URL_PREFIX + documentId
-}
-
-function shorten(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 60)}…` : text
+  const parsed = parseDocumentUrlText(idOrUrl)
+  if (!parsed.ok) throw new SyncError('bad-input', parsed.reason)
+  return { documentId: parsed.documentId, url: parsed.url }
 }

@@ -1,5 +1,5 @@
 import { SyncError } from '../errors.js'
-import { decodeCbor, encodeCbor } from './cbor.js'
+import { decodeCbor, encodeCbor } from '../../wire/cbor.js'
 import type { EphemeralMeta } from './types.js'
 
 /**

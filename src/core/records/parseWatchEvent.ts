@@ -1,5 +1,6 @@
 import { SyncError } from '../errors.js'
 import type { WatchEvent, WatchRecord } from './types.js'
+import { isWatchFrameKind } from '../../wire/watchRecords.js'
 
 /** What a transport knows about the stream that a frame may leave out. */
 export interface WatchEventContext {
@@ -8,17 +9,6 @@ export interface WatchEventContext {
 }
 
 type Fields = Record<string, unknown>
-
-const KINDS = new Set<string>([
-  'snapshot.start',
-  'snapshot.record',
-  'snapshot.end',
-  'record.created',
-  'record.deleted',
-  'member.removed',
-  'error',
-  'keepalive',
-])
 
 /**
  * Validates one watchRecords frame (DESIGN §6). `data` is the frame's JSON text (SSE) or an
@@ -33,7 +23,7 @@ export function parseWatchEvent<V = Record<string, unknown>>(
   data: string | unknown,
   context: WatchEventContext = {},
 ): WatchEvent<V> | SyncError {
-  if (!KINDS.has(kind)) return protocolError(`Unknown watchRecords event kind "${clip(kind)}"`)
+  if (!isWatchFrameKind(kind)) return protocolError(`Unknown watchRecords event kind "${clip(kind)}"`)
   // A keepalive carries nothing; whatever data it has (often none at all) is not worth a complaint.
   if (kind === 'keepalive') return { kind, data: {} }
   let value = data
@@ -79,18 +69,7 @@ export function parseWatchEvent<V = Record<string, unknown>>(
   }
 }
 
-/** `/xrpc/com.example.message.watchRecords?…` → `com.example.message`; undefined if not such a URL. */
-export function collectionFromWatchUrl(url: string): string | undefined {
-  let path: string
-  try {
-    path = new URL(url).pathname
-  } catch {
-    return undefined
-  }
-  const last = path.slice(path.lastIndexOf('/') + 1)
-  const suffix = '.watchRecords'
-  return last.endsWith(suffix) && last.length > suffix.length ? last.slice(0, -suffix.length) : undefined
-}
+export { collectionFromWatchUrl } from '../../wire/watchRecords.js'
 
 function checkRecord<V>(record: Fields, collection: string | undefined): WatchRecord<V> | string {
   if (record.value === undefined) return 'has no "value"'

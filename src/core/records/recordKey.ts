@@ -13,12 +13,7 @@ export function authorKey(did: string, rkey: string): string {
   return `${did}\u0000${rkey}`
 }
 
-/** time_us descending, then rkey descending: newest first, stable for equal times. */
-export function compareNewestFirst<V>(a: WatchRecord<V>, b: WatchRecord<V>): number {
-  const byTime = (b.time_us ?? 0) - (a.time_us ?? 0)
-  if (byTime !== 0) return byTime
-  return a.rkey < b.rkey ? 1 : a.rkey > b.rkey ? -1 : 0
-}
+export { compareNewestFirst } from '../../wire/watchRecords.js'
 
 /**
  * Whether a re-sent record carries nothing new, so the old object can be kept and components

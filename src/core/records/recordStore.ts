@@ -11,6 +11,7 @@ import { OptimisticRecords } from './optimisticRecords.js'
 import { connectRecords, DEFAULT_HEARTBEAT_MS } from './recordConnection.js'
 import { RecordPersister } from './recordPersister.js'
 import { compareNewestFirst } from './recordKey.js'
+import { collectionFromWatchUrl } from '../../wire/watchRecords.js'
 import type {
   OptimisticInput,
   RecordSnapshot,
@@ -60,7 +61,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     this.#options = options
     this.#env = internals.environment ?? defaultEnvironment
     this.url = resolveUrl(options.url, options.baseUrl)
-    this.collection = collectionFromUrl(this.url)
+    this.collection = collectionFromWatchUrl(this.url) ?? ''
     this.#compare = options.compareRecords ?? compareNewestFirst
     this.#driver = new ConnectionDriver({
       connect: (attempt) =>
@@ -226,12 +227,6 @@ function resolveUrl(url: string, baseUrl: string | undefined): string {
       { cause: error },
     )
   }
-}
-
-/** `/xrpc/com.example.message.watchRecords` → `com.example.message`. */
-function collectionFromUrl(url: string): string {
-  const last = new URL(url).pathname.split('/').pop() ?? ''
-  return last.endsWith('.watchRecords') ? last.slice(0, -'.watchRecords'.length) : last
 }
 
 function sameElements<T>(a: readonly T[], b: readonly T[]): boolean {

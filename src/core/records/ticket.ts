@@ -1,3 +1,4 @@
+import { collectionFromWatchUrl } from '../../wire/watchRecords.js'
 import { SyncError } from '../errors.js'
 
 export interface TicketRequest {
@@ -17,7 +18,7 @@ export interface TicketRequest {
 export async function mintWatchTicket({ watchUrl, baseUrl, readToken, fetch: fetchImpl }: TicketRequest): Promise<string> {
   const bearer = await readToken()
   const endpoint = new URL(watchUrl, baseUrl)
-  const collection = endpoint.pathname.split('/').pop()?.replace(/\.watchRecords$/, '') ?? ''
+  const collection = collectionFromWatchUrl(endpoint) ?? ''
   const roomUri = endpoint.searchParams.get('roomUri') ?? ''
   const response = await fetchImpl(new URL('/xrpc/realtime.ticket', endpoint), {
     method: 'POST',

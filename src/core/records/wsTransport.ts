@@ -2,6 +2,7 @@ import { SyncError } from '../errors.js'
 import { createKeepaliveWatch } from '../keepaliveWatch.js'
 import { globalTimers, onPing } from '../silenceWatch.js'
 import { createTransportLifecycle } from '../transportLifecycle.js'
+import { closeError } from '../socketClose.js'
 import { describeEndpoint, errorMessage, responseError, withQuery } from './httpErrors.js'
 import { collectionFromWatchUrl, parseWatchEvent } from './parseWatchEvent.js'
 import type { RecordTransport, RecordTransportOptions, WatchEvent } from './types.js'
@@ -237,26 +238,6 @@ function parseFrame<V>(data: unknown, context: { collection: string | undefined 
   }
   const { kind, data: payload } = frame as { kind: string; data?: unknown }
   return parseWatchEvent<V>(kind, payload, context)
-}
-
-/**
- * Close codes: 4401 (or 1008 naming auth) → 'unauthorized'; 4403 → 'forbidden'; 4409 — the
- * server wants a fresh snapshot, which is what a normal reconnect does — and everything
- * else → 'network'.
- */
-function closeError(code: number, reason: string, upgradeStatus: number | undefined, where: string): SyncError {
-  if (upgradeStatus !== undefined) {
-    const message = `${where} refused the WebSocket upgrade with HTTP ${upgradeStatus}`
-    const status = { status: upgradeStatus }
-    if (upgradeStatus === 401) return new SyncError('unauthorized', message, status)
-    if (upgradeStatus === 403) return new SyncError('forbidden', message, status)
-    return new SyncError('network', message, status)
-  }
-  const message = `${where} closed the WebSocket (code ${code}${reason ? `: ${reason}` : ''})`
-  if (code === 4401 || (code === 1008 && /auth|ticket|token|credential/i.test(reason))) return new SyncError('unauthorized', message)
-  if (code === 4403 || (code === 1008 && /forbidden|denied|permission/i.test(reason))) return new SyncError('forbidden', message)
-  if (code === 4409) return new SyncError('network', `${message}; a fresh snapshot is needed`)
-  return new SyncError('network', message)
 }
 
 /** Stops listening and closes. `ws` throws on an 'error' event nobody listens to, so keep one. */

@@ -40,9 +40,4 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null'
 }
 
-/** Newest first: `time_us` descending, then `rkey`, then `did` descending (DESIGN §3's default order). */
-export function compareNewestFirst(a: { time_us: number; rkey: string; did: string }, b: { time_us: number; rkey: string; did: string }): number {
-  if (a.time_us !== b.time_us) return b.time_us - a.time_us
-  if (a.rkey !== b.rkey) return a.rkey < b.rkey ? 1 : -1
-  return a.did < b.did ? 1 : a.did > b.did ? -1 : 0
-}
+export { compareNewestFirst } from '../../wire/watchRecords.js'

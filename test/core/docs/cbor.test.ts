@@ -1,7 +1,7 @@
 import { Decoder, Encoder } from 'cbor-x'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeCbor, encodeCbor } from '../../../src/core/docs/cbor.js'
+import { decodeCbor, encodeCbor } from '../../../src/wire/cbor.js'
 
 // automerge-repo's own settings (DESIGN §7).
 const cborX = new Encoder({ tagUint8Array: false, useRecords: false })

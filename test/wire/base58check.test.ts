@@ -1,7 +1,7 @@
 import bs58check from 'bs58check'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeBase58Check, encodeBase58Check } from '../../../src/core/docs/base58check.js'
+import { decodeBase58Check, encodeBase58Check } from '../../src/wire/base58check.js'
 
 describe('base58check', () => {
   it('encodes exactly as the bs58check package, including leading zero bytes and long payloads', () => {

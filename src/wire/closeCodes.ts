@@ -1,0 +1,39 @@
+/**
+ * WebSocket close codes both syncline sockets use (the watchRecords socket and the
+ * automerge-repo document socket), and the one reading of them both clients share.
+ */
+
+/** The peer broke the protocol (RFC 6455). The document server closes with it after refusing a join. */
+export const CLOSE_PROTOCOL_ERROR = 1002
+/** A policy refusal (RFC 6455): rate limits, too many documents; the reason says which. */
+export const CLOSE_POLICY = 1008
+/** The credentials (token or ticket) were refused: like HTTP 401. */
+export const CLOSE_UNAUTHORIZED = 4401
+/** The caller is known but may not watch this: like HTTP 403. */
+export const CLOSE_FORBIDDEN = 4403
+/** The server heard no answer to its pings. */
+export const CLOSE_NO_PONG = 4408
+/** The client fell too far behind (or the events since its handshake are gone): take a fresh snapshot. */
+export const CLOSE_RESNAPSHOT = 4409
+
+export type CloseClass = 'unauthorized' | 'forbidden' | 'resnapshot' | 'other'
+
+/**
+ * What a close means for a client. 4401/4403 are explicit; servers that only use the
+ * standard codes say the same with 1008 and a reason, so a 1008 reason naming a credential
+ * (`auth`, `token`, `ticket`, `credential`) is 'unauthorized' and one naming a refusal
+ * (`forbidden`, `denied`, `permission`) is 'forbidden'. The two sockets used to differ on
+ * `ticket`: a ticket is a credential on both (an expired or bad one means "get a new one"),
+ * so both read it as 'unauthorized' now. Any other 1008 (a rate limit) is 'other', retried.
+ */
+export function classifyClose(code: number, reason: string): CloseClass {
+  if (code === CLOSE_UNAUTHORIZED || (code === CLOSE_POLICY && /auth|ticket|token|credential/i.test(reason))) return 'unauthorized'
+  if (code === CLOSE_FORBIDDEN || (code === CLOSE_POLICY && /forbidden|denied|permission/i.test(reason))) return 'forbidden'
+  if (code === CLOSE_RESNAPSHOT) return 'resnapshot'
+  return 'other'
+}
+
+/** What a refused WebSocket upgrade's HTTP status means, read the same way as a close. */
+export function classifyUpgradeStatus(status: number): CloseClass {
+  return status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : 'other'
+}
