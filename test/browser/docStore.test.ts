@@ -7,12 +7,16 @@ const docsUrl = inject('serverUrl').replace(/^http/, 'ws') + '/'
 
 type Notes = { notes: string[] }
 
-/** Resolves with the first value of `check` that is not undefined, null or false (null is "not yet"). */
-function until<T>(store: { subscribe(listener: () => void): () => void }, check: () => T | null | undefined | false, timeoutMs = 5000): Promise<T> {
+/**
+ * Resolves with the first value of `check` that is not undefined, null or false (null is
+ * "not yet"), and fails naming `what` it waited for. The first test also compiles
+ * Automerge's wasm, which took over 5 s with both cores busy, hence the 15 s deadline.
+ */
+function until<T>(store: { subscribe(listener: () => void): () => void }, check: () => T | null | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       unsubscribe()
-      reject(new Error('timed out'))
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`))
     }, timeoutMs)
     const test = (): void => {
       const value = check()
@@ -26,8 +30,8 @@ function until<T>(store: { subscribe(listener: () => void): () => void }, check:
   })
 }
 
-const ready = (store: DocStore<Notes>) => until(store, () => store.getSnapshot().doc)
-const live = (connection: DocConnection) => until(connection, () => connection.getSnapshot().status === 'live')
+const ready = (store: DocStore<Notes>) => until(store, () => store.getSnapshot().doc, `the document ${store.url}`)
+const live = (connection: DocConnection) => until(connection, () => connection.getSnapshot().status === 'live', 'the connection to be live')
 
 describe('documents in Chromium (Automerge wasm from base64, IndexedDB, BroadcastChannel)', () => {
   it('syncs through the reference server, and after a "reload" paints from IndexedDB at once', async () => {
@@ -59,13 +63,13 @@ describe('documents in Chromium (Automerge wasm from base64, IndexedDB, Broadcas
     const tabA = createDocConnection({ url: docsUrl, cache: createIndexedDBCache({ dbName }) })
     const tabB = createDocConnection({ url: docsUrl, cache: createIndexedDBCache({ dbName }) })
     const a = tabA.create<Notes>({ notes: ['a1'] })
-    await until(a, () => a.getSnapshot().saved.local)
+    await until(a, () => a.getSnapshot().saved.local, 'tab A to save locally')
     const b = tabB.open<Notes>(a.url)
     await ready(b)
     a.change((doc) => void doc.notes.push('a2'))
-    await until(b, () => b.getSnapshot().doc?.notes.includes('a2'))
+    await until(b, () => b.getSnapshot().doc?.notes.includes('a2'), "tab B to see A's a2")
     b.change((doc) => void doc.notes.push('b1'))
-    await until(a, () => a.getSnapshot().doc?.notes.includes('b1'))
+    await until(a, () => a.getSnapshot().doc?.notes.includes('b1'), "tab A to see B's b1")
     expect(a.getSnapshot().doc?.notes).toEqual(b.getSnapshot().doc?.notes)
     await Promise.all([tabA.close(), tabB.close()])
   })
@@ -99,7 +103,7 @@ describe('documents in Chromium (Automerge wasm from base64, IndexedDB, Broadcas
     const other = createDocConnection({ url: docsUrl })
     other.start()
     const fetched = other.open<Notes>(created.url)
-    await until(fetched, () => fetched.getSnapshot().doc?.notes.includes('written offline'))
+    await until(fetched, () => fetched.getSnapshot().doc?.notes.includes('written offline'), 'the offline edit on the server')
     await Promise.all([reloaded.close(), other.close()])
   })
 })
