@@ -84,7 +84,8 @@ describe('playground in Chromium', () => {
 
     const held: Route[] = []
     let holding = true
-    await page.route('**/*watchRecords*', (route) => void (holding ? held.push(route) : route.continue()))
+    // Only the endpoint: the dev server also serves a module named src/wire/watchRecords.ts.
+    await page.route('**/xrpc/*.watchRecords*', (route) => void (holding ? held.push(route) : route.continue()))
     await page.reload()
     await expect.poll(() => held.length).toBeGreaterThan(0)
     await expect.poll(() => messages(page).allTextContents()).toEqual(['cached hello', 'cached world'])
