@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
-const ROOT = resolve(import.meta.dirname, '../../src/server')
+const ROOT = resolve(import.meta.dirname, '../../src')
 /** Every `import … from` and `export … from`, type-only ones included, and `import('…')`. */
 const SPECIFIER = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g
 
@@ -10,20 +10,26 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name)
     if (entry.isDirectory()) return sourceFiles(path)
-    return entry.name.endsWith('.ts') ? [path] : []
+    return /\.tsx?$/.test(entry.name) ? [path] : []
   })
 }
 
-/** Relative imports of each file under src/server, as absolute `.ts` paths. */
+/** Relative imports of each file under src, as absolute source paths (`.js` names a `.ts` or `.tsx` file). */
 function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>()
-  for (const file of sourceFiles(ROOT)) {
+  const files = sourceFiles(ROOT)
+  const known = new Set(files)
+  const source = (path: string): string => {
+    const ts = path.replace(/\.js$/, '.ts')
+    return known.has(ts) ? ts : path.replace(/\.js$/, '.tsx')
+  }
+  for (const file of files) {
     const text = readFileSync(file, 'utf8')
     const targets: string[] = []
     for (const match of text.matchAll(SPECIFIER)) {
       const specifier = match[1] ?? match[2]
       if (specifier === undefined || !specifier.startsWith('.')) continue
-      targets.push(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')))
+      targets.push(source(resolve(dirname(file), specifier)))
     }
     graph.set(file, targets)
   }
@@ -67,11 +73,12 @@ function circles(graph: Map<string, string[]>): string[][] {
   return found
 }
 
-describe('src/server imports', () => {
+describe('src imports', () => {
   it('finds the files and their imports (the check below is not vacuous)', () => {
     const graph = importGraph()
-    expect(graph.size).toBeGreaterThan(30)
-    expect(graph.get(join(ROOT, 'index.ts'))).toContain(join(ROOT, 'syncServer.ts'))
+    expect(graph.size).toBeGreaterThan(100)
+    expect(graph.get(join(ROOT, 'server/index.ts'))).toContain(join(ROOT, 'server/syncServer.ts'))
+    expect(graph.get(join(ROOT, 'react/index.ts'))).toContain(join(ROOT, 'react/SyncProvider.tsx'))
   })
 
   it('have no circles: no file imports a file that imports it back, directly or through others, type-only imports included', () => {
