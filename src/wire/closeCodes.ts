@@ -3,10 +3,20 @@
  * automerge-repo document socket), and the one reading of them both clients share.
  */
 
+/** The server is shutting down (RFC 6455). */
+export const CLOSE_GOING_AWAY = 1001
 /** The peer broke the protocol (RFC 6455). The document server closes with it after refusing a join. */
 export const CLOSE_PROTOCOL_ERROR = 1002
 /** A policy refusal (RFC 6455): rate limits, too many documents; the reason says which. */
 export const CLOSE_POLICY = 1008
+/** A frame over the server's size limit (RFC 6455). */
+export const CLOSE_TOO_BIG = 1009
+/** The server failed in a way that is not the client's fault (RFC 6455). */
+export const CLOSE_INTERNAL_ERROR = 1011
+/** "Try again later" (RFC 6455): dropped as the slowest reader while the server's send buffers were full. */
+export const CLOSE_TRY_AGAIN_LATER = 1013
+/** A document socket that sent nothing: no `join` in time, or idle for `idleTimeoutMs`. */
+export const CLOSE_IDLE = 4008
 /** The credentials (token or ticket) were refused: like HTTP 401. */
 export const CLOSE_UNAUTHORIZED = 4401
 /** The caller is known but may not watch this: like HTTP 403. */

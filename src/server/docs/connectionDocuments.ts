@@ -8,6 +8,7 @@ import { describe, ProtocolError } from './protocol.js'
 import type { SyncedDocument, SyncOutcome } from './syncedDocument.js'
 import type { OpenDocument } from './writeGate.js'
 import { createDispatch } from './writeGate.js'
+import { CLOSE_POLICY } from '../../wire/closeCodes.js'
 
 /** Messages held per connection and document while the document loads; a flood beyond is refused. */
 const MAX_QUEUED_MESSAGES = 1024
@@ -95,7 +96,7 @@ export class ConnectionDocuments {
     if (!entry && documents.size >= maxDocuments) {
       peer.sendError(`A connection may use at most ${maxDocuments} documents`)
       reportError(new ProtocolError(`Peer ${peer.peerId} opened too many documents`, peer.peerId))
-      peer.close(1008, 'too many documents on one connection')
+      peer.close(CLOSE_POLICY, 'too many documents on one connection')
       return
     }
     if (!entry && !authorize) {
@@ -118,7 +119,7 @@ export class ConnectionDocuments {
     else {
       peer.sendError(`Too many messages for document ${documentId} while it loads`)
       reportError(new ProtocolError(`Peer ${peer.peerId} flooded document ${documentId} while it loaded`, peer.peerId))
-      peer.close(1008, 'too many messages while a document loads')
+      peer.close(CLOSE_POLICY, 'too many messages while a document loads')
     }
   }
 

@@ -1,5 +1,5 @@
 import type { PeerConnection } from './peerConnection.js'
-import { CLOSE_IDLE } from './closeCodes.js'
+import { CLOSE_IDLE } from '../../wire/closeCodes.js'
 
 /**
  * Closes connections that have not sent `join` within `timeoutMs` of opening (4008). Without

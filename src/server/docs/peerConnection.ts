@@ -4,7 +4,7 @@ import type { ClientMessage, DocumentMessage, ServerMessage } from './protocol.j
 import { createFrameDecoder, encodeMessage, HEARTBEAT_TYPE, PROTOCOL_VERSION, ProtocolError } from './protocol.js'
 import type { PeerLink } from './documentTypes.js'
 import type { SendAccount, SendBudget } from '../sendBudget.js'
-import { CLOSE_IDLE, CLOSE_INTERNAL_ERROR, CLOSE_POLICY, CLOSE_PROTOCOL_ERROR, CLOSE_TOO_BIG, CLOSE_TRY_AGAIN_LATER } from './closeCodes.js'
+import { CLOSE_IDLE, CLOSE_INTERNAL_ERROR, CLOSE_POLICY, CLOSE_PROTOCOL_ERROR, CLOSE_TOO_BIG, CLOSE_TRY_AGAIN_LATER } from '../../wire/closeCodes.js'
 import { EphemeralLimit } from './ephemeralLimit.js'
 import { TokenBucket } from '../tokenBucket.js'
 

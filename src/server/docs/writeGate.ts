@@ -4,6 +4,7 @@ import type { PeerConnection } from './peerConnection.js'
 import type { DocumentMessage, SyncMessage } from './protocol.js'
 import { describe, ProtocolError } from './protocol.js'
 import type { SyncedDocument, SyncOutcome } from './syncedDocument.js'
+import { CLOSE_POLICY } from '../../wire/closeCodes.js'
 
 /**
  * Read-only peers. A sync message changes a document only if it carries changes and names
@@ -79,7 +80,7 @@ export function createDispatch(options: DispatchOptions): (peer: PeerConnection,
       if (entry.pending.length < options.maxPending) return void entry.pending.push(message)
       peer.sendError(`Too many messages for document ${document.documentId} while its write access is checked`)
       reportError(new ProtocolError(`Peer ${peer.peerId} flooded document ${document.documentId} during a write check`, peer.peerId))
-      return peer.close(1008, 'too many messages while write access is checked')
+      return peer.close(CLOSE_POLICY, 'too many messages while write access is checked')
     }
     const started = performance.now()
     const seen = !authorize || entry.write === 'granted' ? null : inspect((heads) => document.hasHeads(heads), message.data)

@@ -11,6 +11,7 @@ import { MAX_BUFFERED_BYTES } from './recordContext.js'
 import type { WatchFrame } from './recordHub.js'
 import { pageRecords, SNAPSHOT_LIMIT } from './paging.js'
 import { parseLimit, requireRoom } from './validation.js'
+import { CLOSE_GOING_AWAY, CLOSE_NO_PONG, CLOSE_RESNAPSHOT, CLOSE_TRY_AGAIN_LATER } from '../../wire/closeCodes.js'
 
 /** Sent on every watch socket each `keepaliveMs`: a sign of life a browser page can see. */
 const KEEPALIVE_FRAME = JSON.stringify({ kind: 'keepalive' })
@@ -49,7 +50,7 @@ export class WatchSockets {
     this.#context.events.clientConnected({ userId: did, clientId, transport: 'ws', remoteAddress })
     const account = this.#context.sendBudget.open((reason) => {
       this.#context.onError(new Error(`Watch socket ${clientId} dropped: ${reason}`))
-      ws.close(1013, 'too slow: the server could not send fast enough; take a fresh snapshot')
+      ws.close(CLOSE_TRY_AGAIN_LATER, 'too slow: the server could not send fast enough; take a fresh snapshot')
       // The close frame waits behind what the reader is not reading: do not wait long.
       setTimeout(() => ws.terminate(), 1000).unref()
     })
@@ -57,7 +58,7 @@ export class WatchSockets {
       if (ws.readyState !== ws.OPEN) return
       const bytes = wsBytes(frame)
       account.write(bytes.byteLength, (done) => ws.send(bytes, { binary: false }, done))
-      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) ws.close(4409, 'too far behind; take a fresh snapshot')
+      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) ws.close(CLOSE_RESNAPSHOT, 'too far behind; take a fresh snapshot')
     }
     const unwatch = this.#context.hub.watch(scope, {
       did,
@@ -69,7 +70,7 @@ export class WatchSockets {
     })
     // Same turn as watch(): nothing can be published in between, so no gap and no repeat.
     const missed = sinceTs === undefined ? [] : this.#context.hub.eventsSince(scope, sinceTs)
-    if (missed === null) ws.close(4409, 'events since the handshake are no longer available; take a fresh snapshot')
+    if (missed === null) ws.close(CLOSE_RESNAPSHOT, 'events since the handshake are no longer available; take a fresh snapshot')
     else for (const frame of missed) send(frame)
 
     // Server-side liveness: a peer that stops answering pings is dropped. Browsers cannot
@@ -77,7 +78,7 @@ export class WatchSockets {
     let answered = true
     ws.on('pong', () => (answered = true))
     const ping = setInterval(() => {
-      if (!answered) return ws.close(4408, 'no answer to pings')
+      if (!answered) return ws.close(CLOSE_NO_PONG, 'no answer to pings')
       answered = false
       ws.ping()
       if (ws.readyState === ws.OPEN) ws.send(KEEPALIVE_FRAME)
@@ -109,7 +110,7 @@ export class WatchSockets {
 
   /** Ends every watch socket. */
   close(): void {
-    for (const ws of this.#sockets) ws.close(1001, 'server shutting down')
+    for (const ws of this.#sockets) ws.close(CLOSE_GOING_AWAY, 'server shutting down')
   }
 }
 
