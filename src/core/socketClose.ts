@@ -20,3 +20,31 @@ export function closeError(code: number, reason: string, upgradeStatus: number |
   if (kind === 'resnapshot') return new SyncError('network', `${message}; a fresh snapshot is needed`)
   return new SyncError('network', message)
 }
+
+/** The members `releaseSocket` touches; the DOM's WebSocket and `ws`'s both have them. */
+interface ReleasableSocket {
+  onopen: unknown
+  onmessage: unknown
+  onclose: unknown
+  onerror: unknown
+  readonly readyState: number
+  close(code?: number): void
+}
+
+const CONNECTING = 0
+const OPEN = 1
+
+/** Stops listening and closes. `ws` throws on an 'error' event nobody listens to, so keep one. */
+export function releaseSocket(ws: ReleasableSocket): void {
+  ws.onopen = null
+  ws.onmessage = null
+  ws.onclose = null
+  ws.onerror = () => {}
+  if (ws.readyState === CONNECTING || ws.readyState === OPEN) {
+    try {
+      ws.close(1000)
+    } catch {
+      // Already closing.
+    }
+  }
+}

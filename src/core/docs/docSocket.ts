@@ -4,11 +4,10 @@ import { describeEndpoint, errorMessage, withQuery } from '../records/httpErrors
 import { createKeepaliveWatch } from '../keepaliveWatch.js'
 import { createSilenceWatch, onPing } from '../silenceWatch.js'
 import { createTransportLifecycle } from '../transportLifecycle.js'
-import { closeError } from '../socketClose.js'
+import { closeError, releaseSocket } from '../socketClose.js'
 import type { ClientMessage, ServerMessage } from './protocol.js'
 import { HEARTBEAT_TYPE, PROTOCOL_VERSION, createMessageDecoder, encodeMessage, isVersionRefusal, serverErrorToSyncError } from './protocol.js'
 
-const CONNECTING = 0
 const OPEN = 1
 
 export interface DocSocketHandlers {
@@ -87,7 +86,7 @@ export function openDocSocket(options: DocSocketOptions): DocSocket {
     heartbeatMs,
     silentMessage: (ms) => `Nothing from ${where} for ${ms} ms; reconnecting`,
   })
-  life.onRelease(() => release(ws))
+  life.onRelease(() => releaseSocket(ws))
   onPing(ws, () => {
     keepalive.keepsBusy(undefined)
     keepalive.heard()
@@ -169,17 +168,3 @@ export function openDocSocket(options: DocSocketOptions): DocSocket {
   }
 }
 
-/** Stops listening and closes. `ws` throws on an 'error' event nobody listens to, so keep one. */
-function release(ws: WebSocket): void {
-  ws.onopen = null
-  ws.onmessage = null
-  ws.onclose = null
-  ws.onerror = () => {}
-  if (ws.readyState === CONNECTING || ws.readyState === OPEN) {
-    try {
-      ws.close(1000)
-    } catch {
-      // Already closing.
-    }
-  }
-}

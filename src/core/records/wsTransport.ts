@@ -2,13 +2,11 @@ import { SyncError } from '../errors.js'
 import { createKeepaliveWatch } from '../keepaliveWatch.js'
 import { globalTimers, onPing } from '../silenceWatch.js'
 import { createTransportLifecycle } from '../transportLifecycle.js'
-import { closeError } from '../socketClose.js'
+import { closeError, releaseSocket } from '../socketClose.js'
 import { describeEndpoint, errorMessage, responseError, withQuery } from './httpErrors.js'
 import { collectionFromWatchUrl, parseWatchEvent } from './parseWatchEvent.js'
 import type { RecordTransport, RecordTransportOptions, WatchEvent } from './types.js'
 
-const CONNECTING = 0
-const OPEN = 1
 
 /** What `GET <url>&mode=ws` answers (DESIGN §6), after validation. */
 interface Handshake {
@@ -240,17 +238,3 @@ function parseFrame<V>(data: unknown, context: { collection: string | undefined 
   return parseWatchEvent<V>(kind, payload, context)
 }
 
-/** Stops listening and closes. `ws` throws on an 'error' event nobody listens to, so keep one. */
-function releaseSocket(ws: WebSocket): void {
-  ws.onopen = null
-  ws.onmessage = null
-  ws.onclose = null
-  ws.onerror = () => {}
-  if (ws.readyState === CONNECTING || ws.readyState === OPEN) {
-    try {
-      ws.close(1000)
-    } catch {
-      // Already closing.
-    }
-  }
-}
