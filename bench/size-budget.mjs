@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Fails (exit 1) when an app's initial load — minified, gzipped, React external, built as in
 // `npm run bench` case 6 — exceeds its budget, or when the records-only app carries server
-// code, Automerge or Node-only modules, or the documents app loads Automerge up front.
+// code, Automerge or Node-only modules, or the documents app loads Automerge up front (and
+// neither may load idb up front: the IndexedDB cache loads it on first use).
 // Takes a few seconds; `npm test` runs it.
 //   node bench/size-budget.mjs            check
 //   node bench/size-budget.mjs --verbose  also list what is in each bundle

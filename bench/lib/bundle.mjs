@@ -127,6 +127,8 @@ const FORBIDDEN = [
   { what: 'Automerge', test: (path) => /node_modules\/@automerge\//.test(path) },
   { what: 'the ws package', test: (path) => /node_modules\/ws\//.test(path) },
   { what: 'a Node built-in', test: (path) => path.startsWith('node:') || path.includes('(disabled)') },
+  // Loaded with the first cache access (src/core/cache/indexedDBCache.ts), not with the page.
+  { what: 'idb', test: (path) => /node_modules\/idb\//.test(path) },
 ]
 
 /**

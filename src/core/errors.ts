@@ -34,11 +34,15 @@ export function isSyncError(value: unknown): value is SyncError {
   return value instanceof SyncError
 }
 
+/** The message of anything thrown, for error texts. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
 /** Wraps anything thrown into a SyncError, keeping the original as `cause`. */
 export function toSyncError(error: unknown, fallbackCode: SyncErrorCode = 'network'): SyncError {
   if (error instanceof SyncError) return error
-  const message = error instanceof Error ? error.message : String(error)
-  return new SyncError(fallbackCode, message, { cause: error })
+  return new SyncError(fallbackCode, errorMessage(error), { cause: error })
 }
 
 /** Authentication and authorization failures must not be retried with the same credentials. */

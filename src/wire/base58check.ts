@@ -63,11 +63,26 @@ function decodeBase58(text: string): Uint8Array | undefined {
   return result
 }
 
-const K = /* @__PURE__ */ Uint32Array.from(
-  '428a2f98 71374491 b5c0fbcf e9b5dba5 3956c25b 59f111f1 923f82a4 ab1c5ed5 d807aa98 12835b01 243185be 550c7dc3 72be5d74 80deb1fe 9bdc06a7 c19bf174 e49b69c1 efbe4786 0fc19dc6 240ca1cc 2de92c6f 4a7484aa 5cb0a9dc 76f988da 983e5152 a831c66d b00327c8 bf597fc7 c6e00bf3 d5a79147 06ca6351 14292967 27b70a85 2e1b2138 4d2c6dfc 53380d13 650a7354 766a0abb 81c2c92e 92722c85 a2bfe8a1 a81a664b c24b8b70 c76c51a3 d192e819 d6990624 f40e3585 106aa070 19a4c116 1e376c08 2748774c 34b0bcb5 391c0cb3 4ed8aa4a 5b9cca4f 682e6ff3 748f82ee 78a5636f 84c87814 8cc70208 90befffa a4506ceb bef9a3f7 c67178f2'
-    .split(' ')
-    .map((word) => parseInt(word, 16)),
-)
+/**
+ * SHA-256's constants (FIPS 180-4 §4.2.2, §5.3.3): the first 32 fraction bits of the cube
+ * roots of the first 64 primes, and of the square roots of the first 8 for the initial hash.
+ * Computed on first use rather than written out: 72 words of hex are some 330 bytes of the
+ * documents bundle that gzip cannot shrink. A test checks them against the published table.
+ */
+let constants: { readonly k: Uint32Array; readonly initial: Uint32Array } | undefined
+
+export function sha256Constants(): { readonly k: Uint32Array; readonly initial: Uint32Array } {
+  if (constants === undefined) {
+    const primes: number[] = []
+    for (let candidate = 2; primes.length < 64; candidate++) if (primes.every((prime) => candidate % prime !== 0)) primes.push(candidate)
+    const fractionBits = (root: number): number => ((root - Math.floor(root)) * 2 ** 32) >>> 0
+    constants = {
+      k: Uint32Array.from(primes, (prime) => fractionBits(Math.cbrt(prime))),
+      initial: Uint32Array.from(primes.slice(0, 8), (prime) => fractionBits(Math.sqrt(prime))),
+    }
+  }
+  return constants
+}
 
 /** SHA-256 (FIPS 180-4) of a short message, synchronously: WebCrypto's digest is async only. */
 function sha256(message: Uint8Array): Uint8Array {
@@ -77,7 +92,8 @@ function sha256(message: Uint8Array): Uint8Array {
   padded[message.length] = 0x80
   const view = new DataView(padded.buffer)
   view.setUint32(length - 4, message.length * 8)
-  const hash = Uint32Array.of(0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
+  const { k: K, initial } = sha256Constants()
+  const hash = initial.slice()
   const w = new Uint32Array(64)
   const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n))
   for (let block = 0; block < length; block += 64) {

@@ -1,5 +1,4 @@
 import type { DBSchema, IDBPDatabase } from 'idb'
-import { openDB } from 'idb'
 import { SyncError } from '../errors.js'
 import type { WatchRecord } from '../records/types.js'
 import { sortChunks } from './memoryCache.js'
@@ -47,7 +46,9 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
     if (typeof indexedDB === 'undefined') {
       return Promise.reject(new SyncError('unavailable', 'IndexedDB is not available here; use createMemoryCache()'))
     }
-    db ??= openDB<SynclineDB>(dbName, SCHEMA_VERSION, {
+    // idb loads with the first cache access, not with the page: every access awaits the
+    // open database anyway, and the wrapper is a tenth of a records-only app.
+    db ??= import('idb').then(({ openDB }) => openDB<SynclineDB>(dbName, SCHEMA_VERSION, {
       upgrade(database, oldVersion) {
         if (oldVersion < 1) database.createObjectStore('records', { keyPath: 'key' })
         // Version 2 adds documents and leaves 'records' (and its data) as it was.
@@ -58,7 +59,7 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
         void db?.then((database) => database.close())
         db = null
       },
-    })
+    }))
     return db
   }
 

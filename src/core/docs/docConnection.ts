@@ -2,7 +2,7 @@ import type { ConnectAttempt, TransportHandle } from '../connectionDriver.js'
 import { ConnectionDriver } from '../connectionDriver.js'
 import type { Environment } from '../environment.js'
 import { defaultEnvironment } from '../environment.js'
-import { SyncError, toSyncError } from '../errors.js'
+import { errorMessage, SyncError, toSyncError } from '../errors.js'
 import type { MachineState } from '../machine.js'
 import { checkHeartbeatMs } from '../silenceWatch.js'
 import { Listeners } from '../subscribable.js'
@@ -275,7 +275,7 @@ export class AutomergeDocConnection implements DocConnection {
       return openDocSocket(options)
     } catch (error) {
       // The WebSocket constructor throws only for URLs it will never accept.
-      throw new SyncError('bad-input', `Cannot open a WebSocket to ${options.url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+      throw new SyncError('bad-input', `Cannot open a WebSocket to ${options.url}: ${errorMessage(error)}`, { cause: error })
     }
   }
 

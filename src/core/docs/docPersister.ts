@@ -1,5 +1,5 @@
 import type { DocCache, DocCacheChunk } from '../cache/types.js'
-import { SyncError } from '../errors.js'
+import { errorMessage, SyncError } from '../errors.js'
 import type { Automerge, Doc, Heads } from './automerge.js'
 
 /** When to fold the incremental chunks into one snapshot. */
@@ -110,7 +110,7 @@ export class DocPersister {
 
   #enqueue(task: () => Promise<void>): void {
     this.#chain = this.#chain.then(task).catch((error: unknown) => {
-      this.#options.error(new SyncError('unavailable', `The document cache failed: ${describe(error)}`, { cause: error }))
+      this.#options.error(new SyncError('unavailable', `The document cache failed: ${errorMessage(error)}`, { cause: error }))
     })
   }
 
@@ -177,8 +177,4 @@ export function sameHeads(a: Heads, b: Heads): boolean {
 function newKey(prefix: 's' | 'i'): string {
   const random = Math.random().toString(36).slice(2, 10)
   return `${prefix}-${Date.now().toString(36).padStart(9, '0')}-${(keyCounter++).toString(36)}-${random}`
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

@@ -1,6 +1,6 @@
 import type { WaitOptions } from '../boundedWait.js'
 import type { DocCacheChunk } from '../cache/types.js'
-import { SyncError, toSyncError } from '../errors.js'
+import { errorMessage, SyncError, toSyncError } from '../errors.js'
 import { Listeners } from '../subscribable.js'
 import type { Automerge, Doc, Heads } from './automerge.js'
 import { DocPersister, sameHeads } from './docPersister.js'
@@ -213,7 +213,7 @@ export class DocumentStore<T> implements DocStore<T> {
       ;[doc, sync] = receiveSyncMessage(A, this.#doc!, this.#sync!, data)
     } catch (error) {
       // The document and sync state are untouched: Automerge checks a message before applying it.
-      this.#error = new SyncError('protocol', `The server sent a sync message for ${this.url} that Automerge cannot apply: ${describe(error)}`, { cause: error })
+      this.#error = new SyncError('protocol', `The server sent a sync message for ${this.url} that Automerge cannot apply: ${errorMessage(error)}`, { cause: error })
       this.#link.report({ type: 'problem', error: this.#error })
       this.#update()
       return
@@ -455,8 +455,4 @@ export class DocumentStore<T> implements DocStore<T> {
 function createDoc<T>(A: Automerge, initial: unknown): Doc<T> {
   if (initial === undefined) return A.emptyChange(A.init<T>())
   return A.from(initial as Record<string, unknown>) as Doc<T>
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

@@ -1,5 +1,5 @@
 import { decodeCbor, encodeCbor } from '../../wire/cbor.js'
-import { SyncError } from '../errors.js'
+import { errorMessage, SyncError } from '../errors.js'
 import type { CheckedServerMessage, ClientToServerMessage } from '../../wire/messages.js'
 import { validateServerMessage } from '../../wire/validateMessage.js'
 
@@ -43,7 +43,7 @@ export function createMessageDecoder(): {
       try {
         value = decodeCbor(bytes)
       } catch (error) {
-        return new SyncError('protocol', `The server sent a frame that is not valid CBOR (${describe(error)})`, { cause: error })
+        return new SyncError('protocol', `The server sent a frame that is not valid CBOR (${errorMessage(error)})`, { cause: error })
       }
       return parseServerMessage(value)
     },
@@ -72,8 +72,4 @@ export function serverErrorToSyncError(message: string): SyncError {
 /** Whether an `error` message says the server does not speak our protocol version. */
 export function isVersionRefusal(message: string): boolean {
   return /protocol.?version|unsupported.*protocol|protocol.*not supported/i.test(message)
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

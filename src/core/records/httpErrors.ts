@@ -51,9 +51,7 @@ export function describeEndpoint(url: string): string {
   }
 }
 
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
+export { errorMessage } from '../errors.js'
 
 function isRetryable(status: number): boolean {
   return status >= 500 || status === 408 || status === 429
