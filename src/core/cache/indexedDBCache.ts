@@ -42,13 +42,16 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
   /** Tells other tabs about document writes; created on first use, never at import time. */
   let channel: BroadcastChannel | null = null
 
+  // The wrapper is fetched as soon as a cache exists (a provider makes one on its first
+  // render), so the first read does not wait for it in series; it is not in the page's
+  // initial JS because it is a tenth of a records-only app.
+  const idb = typeof indexedDB === 'undefined' ? null : import('idb')
+  idb?.catch(() => {}) // a failed load is reported by the first open, not as unhandled
   const open = (): Promise<IDBPDatabase<SynclineDB>> => {
     if (typeof indexedDB === 'undefined') {
       return Promise.reject(new SyncError('unavailable', 'IndexedDB is not available here; use createMemoryCache()'))
     }
-    // idb loads with the first cache access, not with the page: every access awaits the
-    // open database anyway, and the wrapper is a tenth of a records-only app.
-    db ??= import('idb').then(({ openDB }) => openDB<SynclineDB>(dbName, SCHEMA_VERSION, {
+    db ??= (idb ?? import('idb')).then(({ openDB }) => openDB<SynclineDB>(dbName, SCHEMA_VERSION, {
       upgrade(database, oldVersion) {
         if (oldVersion < 1) database.createObjectStore('records', { keyPath: 'key' })
         // Version 2 adds documents and leaves 'records' (and its data) as it was.
