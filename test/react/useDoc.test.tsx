@@ -27,6 +27,12 @@ interface TodoList {
   items: Todo[]
 }
 
+/**
+ * How long a wait for a document to open on a new client's socket may take. With the machine
+ * loaded (load ~16 on 2 cores) opening took up to 3.2 s, past waitFor's 1 s default.
+ */
+const OPEN_TIMEOUT_MS = 10_000
+
 let server: SyncServer
 let storage: StorageProvider
 const clients: SyncClient[] = []
@@ -102,13 +108,13 @@ describe('useDoc against the reference server', () => {
         <Wrapper client={mine}><Title url={url} /></Wrapper>
       </>,
     )
-    await waitFor(() => expect(screen.getByTestId('title').textContent).toBe('Groceries'))
+    await waitFor(() => expect(screen.getByTestId('title').textContent).toBe('Groceries'), { timeout: OPEN_TIMEOUT_MS })
     await waitFor(() => expect(screen.getByTestId('status').textContent).toBe('live'))
     expect(screen.getByTestId('docStatus').textContent).toBe('ready')
 
     const other = theirs.getDocStore<TodoList>(url, automergeDocSupport)
     const release = theirs.retain(other)
-    await waitFor(() => expect(other.getSnapshot().doc?.title).toBe('Groceries'))
+    await waitFor(() => expect(other.getSnapshot().doc?.title).toBe('Groceries'), { timeout: OPEN_TIMEOUT_MS })
 
     act(() => screen.getByRole('button').click())
     // Applied locally in the same commit, before any network round trip.
@@ -134,12 +140,12 @@ describe('useDoc against the reference server', () => {
     render(<Wrapper client={mine}><Creator /></Wrapper>)
     act(() => screen.getByRole('button', { name: 'new' }).click())
     expect(created).toMatch(/^automerge:/)
-    await waitFor(() => expect(screen.getByTestId('title').textContent).toBe('new list'))
+    await waitFor(() => expect(screen.getByTestId('title').textContent).toBe('new list'), { timeout: OPEN_TIMEOUT_MS })
     await waitFor(() => expect(screen.getByTestId('saved').textContent).toBe('true/true'))
 
     const theirs = newClient()
     render(<Wrapper client={theirs}><Title url={created!} /></Wrapper>)
-    await waitFor(() => expect(screen.getAllByTestId('title').map((node) => node.textContent)).toEqual(['new list', 'new list']))
+    await waitFor(() => expect(screen.getAllByTestId('title').map((node) => node.textContent)).toEqual(['new list', 'new list']), { timeout: OPEN_TIMEOUT_MS })
   })
 
   it('re-renders only the row whose item changed when rows select their item', async () => {
@@ -149,7 +155,8 @@ describe('useDoc against the reference server', () => {
     const Row = memo(function Row({ index }: { index: number }) {
       const [item] = useDoc<TodoList, Todo | undefined>(url, { selector: (doc) => doc.items[index] })
       renders.set(index, (renders.get(index) ?? 0) + 1)
-      return <li data-testid={`row-${index}`}>{item?.done ? 'done' : 'open'}</li>
+      // A row without its item yet says so: 'open' must mean the document reached this row.
+      return <li data-testid={`row-${index}`}>{item === undefined ? 'loading' : item.done ? 'done' : 'open'}</li>
     })
     let commits = 0
     render(
@@ -159,16 +166,17 @@ describe('useDoc against the reference server', () => {
         </Profiler>
       </Wrapper>,
     )
-    await waitFor(() => expect(screen.getByTestId('row-19').textContent).toBe('open'))
-    // Let status-only updates (snapshot → live) settle before counting.
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    // Every row must have rendered its item before counting starts: until the document has
+    // arrived, each row shows 'loading', and its arrival re-renders all of them (rightly).
+    // Status-only updates after that must not re-render a row, so no settling delay is needed.
+    await waitFor(() => expect(items.map((_, index) => screen.getByTestId(`row-${index}`).textContent)).toEqual(items.map(() => 'open')), { timeout: OPEN_TIMEOUT_MS })
     renders.clear()
     commits = 0
 
     const writer = newClient()
     const store = writer.getDocStore<TodoList>(url, automergeDocSupport)
     const release = writer.retain(store)
-    await waitFor(() => expect(store.getSnapshot().status).toBe('ready'))
+    await waitFor(() => expect(store.getSnapshot().status).toBe('ready'), { timeout: OPEN_TIMEOUT_MS })
     for (let round = 0; round < 3; round++) {
       store.change((doc) => void (doc.items[7]!.done = round % 2 === 0))
       await waitFor(() => expect(screen.getByTestId('row-7').textContent).toBe(round % 2 === 0 ? 'done' : 'open'))
@@ -191,7 +199,7 @@ describe('useDoc against the reference server', () => {
       </Wrapper>,
     )
     expect(screen.getByTestId('fallback')).toBeTruthy()
-    await waitFor(() => expect(screen.getByTestId('suspended').textContent).toBe('suspended'))
+    await waitFor(() => expect(screen.getByTestId('suspended').textContent).toBe('suspended'), { timeout: OPEN_TIMEOUT_MS })
   })
 
   it('opens one socket under StrictMode for several readers of several documents', async () => {
@@ -207,7 +215,7 @@ describe('useDoc against the reference server', () => {
         </Wrapper>
       </StrictMode>,
     )
-    await waitFor(() => expect(screen.getAllByTestId('title').map((node) => node.textContent)).toEqual(['one', 'one', 'two']))
+    await waitFor(() => expect(screen.getAllByTestId('title').map((node) => node.textContent)).toEqual(['one', 'one', 'two']), { timeout: OPEN_TIMEOUT_MS })
     await waitFor(() => expect(screen.getAllByTestId('status').map((node) => node.textContent)).toEqual(['live', 'live', 'live']))
     expect(socketsOpened).toBe(1)
   })
@@ -215,7 +223,7 @@ describe('useDoc against the reference server', () => {
   it('marks an unknown document unavailable', async () => {
     const unknown = 'automerge:2j9knpCseyhnK8izDmLpGP5WMdZQ'
     render(<Wrapper client={newClient()}><Title url={unknown} /></Wrapper>)
-    await waitFor(() => expect(screen.getByTestId('docStatus').textContent).toBe('unavailable'))
+    await waitFor(() => expect(screen.getByTestId('docStatus').textContent).toBe('unavailable'), { timeout: OPEN_TIMEOUT_MS })
   })
 
   it('counts an edit made while the server is down as unsaved, guards it, and saves it after the restart', async () => {
@@ -233,7 +241,7 @@ describe('useDoc against the reference server', () => {
         <Status />
       </Wrapper>,
     )
-    await waitFor(() => expect(screen.getByTestId('sync').textContent).toBe('0/true/false/live'))
+    await waitFor(() => expect(screen.getByTestId('sync').textContent).toBe('0/true/false/live'), { timeout: OPEN_TIMEOUT_MS })
 
     await server.close()
     await waitFor(() => expect(screen.getByTestId('status').textContent).toBe('reconnecting'))
@@ -248,7 +256,7 @@ describe('useDoc against the reference server', () => {
     const reader = newClient()
     const store = reader.getDocStore<TodoList>(url, automergeDocSupport)
     const release = reader.retain(store)
-    await waitFor(() => expect(store.getSnapshot().doc?.title).toBe('renamed'))
+    await waitFor(() => expect(store.getSnapshot().doc?.title).toBe('renamed'), { timeout: OPEN_TIMEOUT_MS })
     release()
   })
 

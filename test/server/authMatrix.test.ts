@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDocConnection } from '../../src/core/docs/docConnection.js'
 import type { SyncRequestEvent, SyncServer } from '../../src/server/index.js'
 import { createSyncServer, memoryStorage, verifyJwt } from '../../src/server/index.js'
+import { until } from './docs/helpers.js'
 
 /**
  * Every credential against every entry point, with the exact outcome expected. Tokens are
@@ -143,15 +144,21 @@ describe('the auth matrix (verifyJwt + authorize)', () => {
 
   it('fires connect, sync and disconnect events for a document socket, with the documented fields', async () => {
     const connects: unknown[] = []
-    const disconnects: unknown[] = []
+    const disconnects: { clientId: string }[] = []
     const offConnect = server.onClientConnect((event) => connects.push(event))
     const offDisconnect = server.onClientDisconnect((event) => disconnects.push(event))
     events.length = 0
     expect(await documents('valid token')).toBe('synced: alice')
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // The peer joins before its document syncs, so its connect event is in by now.
     expect(connects).toEqual([{ userId: 'did:example:alice', clientId: expect.stringMatching(/^syncline-/), transport: 'automerge', remoteAddress: expect.any(String) }])
     const clientId = (connects[0] as { clientId: string }).clientId
-    expect(disconnects).toEqual([{ userId: 'did:example:alice', clientId, transport: 'automerge', reason: expect.any(String) }])
+    // The client's close() only starts the close handshake: the server emits the disconnect
+    // when it sees the socket end, some turns later. An earlier connection of this file
+    // (beforeAll's writer, the matrix above) may likewise report its disconnect only now, so
+    // wait for this socket's own event and count only those.
+    const ours = () => disconnects.filter((event) => event.clientId === clientId)
+    await until(() => ours().length > 0, 5000, `a disconnect event for client ${clientId}`)
+    expect(ours()).toEqual([{ userId: 'did:example:alice', clientId, transport: 'automerge', reason: expect.any(String) }])
     expect(events).toContainEqual({ userId: 'did:example:alice', clientId, type: 'request', documentId: allowedDoc, status: 'ok', durationMs: expect.any(Number), bytes: expect.any(Number) })
     offConnect?.()
     offDisconnect?.()
