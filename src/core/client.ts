@@ -103,6 +103,10 @@ export class SyncClient {
         store.start()
         this.#recompute()
       },
+      // An optimistic write the server has not confirmed keeps its store running, so the
+      // confirmation can still arrive and the sync summary (and the unsaved-changes guard)
+      // keeps counting it: a released list must not make a pending write look saved.
+      unfinished: (store) => (store.getSaveState().pending > 0 ? nextChange(store) : null),
       onRelease: (store, _key, wasActive) => {
         this.#running.get(store)?.()
         this.#running.delete(store)
@@ -264,6 +268,16 @@ export class SyncClient {
     this.#status = status
     this.#listeners.notify()
   }
+}
+
+/** Settles at the store's next change: a pending write may have been confirmed or failed. */
+function nextChange(store: { subscribe(listener: () => void): () => void }): Promise<void> {
+  return new Promise((resolve) => {
+    const unsubscribe = store.subscribe(() => {
+      unsubscribe()
+      resolve()
+    })
+  })
 }
 
 function isParkedUnauthorized(snapshot: { status: SyncStatus; error: SyncError | null }): boolean {

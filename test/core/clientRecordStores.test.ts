@@ -3,7 +3,7 @@ import type { SyncClient } from '../../src/core/client.js'
 import { createSyncClient } from '../../src/core/client.js'
 import type { SyncServer } from '../../src/server/index.js'
 import { createSyncServer, memoryStorage } from '../../src/server/index.js'
-import { newRoom, watchUrl } from '../support/records.js'
+import { newRoom, putRecord, watchUrl } from '../support/records.js'
 
 let server: SyncServer
 let client: SyncClient | null = null
@@ -57,5 +57,23 @@ describe('SyncClient record stores', () => {
     expect(client.getRecordStore(url)).toBe(held)
     await until(() => held.getSnapshot().status === 'live', "the revived store to be 'live' again")
     release()
+  })
+
+  it('keeps a released store running while an optimistic write is unconfirmed, and counts it as pending', async () => {
+    client = createSyncClient({ recordsBaseUrl: server.url, releaseDelayMs: 20 })
+    const room = newRoom()
+    const store = client.getRecordStore<{ text: string }>(watchUrl(room))
+    const release = client.retain(store)
+    await until(() => store.getSnapshot().status === 'live', "the store to be 'live'")
+    store.addOptimistic({ rkey: 'pending-1', did: 'did:example:alice', value: { text: 'on its way' } })
+    expect(client.getSyncStatus().pending).toBe(1)
+    release()
+    // Nothing to poll for: a stop would come releaseDelayMs (20 ms) after the release.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(store.getSnapshot().status).toBe('live')
+    expect(client.getSyncStatus().pending).toBe(1)
+    await putRecord(server.url, room, { text: 'on its way' }, { rkey: 'pending-1' })
+    await until(() => client!.getSyncStatus().pending === 0, 'the confirmed write to leave the pending count')
+    await until(() => store.getSnapshot().status === 'closed', 'the store to stop once nothing is pending')
   })
 })
