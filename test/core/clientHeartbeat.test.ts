@@ -8,6 +8,7 @@ import { createSyncServer, memoryStorage } from '../../src/server/index.js'
 import type { FaultProxy } from '../support/faultProxy.js'
 import { startFaultProxy } from '../support/faultProxy.js'
 import { newRoom, watchUrl } from '../support/records.js'
+import { pollUntil as until } from '../support/poll.js'
 
 let server: SyncServer
 let proxy: FaultProxy
@@ -19,13 +20,6 @@ afterEach(async () => {
   await server.close()
 })
 
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 it("passes the client's heartbeatMs to its record watches and its document connection", async () => {
   server = createSyncServer({ port: 0, storage: memoryStorage(), keepaliveMs: 100 })

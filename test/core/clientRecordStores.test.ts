@@ -4,6 +4,7 @@ import { createSyncClient } from '../../src/core/client.js'
 import type { SyncServer } from '../../src/server/index.js'
 import { createSyncServer, memoryStorage } from '../../src/server/index.js'
 import { newRoom, putRecord, watchUrl } from '../support/records.js'
+import { pollUntil as until } from '../support/poll.js'
 
 let server: SyncServer
 let client: SyncClient | null = null
@@ -18,13 +19,6 @@ afterEach(async () => {
   await server.close()
 })
 
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 describe('SyncClient record stores', () => {
   it('stops and forgets a store releaseDelayMs after its last user, so one-off URLs do not pile up', async () => {

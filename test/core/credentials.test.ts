@@ -7,6 +7,7 @@ import { automergeDocSupport } from '../../src/core/docs/docSupport.js'
 import type { SyncServer } from '../../src/server/index.js'
 import { createSyncServer, memoryStorage } from '../../src/server/index.js'
 import { newRoom, watchUrl } from '../support/records.js'
+import { pollUntil as until } from '../support/poll.js'
 
 let server: SyncServer
 let client: SyncClient | null = null
@@ -27,13 +28,6 @@ afterEach(async () => {
   await server.close()
 })
 
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 describe('a refused token', () => {
   it('parks records and documents as unauthorized without retrying, and resumes by itself once the token source has a new one', async () => {

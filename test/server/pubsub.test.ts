@@ -3,6 +3,7 @@ import type { PubSub } from '../../src/server/pubsub/index.js'
 import { memoryPubSub, redisPubSub } from '../../src/server/pubsub/index.js'
 import type { TestRedis } from '../support/redis.js'
 import { startRedis } from '../support/redis.js'
+import { pollUntil as until } from '../support/poll.js'
 
 let redis: TestRedis
 beforeAll(async () => {
@@ -15,13 +16,6 @@ afterAll(async () => {
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
 const text = (message: Uint8Array): string => new TextDecoder().decode(message)
 
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 /** Two "instances": pub/subs that reach each other the way two server processes would. */
 const providers: Array<[string, () => [PubSub, PubSub]]> = [
