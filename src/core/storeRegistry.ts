@@ -5,6 +5,12 @@ export interface StoreRegistryOptions<V> {
   readonly environment: Environment
   /** How long a store nobody retains stays open: React StrictMode and Suspense need a moment. */
   readonly releaseDelayMs: number
+  /**
+   * Release in the last `release`, not `releaseDelayMs` later, and never release a store
+   * nobody has retained yet (its adder retains it at once). For `DocConnection.open()` and
+   * `close()`, where no React remount is coming and a closed store must be closed at once.
+   */
+  readonly releaseAtOnce?: boolean
   /** The first `retain` since the store was added: start it. */
   onActive?(value: V): void
   /**
@@ -63,7 +69,7 @@ export class StoreRegistry<V> {
     const entry: Entry<V> = { key, value, refs: 0, timer: null, active: false, waiting: false }
     this.#byKey.set(key, entry)
     this.#byValue.set(value, entry)
-    this.#scheduleRelease(entry)
+    if (this.#options.releaseAtOnce !== true) this.#scheduleRelease(entry)
     return value
   }
 
@@ -81,8 +87,14 @@ export class StoreRegistry<V> {
     return () => {
       if (released) return
       released = true
-      if (--entry.refs === 0) this.#scheduleRelease(entry)
+      this.#release(entry)
     }
+  }
+
+  /** Releases one `retain` of `value`, for callers that count uses, not holders (one `close()` per `open()`); a value no longer here is ignored. */
+  release(value: V): void {
+    const entry = this.#byValue.get(value)
+    if (entry !== undefined && entry.refs > 0) this.#release(entry)
   }
 
   /** Forgets every store at once, without `onRelease` (the owner is closing them itself). */
@@ -92,6 +104,12 @@ export class StoreRegistry<V> {
     this.#byKey.clear()
     this.#byValue.clear()
     return values
+  }
+
+  #release(entry: Entry<V>): void {
+    if (--entry.refs > 0) return
+    if (this.#options.releaseAtOnce === true) this.#releaseIfUnused(entry)
+    else this.#scheduleRelease(entry)
   }
 
   #scheduleRelease(entry: Entry<V>): void {

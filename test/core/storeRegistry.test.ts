@@ -113,4 +113,30 @@ describe('StoreRegistry', () => {
     vi.advanceTimersByTime(5000)
     expect(events).toEqual([])
   })
+
+  it('releaseAtOnce: counts uses with release(value), releases in the last one, and ignores a value already released', () => {
+    const events: string[] = []
+    const stores = new StoreRegistry<FakeStore>({
+      environment: defaultEnvironment,
+      releaseDelayMs: 0,
+      releaseAtOnce: true,
+      onRelease: (_store, key) => events.push(`release ${key}`),
+    })
+    const store = stores.add('a', fakeStore('a'))
+    vi.advanceTimersByTime(1000)
+    // Added but not yet retained is not "unused": its adder retains it next.
+    expect(stores.get('a')).toBe(store)
+    stores.retain(store)
+    stores.retain(store)
+    stores.release(store)
+    expect(events).toEqual([])
+    stores.release(store)
+    expect(events).toEqual(['release a'])
+    expect(stores.get('a')).toBeUndefined()
+    const next = stores.add('a', fakeStore('a'))
+    stores.retain(next)
+    stores.release(store)
+    expect(stores.get('a')).toBe(next)
+    expect(events).toEqual(['release a'])
+  })
 })

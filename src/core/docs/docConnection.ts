@@ -5,6 +5,7 @@ import { defaultEnvironment } from '../environment.js'
 import { errorMessage, SyncError, toSyncError } from '../errors.js'
 import type { MachineState } from '../machine.js'
 import { checkHeartbeatMs } from '../silenceWatch.js'
+import { StoreRegistry } from '../storeRegistry.js'
 import { Listeners } from '../subscribable.js'
 import type { Automerge } from './automerge.js'
 import { loadAutomerge } from './automerge.js'
@@ -55,7 +56,8 @@ export class AutomergeDocConnection implements DocConnection {
   readonly #env: Environment
   readonly #driver: ConnectionDriver
   readonly #listeners = new Listeners()
-  readonly #stores = new Map<string, DocumentStore<unknown>>()
+  /** The open stores: one per document, closed at the last `close()` of its `open()`s. */
+  readonly #stores: StoreRegistry<DocumentStore<unknown>>
   /** Cache writes of stores closed while this connection runs; `close()` waits for them. */
   readonly #closingStores = new Set<Promise<void>>()
   /** What closed documents last shared with the server, for when they are opened again. */
@@ -94,6 +96,12 @@ export class AutomergeDocConnection implements DocConnection {
       onChange: (state) => this.#onMachineChange(state),
     })
     this.#link = this.#createLink()
+    this.#stores = new StoreRegistry<DocumentStore<unknown>>({
+      environment: this.#env,
+      releaseDelayMs: 0,
+      releaseAtOnce: true,
+      onRelease: (store) => this.#forget(store),
+    })
   }
 
   getSnapshot = (): DocConnectionSnapshot => this.#snapshot
@@ -107,7 +115,7 @@ export class AutomergeDocConnection implements DocConnection {
   }
 
   async close(): Promise<void> {
-    const stores = [...this.#stores.values()]
+    const stores = this.#stores.values()
     for (const store of stores) store.flushSend()
     const cacheWrites = Promise.all([...stores.map((store) => store.flushCache()), ...this.#closingStores])
     if (this.#session !== null) await this.#untilServerHasChanges(stores)
@@ -117,23 +125,26 @@ export class AutomergeDocConnection implements DocConnection {
 
   open<T>(idOrUrl: string): DocStore<T> {
     const { documentId } = parseDocumentUrl(idOrUrl)
-    const existing = this.#stores.get(documentId)
-    if (existing) return existing.retain() as unknown as DocStore<T>
-    return this.#add<T>(documentId, { kind: 'open' })
+    return this.#retain((this.#stores.get(documentId) as DocumentStore<T> | undefined) ?? this.#add<T>(documentId, { kind: 'open' }))
   }
 
   create<T>(initial?: T): DocStore<T> {
     if (initial !== undefined && (typeof initial !== 'object' || initial === null || Array.isArray(initial))) {
       throw new SyncError('bad-input', 'create(initial): the initial value of an Automerge document must be an object')
     }
-    return this.#add<T>(generateDocumentId(), { kind: 'create', initial })
+    return this.#retain(this.#add<T>(generateDocumentId(), { kind: 'create', initial }))
+  }
+
+  #retain<T>(store: DocumentStore<T>): DocStore<T> {
+    this.#stores.retain(store as DocumentStore<unknown>)
+    return store
   }
 
   #add<T>(documentId: string, origin: { kind: 'open' } | { kind: 'create'; initial: unknown }): DocumentStore<T> {
     const kept = this.#keptSyncStates.get(documentId)
     this.#keptSyncStates.delete(documentId)
     const store = new DocumentStore<T>(this.#link, documentId, origin, kept)
-    this.#stores.set(documentId, store as DocumentStore<unknown>)
+    this.#stores.add(documentId, store as DocumentStore<unknown>)
     // Opened during `snapshot`, it is part of the catch-up: `loaded` syncs it when ready.
     return store
   }
@@ -177,13 +188,14 @@ export class AutomergeDocConnection implements DocConnection {
       case 'problem':
         this.#options.onIgnoredError?.(event.error)
         return this.#session?.attempt.problem(event.error)
-      case 'closed':
-        return this.#forget(event.store)
+      case 'release':
+        return this.#stores.release(event.store as DocumentStore<unknown>)
     }
   }
 
+  /** The registry has let go of `store`: shut it down, and keep what the server shares with it. */
   #forget(store: ClosedStore): void {
-    if (this.#stores.get(store.documentId) === store) this.#stores.delete(store.documentId)
+    store.shutdown()
     const kept = store.keepSyncState()
     if (kept !== null) this.#keptSyncStates.set(store.documentId, kept)
     const written = store.flushCache().finally(() => this.#closingStores.delete(written))
@@ -283,7 +295,7 @@ export class AutomergeDocConnection implements DocConnection {
     const id = ++this.#sessionCounter
     this.#session = { id, socket, serverPeerId, attempt, port: this.#port(id, socket, serverPeerId) }
     attempt.opened()
-    for (const store of [...this.#stores.values()]) store.connected()
+    for (const store of this.#stores.values()) store.connected()
     this.#checkCaughtUp()
   }
 

@@ -28,8 +28,8 @@ export type DocEvent =
   | { type: 'round-done' }
   /** A problem with server input: `onIgnoredError` plus `error` on the connection. */
   | { type: 'problem'; error: SyncError }
-  /** The store's last `close()`. */
-  | { type: 'closed'; store: ClosedStore }
+  /** A `close()`: one `open()` fewer. The connection's registry shuts the store down at the last. */
+  | { type: 'release'; store: ClosedStore }
 
 /** What a document store needs from its connection. */
 export interface DocLink {
@@ -50,9 +50,10 @@ export interface KeptSyncState {
   readonly heads: Heads
 }
 
-/** What the connection does with a store that closed. */
+/** What the connection does with a store that closes. */
 export interface ClosedStore {
   readonly documentId: string
+  shutdown(): void
   keepSyncState(): KeptSyncState | null
   flushCache(): Promise<void>
 }

@@ -1,23 +1,25 @@
 import type { WaitOptions } from '../boundedWait.js'
 import type { DocCacheChunk } from '../cache/types.js'
-import { errorMessage, SyncError, toSyncError } from '../errors.js'
+import { SyncError, toSyncError } from '../errors.js'
 import { Listeners } from '../subscribable.js'
 import type { Automerge, Doc, Heads } from './automerge.js'
-import { DocPersister, sameHeads } from './docPersister.js'
 import type { DocContext, DocLink, KeptSyncState } from './docLink.js'
+import type { DocOrigin } from './docLoad.js'
+import { createDoc, mergeChunks, startingDoc } from './docLoad.js'
+import { DocPersister, sameHeads } from './docPersister.js'
+import type { DocState } from './docSnapshot.js'
+import { docStatus, nextSnapshot } from './docSnapshot.js'
 import { toDocumentUrl } from './documentId.js'
-import type { DocSync } from './docSync.js'
-import { initialSync, nextSyncMessage, receiveSyncMessage, finishesRound, serverHasOurs, syncForSession } from './docSync.js'
+import { DocSynchronizer } from './docSynchronizer.js'
 import type { EphemeralEnvelope } from './ephemeral.js'
 import { EphemeralInbox, encodeEphemeral } from './ephemeral.js'
 import { closedBeforeSaved, SaveWaiters } from './saveWaiters.js'
-import type { DocSnapshot, DocStatus, DocStore, EphemeralMeta } from './types.js'
-
-type Origin = { kind: 'open' } | { kind: 'create'; initial: unknown }
+import type { DocSnapshot, DocStore, EphemeralMeta } from './types.js'
 
 /**
- * One Automerge document kept in sync with one server: the document, its `SyncState`, its
- * cache, and the snapshot React reads.
+ * One Automerge document, as automerge-repo's `DocHandle`: the document, its cache, and the
+ * snapshot React reads. Its sync with the server is a `DocSynchronizer`; when it closes is
+ * decided by the connection's `StoreRegistry` (one `close()` per `open()`).
  *
  * Life of a store: `loading` until Automerge and the cached chunks are in memory (`ready`
  * at once if the cache had the document), then a sync round per server session. A document
@@ -40,8 +42,8 @@ export class DocumentStore<T> implements DocStore<T> {
   /** The document as published in snapshots: replaced only when the heads change. */
   #published: Doc<T> | undefined = undefined
   #unavailable = false
-  /** Null until Automerge and the cache have loaded. */
-  #sync: DocSync | null = null
+  /** Null until Automerge has loaded (and, for an opened document, the cache). */
+  #sync: DocSynchronizer<T> | null = null
   #savedServer: boolean
   #error: SyncError | null = null
   #persister: DocPersister | null = null
@@ -51,8 +53,6 @@ export class DocumentStore<T> implements DocStore<T> {
   #foreignBeforeLoad: DocCacheChunk[] = []
   /** Server messages that arrived before the document had loaded. */
   #inbox: Array<() => void> = []
-  #sendScheduled = false
-  #refs = 1
   #closed = false
   readonly #waiters: SaveWaiters
   readonly #ephemeral: EphemeralInbox
@@ -60,7 +60,7 @@ export class DocumentStore<T> implements DocStore<T> {
   /** Resolves once the document is in memory (or loading has failed). */
   readonly loaded: Promise<void>
 
-  constructor(link: DocLink, documentId: string, origin: Origin, kept?: KeptSyncState) {
+  constructor(link: DocLink, documentId: string, origin: DocOrigin, kept?: KeptSyncState) {
     this.#link = link
     this.#context = link.context
     this.#kept = kept
@@ -83,8 +83,9 @@ export class DocumentStore<T> implements DocStore<T> {
       // Automerge is here already: the document exists at once (and a bad initial value
       // throws to the caller of create()).
       this.#A = A
-      this.#sync = initialSync(A)
-      this.#setLoaded(createDoc<T>(A, origin.initial))
+      this.#doc = createDoc<T>(A, origin.initial)
+      this.#sync = this.#synchronizer(A)
+      this.#setLoaded(this.#doc)
       this.#queuedChanges = null
       this.#snapshot = { doc: this.#published, status: 'ready', saved: { local: false, server: false }, error: null }
     }
@@ -107,17 +108,11 @@ export class DocumentStore<T> implements DocStore<T> {
       throw new SyncError('bad-input', `${this.url} is still loading; wait for status 'ready' before calling change()`)
     }
     if (this.#heads.length === 0) {
-      throw new SyncError('bad-input', `${this.url} is ${this.#status()}: there is no document to change yet`)
+      throw new SyncError('bad-input', `${this.url} is ${docStatus(this.#state())}: there is no document to change yet`)
     }
-    const next = A.change(doc, fn)
-    this.#doc = next
-    const heads = A.getHeads(next)
-    if (sameHeads(heads, this.#heads)) return
-    this.#heads = heads
-    this.#published = next
+    if (!this.#setDoc(A.change(doc, fn))) return
     this.#savedServer = false
-    this.#persister?.schedule()
-    this.#scheduleSend()
+    this.#sync?.scheduleSend()
     this.#update()
   }
 
@@ -146,22 +141,21 @@ export class DocumentStore<T> implements DocStore<T> {
     return this.#ephemeral.listen(listener)
   }
 
+  /** One `close()` per `open()`: the connection shuts the store down at the last one. */
   close(): void {
-    if (this.#closed || --this.#refs > 0) return
-    // Changes still waiting for the end of the task go out first (and to the cache, below).
-    this.flushSend()
-    this.#closed = true
-    this.#link.report({ type: 'closed', store: this as DocumentStore<unknown> })
-    this.#closePersister()
-    this.#settleWaiters()
+    if (!this.#closed) this.#link.report({ type: 'release', store: this as DocumentStore<unknown> })
   }
 
   // ---- used by the connection ----
 
-  /** Another `open()` of the same document: one more `close()` is needed. */
-  retain(): this {
-    this.#refs++
-    return this
+  /** Closes the store for good: the connection's registry found nobody holds it any more. */
+  shutdown(): void {
+    if (this.#closed) return
+    // Changes still waiting for the end of the task go out first (and to the cache, below).
+    this.flushSend()
+    this.#closed = true
+    this.#closePersister()
+    this.#settleWaiters()
   }
 
   get isClosed(): boolean {
@@ -170,7 +164,7 @@ export class DocumentStore<T> implements DocStore<T> {
 
   /** Whether the first sync round of the current session is done (DESIGN §5). */
   get caughtUp(): boolean {
-    return this.#sync !== null && this.#sync.roundDone && this.#sync.session === this.#link.session()?.id
+    return this.#sync !== null && this.#sync.caughtUp
   }
 
   /** Local changes the server has not acknowledged yet. */
@@ -178,23 +172,19 @@ export class DocumentStore<T> implements DocStore<T> {
     return !this.#savedServer
   }
 
-  /** For the connection, at `close()`: what this store shared with the server. */
+  /** For the connection, at `shutdown()`: what this store shared with the server. */
   keepSyncState(): KeptSyncState | null {
-    const A = this.#A
-    if (A === null || this.#sync === null || this.#heads.length === 0) return null
-    return { state: A.encodeSyncState(this.#sync.state), heads: this.#heads }
+    return this.#sync === null || this.#heads.length === 0 ? null : this.#sync.keep(this.#heads)
   }
 
   /** A new server session started (or this store was opened while connected). */
   connected(): void {
-    this.#syncNow()
+    if (this.#isSyncing()) this.#sync!.syncNow()
   }
 
   /** Sends changes waiting for the end of the task right away. */
   flushSend(): void {
-    if (!this.#sendScheduled) return
-    this.#sendScheduled = false
-    this.#syncNow()
+    this.#sync?.flushSend()
   }
 
   /** Everything this store has scheduled for the cache is written. */
@@ -204,50 +194,11 @@ export class DocumentStore<T> implements DocStore<T> {
   }
 
   receiveSync(data: Uint8Array): void {
-    if (!this.#whenLoaded(() => this.receiveSync(data))) return
-    if (!this.#ensureSession()) return
-    const A = this.#A!
-    let doc: Doc<T>
-    let sync: DocSync
-    try {
-      ;[doc, sync] = receiveSyncMessage(A, this.#doc!, this.#sync!, data)
-    } catch (error) {
-      // The document and sync state are untouched: Automerge checks a message before applying it.
-      this.#error = new SyncError('protocol', `The server sent a sync message for ${this.url} that Automerge cannot apply: ${errorMessage(error)}`, { cause: error })
-      this.#link.report({ type: 'problem', error: this.#error })
-      this.#update()
-      return
-    }
-    this.#doc = doc
-    this.#sync = sync
-    this.#error = null
-    const heads = A.getHeads(doc)
-    if (!sameHeads(heads, this.#heads)) {
-      this.#heads = heads
-      this.#published = doc
-      this.#persister?.schedule()
-    }
-    // Reply at once: asking for what the server has, sending what it lacks.
-    this.#syncNow()
-    this.#savedServer = serverHasOurs(A, doc, this.#sync)
-    if (finishesRound(A, doc, this.#sync!)) {
-      this.#finishRound(heads.length === 0)
-    } else {
-      this.#update()
-    }
+    if (this.#whenLoaded(() => this.receiveSync(data))) this.#sync!.receive(data)
   }
 
   receiveUnavailable(): void {
-    if (!this.#whenLoaded(() => this.receiveUnavailable())) return
-    if (!this.#ensureSession()) return
-    if (this.#sync!.roundDone) {
-      if (this.#heads.length === 0 && !this.#unavailable) {
-        this.#unavailable = true
-        this.#update()
-      }
-      return
-    }
-    this.#finishRound(this.#heads.length === 0)
+    if (this.#whenLoaded(() => this.receiveUnavailable())) this.#sync!.receiveUnavailable()
   }
 
   receiveEphemeral(message: EphemeralEnvelope): void {
@@ -256,7 +207,7 @@ export class DocumentStore<T> implements DocStore<T> {
 
   // ---- internals ----
 
-  async #load(origin: Origin): Promise<void> {
+  async #load(origin: DocOrigin): Promise<void> {
     let A: Automerge
     try {
       A = await this.#context.automerge()
@@ -267,21 +218,8 @@ export class DocumentStore<T> implements DocStore<T> {
       return
     }
     this.#A = A
-    let doc: Doc<T>
-    if (origin.kind === 'create') {
-      // Built in the constructor if Automerge was loaded then; changes since are in it.
-      doc = this.#doc ?? createDoc<T>(A, origin.initial)
-      for (const fn of this.#queuedChanges ?? []) {
-        try {
-          doc = A.change(doc, fn)
-        } catch (error) {
-          this.#context.ignored(error)
-        }
-      }
-      this.#queuedChanges = null
-    } else {
-      doc = A.init<T>()
-    }
+    let doc = startingDoc<T>(A, origin, this.#doc, this.#queuedChanges ?? [], this.#context.ignored)
+    this.#queuedChanges = null
     const cache = this.#context.cache
     if (cache) {
       this.#persister = new DocPersister({
@@ -298,20 +236,20 @@ export class DocumentStore<T> implements DocStore<T> {
       if (!this.#closed) this.#persister.watch()
       if (origin.kind === 'open' && !this.#closed) {
         try {
-          doc = this.#mergeChunks(doc, await this.#persister.load())
+          doc = this.#merge(doc, await this.#persister.load())
         } catch (error) {
           this.#cacheFailed(toSyncError(error, 'unavailable'))
         }
       }
     }
-    if (this.#foreignBeforeLoad.length > 0) doc = this.#mergeChunks(doc, this.#foreignBeforeLoad.splice(0))
-    // Only if the document is still at least where the closed one was: the shared heads must be in it.
-    const kept = this.#kept
-    this.#sync ??= initialSync(A)
-    if (kept !== undefined && A.hasHeads(doc, kept.heads)) this.#sync = { ...this.#sync, state: A.decodeSyncState(kept.state) }
+    if (this.#foreignBeforeLoad.length > 0) doc = this.#merge(doc, this.#foreignBeforeLoad.splice(0))
+    const built = this.#doc
+    // Set before the synchronizer reads it: a kept sync state is used only if its heads are in it.
+    this.#doc = doc
+    this.#sync ??= this.#synchronizer(A, this.#kept)
     // What came from the cache is in the cache; a created document is not, yet.
     if (origin.kind === 'open') this.#persister?.markPersisted(A.getHeads(doc))
-    if (doc !== this.#doc) this.#setLoaded(doc)
+    if (doc !== built) this.#setLoaded(doc)
     if (this.#persister && !this.#persister.isSaved(this.#heads)) this.#persister.schedule()
     if (this.#closed) {
       // Closed while loading: keep what was made (a created document) and stop there.
@@ -320,56 +258,81 @@ export class DocumentStore<T> implements DocStore<T> {
     }
     for (const deliver of this.#inbox.splice(0)) deliver()
     this.#update()
-    this.#syncNow()
+    this.#sync.syncNow()
+  }
+
+  /** The document's side of its sync: what a server message made of it lands here. */
+  #synchronizer(A: Automerge, kept?: KeptSyncState): DocSynchronizer<T> {
+    const target = {
+      documentId: this.documentId,
+      url: this.url,
+      doc: () => this.#doc!,
+      received: (doc: Doc<T>, serverHasOurs: boolean, roundDone: boolean) => {
+        this.#error = null
+        this.#setDoc(doc)
+        this.#savedServer = serverHasOurs
+        if (roundDone && this.#heads.length === 0) this.#unavailable = true
+        this.#update()
+      },
+      unavailable: () => {
+        if (this.#heads.length === 0) this.#unavailable = true
+        this.#update()
+      },
+      failed: (error: SyncError) => {
+        this.#error = error
+        this.#link.report({ type: 'problem', error })
+        this.#update()
+      },
+    }
+    return new DocSynchronizer<T>(A, this.#link, target, kept)
+  }
+
+  /** Takes `doc` as the working document; true (published, and queued for the cache if `persist`) when its heads changed. */
+  #setDoc(doc: Doc<T>, persist = true): boolean {
+    this.#doc = doc
+    const heads = this.#A!.getHeads(doc)
+    if (sameHeads(heads, this.#heads)) return false
+    this.#heads = heads
+    this.#published = doc
+    if (persist) this.#persister?.schedule()
+    return true
   }
 
   #setLoaded(doc: Doc<T>): void {
-    const A = this.#A!
     this.#doc = doc
-    this.#heads = A.getHeads(doc)
+    this.#heads = this.#A!.getHeads(doc)
     this.#published = this.#heads.length > 0 ? doc : undefined
-    this.#savedServer = serverHasOurs(A, doc, this.#sync)
+    this.#savedServer = this.#sync!.serverHasOurs(doc)
   }
 
-  /** Runs `retry` once loaded; true when already loaded. */
+  /** Runs `retry` once loaded; true when loaded and syncing now. */
   #whenLoaded(retry: () => void): boolean {
-    if (this.#doc !== null) return true
-    if (!this.#closed) this.#inbox.push(retry)
-    return false
+    if (this.#doc === null && !this.#closed) this.#inbox.push(retry)
+    return this.#isSyncing()
   }
 
-  #mergeChunks(doc: Doc<T>, chunks: readonly DocCacheChunk[]): Doc<T> {
-    const A = this.#A!
-    for (const chunk of chunks) {
-      try {
-        doc = A.loadIncremental(doc, chunk.data)
-      } catch (error) {
-        this.#cacheFailed(new SyncError('unavailable', `A cached chunk of ${this.url} could not be loaded; it was skipped`, { cause: error }))
-      }
-    }
-    return doc
+  #isSyncing(): boolean {
+    return this.#doc !== null && this.#sync !== null && !this.#closed
+  }
+
+  #merge(doc: Doc<T>, chunks: readonly DocCacheChunk[]): Doc<T> {
+    return mergeChunks(this.#A!, doc, chunks, this.url, (error) => this.#cacheFailed(error))
   }
 
   /** Another tab or connection wrote changes to the cache: merge them, and send them on. */
   #mergeForeign(chunks: readonly DocCacheChunk[]): void {
-    const A = this.#A
     if (this.#closed) return
-    if (A === null || this.#doc === null) {
+    if (!this.#isSyncing()) {
       this.#foreignBeforeLoad.push(...chunks)
       return
     }
     const wasSaved = this.#persister?.isSaved(this.#heads) ?? false
-    this.#doc = this.#mergeChunks(this.#doc, chunks)
-    const heads = A.getHeads(this.#doc)
-    if (sameHeads(heads, this.#heads)) return
-    this.#heads = heads
-    this.#published = this.#doc
     // What was merged came from the cache, so if nothing else was pending, all of it is there.
-    if (wasSaved) this.#persister?.markPersisted(heads)
-    else this.#persister?.schedule()
-    this.#savedServer = serverHasOurs(A, this.#doc, this.#sync)
+    if (!this.#setDoc(this.#merge(this.#doc!, chunks), !wasSaved)) return
+    if (wasSaved) this.#persister?.markPersisted(this.#heads)
+    this.#savedServer = this.#sync!.serverHasOurs(this.#doc!)
     this.#unavailable = false
-    this.#scheduleSend()
+    this.#sync!.scheduleSend()
     this.#update()
   }
 
@@ -389,59 +352,16 @@ export class DocumentStore<T> implements DocStore<T> {
     this.#update()
   }
 
-  /** Starts a new sync state when the session changed; false while not connected or loaded. */
-  #ensureSession(): boolean {
-    const session = this.#link.session()?.id ?? 0
-    const A = this.#A
-    if (session === 0 || A === null || this.#doc === null || this.#sync === null || this.#closed) return false
-    this.#sync = syncForSession(A, this.#sync, session)
-    return true
-  }
-
-  #scheduleSend(): void {
-    if (this.#sendScheduled) return
-    this.#sendScheduled = true
-    // Every change made in this task travels in one message.
-    queueMicrotask(() => this.flushSend())
-  }
-
-  #syncNow(): void {
-    if (!this.#ensureSession()) return
-    const [sync, message] = nextSyncMessage(this.#A!, this.#doc!, this.#sync!)
-    this.#sync = sync
-    if (message) this.#link.session()?.send({ type: message.type, documentId: this.documentId, data: message.data })
-  }
-
-  #finishRound(unavailable: boolean): void {
-    this.#sync = { ...this.#sync!, roundDone: true }
-    if (unavailable) this.#unavailable = true
-    // The snapshot first: whoever sees the connection go `live` sees this document caught up.
-    this.#update()
-    this.#link.report({ type: 'round-done' })
-  }
-
-  #status(): DocStatus {
-    if (this.#doc === null) return 'loading'
-    if (this.#heads.length > 0) return 'ready'
-    return this.#unavailable ? 'unavailable' : 'loading'
+  #state(): DocState<T> {
+    const loaded = this.#doc !== null
+    const savedLocal = loaded && this.#persister !== null && this.#persister.isSaved(this.#heads)
+    return { loaded, hasHeads: this.#heads.length > 0, unavailable: this.#unavailable, published: this.#published, savedLocal, savedServer: this.#savedServer, error: this.#error }
   }
 
   #update(): void {
-    const status = this.#status()
-    const doc = status === 'ready' ? this.#published : undefined
-    const local = this.#persister !== null && this.#doc !== null && this.#persister.isSaved(this.#heads)
-    const server = this.#savedServer
     const previous = this.#snapshot
-    if (
-      previous.status === status &&
-      previous.doc === doc &&
-      previous.saved.local === local &&
-      previous.saved.server === server &&
-      previous.error === this.#error
-    ) {
-      return
-    }
-    this.#snapshot = { doc, status, saved: { local, server }, error: this.#error }
+    this.#snapshot = nextSnapshot(previous, this.#state())
+    if (this.#snapshot === previous) return
     this.#settleWaiters()
     this.#listeners.notify()
   }
@@ -449,10 +369,4 @@ export class DocumentStore<T> implements DocStore<T> {
   #settleWaiters(): void {
     this.#waiters.settle({ saved: this.#snapshot.saved, closed: this.#closed, cacheDone: this.#persister === null })
   }
-}
-
-/** Never an empty document: the server would take a `sync` from it for a missing document. */
-function createDoc<T>(A: Automerge, initial: unknown): Doc<T> {
-  if (initial === undefined) return A.emptyChange(A.init<T>())
-  return A.from(initial as Record<string, unknown>) as Doc<T>
 }
