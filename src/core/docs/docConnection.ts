@@ -2,7 +2,7 @@ import type { ConnectAttempt, TransportHandle } from '../connectionDriver.js'
 import { ConnectionDriver } from '../connectionDriver.js'
 import type { Environment } from '../environment.js'
 import { defaultEnvironment } from '../environment.js'
-import { errorMessage, SyncError, toSyncError } from '../errors.js'
+import { SyncError } from '../errors.js'
 import type { MachineState } from '../machine.js'
 import { checkHeartbeatMs } from '../silenceWatch.js'
 import { StoreRegistry } from '../storeRegistry.js'
@@ -11,8 +11,9 @@ import type { Automerge } from './automerge.js'
 import { loadAutomerge } from './automerge.js'
 import type { CompactionPolicy } from './docPersister.js'
 import type { DocSocket, DocSocketHandlers } from './docSocket.js'
-import { openDocSocket } from './docSocket.js'
 import { DocumentTickets } from './docTicket.js'
+import type { DocSessionOptions } from './docSession.js'
+import { connectDocSession, randomId, sessionPort, socketUrl } from './docSession.js'
 import type { ClosedStore, DocEvent, DocLink, DocSessionPort, KeptSyncState } from './docLink.js'
 import { DocumentStore } from './docStore.js'
 import { generateDocumentId, parseDocumentUrl } from './documentId.js'
@@ -72,22 +73,35 @@ export class AutomergeDocConnection implements DocConnection {
   #automerge: Promise<Automerge> | null = null
   #automergeLoaded: Automerge | null = null
   #snapshot: DocConnectionSnapshot
-  readonly #tickets: DocumentTickets
+  readonly #sessionOptions: DocSessionOptions
 
   constructor(options: DocConnectionOptions, internals: DocConnectionInternals = {}) {
     checkHeartbeatMs(options.heartbeatMs)
     this.#options = { ...options, url: socketUrl(options.url) }
     this.#internals = internals
     this.#env = options.environment ?? defaultEnvironment
-    this.#tickets = new DocumentTickets({
-      socketUrl: this.#options.url,
-      ticketUrl: options.ticketUrl,
-      fetch: options.fetch ?? globalThis.fetch,
-      environment: this.#env,
-      // A server that takes the upgrade but never answers HTTP must not hold the connection.
-      timeoutMs: Math.min(TICKET_TIMEOUT_MS, internals.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS),
-    })
     this.#peerId = options.peerId ?? `syncline-${randomId()}`
+    const url = this.#options.url
+    const handshakeTimeoutMs = internals.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
+    this.#sessionOptions = {
+      url,
+      peerId: this.#peerId,
+      token: options.token,
+      tickets: new DocumentTickets({
+        socketUrl: url,
+        ticketUrl: options.ticketUrl,
+        fetch: options.fetch ?? globalThis.fetch,
+        environment: this.#env,
+        // A server that takes the upgrade but never answers HTTP must not hold the connection.
+        timeoutMs: Math.min(TICKET_TIMEOUT_MS, handshakeTimeoutMs),
+      }),
+      WebSocket: options.WebSocket,
+      handshakeTimeoutMs,
+      heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+      environment: this.#env,
+      automerge: () => this.#automergeModule(),
+      ignored: (error) => options.onIgnoredError?.(error),
+    }
     this.#snapshot = { status: 'idle', error: null, peerId: this.#peerId }
     this.#driver = new ConnectionDriver({
       connect: (attempt) => this.#connect(attempt),
@@ -204,96 +218,18 @@ export class AutomergeDocConnection implements DocConnection {
     this.#checkCaughtUp()
   }
 
-  /** Sync messages carry their routing; ephemeral ones also this connection's session id and count. */
-  #port(id: number, socket: DocSocket, serverPeerId: string): DocSessionPort {
-    const route = { senderId: this.#peerId, targetId: serverPeerId }
-    return {
-      id,
-      send: (message) => {
-        const { type, documentId, data } = message
-        if (type !== 'ephemeral') return socket.send({ type, documentId, data, ...route })
-        return socket.send({ type, documentId, data, ...route, sessionId: this.#ephemeralSessionId, count: ++this.#ephemeralCount })
-      },
-    }
-  }
-
   #connect(attempt: ConnectAttempt): TransportHandle {
-    let socket: DocSocket | null = null
-    let closed = false
-    const run = async (): Promise<void> => {
-      // Documents cannot sync without Automerge: load it before the socket, not per message.
-      try {
-        await this.#automergeModule()
-      } catch (error) {
-        // A missing peer dependency does not install itself: no retry loop.
-        return attempt.lost(toSyncError(error, 'unavailable'), { retry: false })
-      }
-      let token: string | undefined
-      try {
-        token = typeof this.#options.token === 'function' ? await this.#options.token() : this.#options.token
-      } catch (error) {
-        // Retried with backoff, unless the token source itself says 'unauthorized'.
-        return attempt.lost(toSyncError(error, 'network'))
-      }
-      if (closed) return
-      const credential = await this.#tickets.credential(token)
-      if (credential instanceof SyncError) {
-        return attempt.lost(credential, { retry: credential.code !== 'unauthorized' && credential.code !== 'forbidden' })
-      }
-      if (closed) return
-      const WebSocketImpl = this.#options.WebSocket ?? (globalThis.WebSocket as typeof WebSocket | undefined)
-      if (!WebSocketImpl) {
-        throw new SyncError('bad-input', 'No WebSocket implementation: pass the WebSocket option (in Node 20, the "ws" package\'s WebSocket)')
-      }
-      socket = this.#openSocket({
-        url: this.#options.url,
-        token,
-        ...('ticket' in credential && { ticket: credential.ticket }),
-        peerId: this.#peerId,
-        WebSocket: WebSocketImpl,
-        handshakeTimeoutMs: this.#internals.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
-        heartbeatMs: this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-        environment: this.#env,
-        handlers: {
-          peer: (serverPeerId) => this.#onPeer(attempt, socket!, serverPeerId),
-          message: (message) => this.#route(message),
-          problem: (error) => {
-            this.#options.onIgnoredError?.(error)
-            attempt.problem(error)
-          },
-          closed: (error, retry) => {
-            this.#endSession(socket)
-            attempt.lost(error, { retry })
-          },
-        },
-      })
-    }
-    run().catch((error: unknown) => {
-      const failure = toSyncError(error, 'network')
-      // Without a WebSocket or a usable URL, retrying cannot help.
-      attempt.lost(failure, { retry: failure.code !== 'bad-input' })
+    return connectDocSession(this.#sessionOptions, attempt, {
+      peer: (socket, serverPeerId) => this.#onPeer(attempt, socket, serverPeerId),
+      message: (message) => this.#route(message),
+      ended: (socket) => this.#endSession(socket),
     })
-    return {
-      close: () => {
-        closed = true
-        this.#endSession(socket)
-        socket?.close()
-      },
-    }
-  }
-
-  #openSocket(options: Parameters<typeof openDocSocket>[0]): DocSocket {
-    try {
-      return openDocSocket(options)
-    } catch (error) {
-      // The WebSocket constructor throws only for URLs it will never accept.
-      throw new SyncError('bad-input', `Cannot open a WebSocket to ${options.url}: ${errorMessage(error)}`, { cause: error })
-    }
   }
 
   #onPeer(attempt: ConnectAttempt, socket: DocSocket, serverPeerId: string): void {
     const id = ++this.#sessionCounter
-    this.#session = { id, socket, serverPeerId, attempt, port: this.#port(id, socket, serverPeerId) }
+    const port = sessionPort(id, socket, { senderId: this.#peerId, targetId: serverPeerId }, this.#ephemeralSessionId, () => ++this.#ephemeralCount)
+    this.#session = { id, socket, serverPeerId, attempt, port }
     attempt.opened()
     for (const store of this.#stores.values()) store.connected()
     this.#checkCaughtUp()
@@ -365,26 +301,4 @@ export class AutomergeDocConnection implements DocConnection {
 /** Connects to an automerge-repo sync server; call `start()` to connect. */
 export function createDocConnection(options: DocConnectionOptions, internals?: DocConnectionInternals): AutomergeDocConnection {
   return new AutomergeDocConnection(options, internals)
-}
-
-/** `ws:`/`wss:` as given; `http:`/`https:` mapped to them; relative URLs against the page. */
-function socketUrl(url: string): string {
-  let parsed: URL
-  try {
-    parsed = new URL(url, typeof location === 'undefined' ? undefined : location.href)
-  } catch (error) {
-    throw new SyncError('bad-input', `"${url}" is not a URL; pass the sync server as ws://host:port/ or wss://host/`, { cause: error })
-  }
-  if (parsed.protocol === 'http:') parsed.protocol = 'ws:'
-  else if (parsed.protocol === 'https:') parsed.protocol = 'wss:'
-  else if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
-    throw new SyncError('bad-input', `"${url}" is not a WebSocket URL; pass the sync server as ws://host:port/ or wss://host/`)
-  }
-  return parsed.toString()
-}
-
-function randomId(): string {
-  const bytes = new Uint8Array(8)
-  globalThis.crypto.getRandomValues(bytes)
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
 }

@@ -1,0 +1,142 @@
+import type { ConnectAttempt, TransportHandle } from '../connectionDriver.js'
+import type { Environment } from '../environment.js'
+import { errorMessage, SyncError, toSyncError } from '../errors.js'
+import type { DocSocket, DocSocketHandlers } from './docSocket.js'
+import { openDocSocket } from './docSocket.js'
+import type { DocumentTickets } from './docTicket.js'
+import type { DocSessionPort } from './docLink.js'
+
+/** What every connect attempt of one connection shares. */
+export interface DocSessionOptions {
+  readonly url: string
+  readonly peerId: string
+  readonly token: string | (() => Promise<string>) | undefined
+  readonly tickets: DocumentTickets
+  readonly WebSocket: typeof WebSocket | undefined
+  readonly handshakeTimeoutMs: number
+  readonly heartbeatMs: number
+  readonly environment: Environment
+  /** Documents cannot sync without Automerge: it is loaded before the socket, not per message. */
+  automerge(): Promise<unknown>
+  ignored(error: unknown): void
+}
+
+/** What the session tells the connection, which routes it to the documents. */
+export interface DocSessionEvents {
+  /** The server answered `join`: a session starts on `socket`. */
+  peer(socket: DocSocket, serverPeerId: string): void
+  message: DocSocketHandlers['message']
+  /** `socket` (null if it never opened) is gone: its session, if any, is over. */
+  ended(socket: DocSocket | null): void
+}
+
+/**
+ * One connect attempt to an automerge-repo sync server: Automerge, the token, a ticket for
+ * it, then the socket. `attempt` hears how it goes, for the connection's state machine.
+ */
+export function connectDocSession(options: DocSessionOptions, attempt: ConnectAttempt, events: DocSessionEvents): TransportHandle {
+  let socket: DocSocket | null = null
+  let closed = false
+  const run = async (): Promise<void> => {
+    try {
+      await options.automerge()
+    } catch (error) {
+      // A missing peer dependency does not install itself: no retry loop.
+      return attempt.lost(toSyncError(error, 'unavailable'), { retry: false })
+    }
+    let token: string | undefined
+    try {
+      token = typeof options.token === 'function' ? await options.token() : options.token
+    } catch (error) {
+      // Retried with backoff, unless the token source itself says 'unauthorized'.
+      return attempt.lost(toSyncError(error, 'network'))
+    }
+    if (closed) return
+    const credential = await options.tickets.credential(token)
+    if (credential instanceof SyncError) {
+      return attempt.lost(credential, { retry: credential.code !== 'unauthorized' && credential.code !== 'forbidden' })
+    }
+    if (closed) return
+    const WebSocketImpl = options.WebSocket ?? (globalThis.WebSocket as typeof WebSocket | undefined)
+    if (!WebSocketImpl) {
+      throw new SyncError('bad-input', 'No WebSocket implementation: pass the WebSocket option (in Node 20, the "ws" package\'s WebSocket)')
+    }
+    socket = openSocket({
+      url: options.url,
+      token,
+      ...('ticket' in credential && { ticket: credential.ticket }),
+      peerId: options.peerId,
+      WebSocket: WebSocketImpl,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      heartbeatMs: options.heartbeatMs,
+      environment: options.environment,
+      handlers: {
+        peer: (serverPeerId) => events.peer(socket!, serverPeerId),
+        message: events.message,
+        problem: (error) => {
+          options.ignored(error)
+          attempt.problem(error)
+        },
+        closed: (error, retry) => {
+          events.ended(socket)
+          attempt.lost(error, { retry })
+        },
+      },
+    })
+  }
+  run().catch((error: unknown) => {
+    const failure = toSyncError(error, 'network')
+    // Without a WebSocket or a usable URL, retrying cannot help.
+    attempt.lost(failure, { retry: failure.code !== 'bad-input' })
+  })
+  return {
+    close: () => {
+      closed = true
+      events.ended(socket)
+      socket?.close()
+    },
+  }
+}
+
+function openSocket(options: Parameters<typeof openDocSocket>[0]): DocSocket {
+  try {
+    return openDocSocket(options)
+  } catch (error) {
+    // The WebSocket constructor throws only for URLs it will never accept.
+    throw new SyncError('bad-input', `Cannot open a WebSocket to ${options.url}: ${errorMessage(error)}`, { cause: error })
+  }
+}
+
+/** Sync messages carry their routing; ephemeral ones also the connection's session id and a count from `nextCount`. */
+export function sessionPort(id: number, socket: DocSocket, route: { senderId: string; targetId: string }, ephemeralSessionId: string, nextCount: () => number): DocSessionPort {
+  return {
+    id,
+    send: (message) => {
+      const { type, documentId, data } = message
+      if (type !== 'ephemeral') return socket.send({ type, documentId, data, ...route })
+      return socket.send({ type, documentId, data, ...route, sessionId: ephemeralSessionId, count: nextCount() })
+    },
+  }
+}
+
+/** `ws:`/`wss:` as given; `http:`/`https:` mapped to them; relative URLs against the page. */
+export function socketUrl(url: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url, typeof location === 'undefined' ? undefined : location.href)
+  } catch (error) {
+    throw new SyncError('bad-input', `"${url}" is not a URL; pass the sync server as ws://host:port/ or wss://host/`, { cause: error })
+  }
+  if (parsed.protocol === 'http:') parsed.protocol = 'ws:'
+  else if (parsed.protocol === 'https:') parsed.protocol = 'wss:'
+  else if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+    throw new SyncError('bad-input', `"${url}" is not a WebSocket URL; pass the sync server as ws://host:port/ or wss://host/`)
+  }
+  return parsed.toString()
+}
+
+export function randomId(): string {
+  const bytes = new Uint8Array(8)
+  globalThis.crypto.getRandomValues(bytes)
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
+}
