@@ -130,7 +130,7 @@ export class AutomergeDocConnection implements DocConnection {
 
   async close(): Promise<void> {
     const stores = this.#stores.values()
-    for (const store of stores) store.flushSend()
+    for (const store of stores) store.sync.flushSend()
     const cacheWrites = Promise.all([...stores.map((store) => store.flushCache()), ...this.#closingStores])
     if (this.#session !== null) await this.#untilServerHasChanges(stores)
     this.#driver.stop()
@@ -210,7 +210,7 @@ export class AutomergeDocConnection implements DocConnection {
   /** The registry has let go of `store`: shut it down, and keep what the server shares with it. */
   #forget(store: ClosedStore): void {
     store.shutdown()
-    const kept = store.keepSyncState()
+    const kept = store.sync.keep()
     if (kept !== null) this.#keptSyncStates.set(store.documentId, kept)
     const written = store.flushCache().finally(() => this.#closingStores.delete(written))
     this.#closingStores.add(written)
@@ -231,7 +231,7 @@ export class AutomergeDocConnection implements DocConnection {
     const port = sessionPort(id, socket, { senderId: this.#peerId, targetId: serverPeerId }, this.#ephemeralSessionId, () => ++this.#ephemeralCount)
     this.#session = { id, socket, serverPeerId, attempt, port }
     attempt.opened()
-    for (const store of this.#stores.values()) store.connected()
+    for (const store of this.#stores.values()) store.sync.connected()
     this.#checkCaughtUp()
   }
 
@@ -247,18 +247,18 @@ export class AutomergeDocConnection implements DocConnection {
     switch (message.type) {
       case 'sync':
       case 'request':
-        return store.receiveSync(message.data)
+        return store.sync.receive(message.data)
       case 'doc-unavailable':
-        return store.receiveUnavailable()
+        return store.sync.receiveUnavailable()
       case 'ephemeral':
-        return store.receiveEphemeral(message)
+        return store.ephemeral.receive(message)
     }
   }
 
   #checkCaughtUp(): void {
     const session = this.#session
     if (!session || this.#driver.state.status !== 'snapshot') return
-    for (const store of this.#stores.values()) if (!store.caughtUp) return
+    for (const store of this.#stores.values()) if (!store.sync.caughtUp) return
     session.attempt.caughtUp()
   }
 

@@ -54,6 +54,6 @@ export interface KeptSyncState {
 export interface ClosedStore {
   readonly documentId: string
   shutdown(): void
-  keepSyncState(): KeptSyncState | null
+  readonly sync: { keep(): KeptSyncState | null }
   flushCache(): Promise<void>
 }

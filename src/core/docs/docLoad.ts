@@ -1,6 +1,7 @@
 import type { DocCacheChunk } from '../cache/types.js'
-import { SyncError } from '../errors.js'
+import { SyncError, toSyncError } from '../errors.js'
 import type { Automerge, Doc } from './automerge.js'
+import type { DocPersister } from './docPersister.js'
 
 /** How a store came to be: `open()` of an id, or `create()` with an initial value. */
 export type DocOrigin = { kind: 'open' } | { kind: 'create'; initial: unknown }
@@ -39,4 +40,19 @@ export function mergeChunks<T>(A: Automerge, doc: Doc<T>, chunks: readonly DocCa
     }
   }
   return doc
+}
+
+/**
+ * Starts `persister` listening for other writers, then (for an opened document) merges what
+ * the cache holds. Listening starts first, so nothing written in between is missed.
+ */
+export async function readCache<T>(persister: DocPersister, origin: DocOrigin, doc: Doc<T>, merge: (chunks: readonly DocCacheChunk[]) => Doc<T>, failed: (error: SyncError) => void): Promise<Doc<T>> {
+  persister.watch()
+  if (origin.kind !== 'open') return doc
+  try {
+    return merge(await persister.load())
+  } catch (error) {
+    failed(toSyncError(error, 'unavailable'))
+    return doc
+  }
 }

@@ -5,13 +5,12 @@ import { Listeners } from '../subscribable.js'
 import type { Automerge, Doc, Heads } from './automerge.js'
 import type { DocContext, DocLink, KeptSyncState } from './docLink.js'
 import type { DocOrigin } from './docLoad.js'
-import { createDoc, mergeChunks, startingDoc } from './docLoad.js'
+import { createDoc, mergeChunks, readCache, startingDoc } from './docLoad.js'
 import { DocPersister, sameHeads } from './docPersister.js'
 import type { DocState } from './docSnapshot.js'
 import { docStatus, nextSnapshot } from './docSnapshot.js'
 import { toDocumentUrl } from './documentId.js'
 import { DocSynchronizer } from './docSynchronizer.js'
-import type { EphemeralEnvelope } from './ephemeral.js'
 import { EphemeralInbox, encodeEphemeral } from './ephemeral.js'
 import { closedBeforeSaved, SaveWaiters } from './saveWaiters.js'
 import type { DocSnapshot, DocStore, EphemeralMeta } from './types.js'
@@ -42,8 +41,6 @@ export class DocumentStore<T> implements DocStore<T> {
   /** The document as published in snapshots: replaced only when the heads change. */
   #published: Doc<T> | undefined = undefined
   #unavailable = false
-  /** Null until Automerge has loaded (and, for an opened document, the cache). */
-  #sync: DocSynchronizer<T> | null = null
   #savedServer: boolean
   #error: SyncError | null = null
   #persister: DocPersister | null = null
@@ -51,12 +48,13 @@ export class DocumentStore<T> implements DocStore<T> {
   #queuedChanges: Array<(doc: T) => void> | null
   /** Chunks other writers stored while this store was still loading. */
   #foreignBeforeLoad: DocCacheChunk[] = []
-  /** Server messages that arrived before the document had loaded. */
-  #inbox: Array<() => void> = []
   #closed = false
   readonly #waiters: SaveWaiters
-  readonly #ephemeral: EphemeralInbox
+  /** Presence and other ephemeral messages from peers; the connection routes them here. */
+  readonly ephemeral: EphemeralInbox
   #snapshot: DocSnapshot<T>
+  /** The document's sync with the server; the connection routes sync messages to it. */
+  readonly sync: DocSynchronizer<T>
   /** Resolves once the document is in memory (or loading has failed). */
   readonly loaded: Promise<void>
 
@@ -67,12 +65,13 @@ export class DocumentStore<T> implements DocStore<T> {
     this.documentId = documentId
     this.url = toDocumentUrl(documentId)
     this.#waiters = new SaveWaiters(this.url)
-    this.#ephemeral = new EphemeralInbox({
+    this.ephemeral = new EphemeralInbox({
       ownPeerId: link.context.peerId,
       label: this.url,
       problem: (error) => link.report({ type: 'problem', error }),
       ignored: (error) => link.context.ignored(error),
     })
+    this.sync = this.#synchronizer()
     const created = origin.kind === 'create'
     this.#queuedChanges = created ? [] : null
     // A created document has changes nobody else has yet.
@@ -84,10 +83,10 @@ export class DocumentStore<T> implements DocStore<T> {
       // throws to the caller of create()).
       this.#A = A
       this.#doc = createDoc<T>(A, origin.initial)
-      this.#sync = this.#synchronizer(A)
+      this.sync.start(A)
       this.#setLoaded(this.#doc)
       this.#queuedChanges = null
-      this.#snapshot = { doc: this.#published, status: 'ready', saved: { local: false, server: false }, error: null }
+      this.#snapshot = nextSnapshot(this.#snapshot, this.#state())
     }
     this.loaded = this.#load(origin).catch((error: unknown) => this.#cacheFailed(toSyncError(error, 'unavailable')))
   }
@@ -112,7 +111,7 @@ export class DocumentStore<T> implements DocStore<T> {
     }
     if (!this.#setDoc(A.change(doc, fn))) return
     this.#savedServer = false
-    this.#sync?.scheduleSend()
+    this.sync.scheduleSend()
     this.#update()
   }
 
@@ -138,7 +137,7 @@ export class DocumentStore<T> implements DocStore<T> {
   }
 
   onEphemeral(listener: (message: unknown, meta: EphemeralMeta) => void): () => void {
-    return this.#ephemeral.listen(listener)
+    return this.ephemeral.listen(listener)
   }
 
   /** One `close()` per `open()`: the connection shuts the store down at the last one. */
@@ -152,7 +151,7 @@ export class DocumentStore<T> implements DocStore<T> {
   shutdown(): void {
     if (this.#closed) return
     // Changes still waiting for the end of the task go out first (and to the cache, below).
-    this.flushSend()
+    this.sync.stop()
     this.#closed = true
     this.#closePersister()
     this.#settleWaiters()
@@ -162,47 +161,15 @@ export class DocumentStore<T> implements DocStore<T> {
     return this.#closed
   }
 
-  /** Whether the first sync round of the current session is done (DESIGN §5). */
-  get caughtUp(): boolean {
-    return this.#sync !== null && this.#sync.caughtUp
-  }
-
   /** Local changes the server has not acknowledged yet. */
   get hasUnsentChanges(): boolean {
     return !this.#savedServer
-  }
-
-  /** For the connection, at `shutdown()`: what this store shared with the server. */
-  keepSyncState(): KeptSyncState | null {
-    return this.#sync === null || this.#heads.length === 0 ? null : this.#sync.keep(this.#heads)
-  }
-
-  /** A new server session started (or this store was opened while connected). */
-  connected(): void {
-    if (this.#isSyncing()) this.#sync!.syncNow()
-  }
-
-  /** Sends changes waiting for the end of the task right away. */
-  flushSend(): void {
-    this.#sync?.flushSend()
   }
 
   /** Everything this store has scheduled for the cache is written. */
   async flushCache(): Promise<void> {
     await this.loaded
     await this.#persister?.flush()
-  }
-
-  receiveSync(data: Uint8Array): void {
-    if (this.#whenLoaded(() => this.receiveSync(data))) this.#sync!.receive(data)
-  }
-
-  receiveUnavailable(): void {
-    if (this.#whenLoaded(() => this.receiveUnavailable())) this.#sync!.receiveUnavailable()
-  }
-
-  receiveEphemeral(message: EphemeralEnvelope): void {
-    this.#ephemeral.receive(message)
   }
 
   // ---- internals ----
@@ -232,21 +199,13 @@ export class DocumentStore<T> implements DocStore<T> {
         foreignChunks: (chunks) => this.#mergeForeign(chunks),
         error: (error) => this.#cacheFailed(error),
       })
-      // Listening starts before loading, so nothing written in between is missed.
-      if (!this.#closed) this.#persister.watch()
-      if (origin.kind === 'open' && !this.#closed) {
-        try {
-          doc = this.#merge(doc, await this.#persister.load())
-        } catch (error) {
-          this.#cacheFailed(toSyncError(error, 'unavailable'))
-        }
-      }
+      if (!this.#closed) doc = await readCache(this.#persister, origin, doc, (chunks) => this.#merge(doc, chunks), (error) => this.#cacheFailed(error))
     }
     if (this.#foreignBeforeLoad.length > 0) doc = this.#merge(doc, this.#foreignBeforeLoad.splice(0))
     const built = this.#doc
     // Set before the synchronizer reads it: a kept sync state is used only if its heads are in it.
     this.#doc = doc
-    this.#sync ??= this.#synchronizer(A, this.#kept)
+    this.sync.start(A, this.#kept)
     // What came from the cache is in the cache; a created document is not, yet.
     if (origin.kind === 'open') this.#persister?.markPersisted(A.getHeads(doc))
     if (doc !== built) this.#setLoaded(doc)
@@ -256,13 +215,13 @@ export class DocumentStore<T> implements DocStore<T> {
       this.#closePersister()
       return
     }
-    for (const deliver of this.#inbox.splice(0)) deliver()
+    this.sync.ready()
     this.#update()
-    this.#sync.syncNow()
+    this.sync.syncNow()
   }
 
   /** The document's side of its sync: what a server message made of it lands here. */
-  #synchronizer(A: Automerge, kept?: KeptSyncState): DocSynchronizer<T> {
+  #synchronizer(): DocSynchronizer<T> {
     const target = {
       documentId: this.documentId,
       url: this.url,
@@ -284,7 +243,7 @@ export class DocumentStore<T> implements DocStore<T> {
         this.#update()
       },
     }
-    return new DocSynchronizer<T>(A, this.#link, target, kept)
+    return new DocSynchronizer<T>(this.#link, target)
   }
 
   /** Takes `doc` as the working document; true (published, and queued for the cache if `persist`) when its heads changed. */
@@ -298,21 +257,10 @@ export class DocumentStore<T> implements DocStore<T> {
     return true
   }
 
+  /** The document as loaded: published if it has heads, and not written back to the cache it came from. */
   #setLoaded(doc: Doc<T>): void {
-    this.#doc = doc
-    this.#heads = this.#A!.getHeads(doc)
-    this.#published = this.#heads.length > 0 ? doc : undefined
-    this.#savedServer = this.#sync!.serverHasOurs(doc)
-  }
-
-  /** Runs `retry` once loaded; true when loaded and syncing now. */
-  #whenLoaded(retry: () => void): boolean {
-    if (this.#doc === null && !this.#closed) this.#inbox.push(retry)
-    return this.#isSyncing()
-  }
-
-  #isSyncing(): boolean {
-    return this.#doc !== null && this.#sync !== null && !this.#closed
+    this.#setDoc(doc, false)
+    this.#savedServer = this.sync.serverHasOurs(doc)
   }
 
   #merge(doc: Doc<T>, chunks: readonly DocCacheChunk[]): Doc<T> {
@@ -322,7 +270,7 @@ export class DocumentStore<T> implements DocStore<T> {
   /** Another tab or connection wrote changes to the cache: merge them, and send them on. */
   #mergeForeign(chunks: readonly DocCacheChunk[]): void {
     if (this.#closed) return
-    if (!this.#isSyncing()) {
+    if (!this.sync.started) {
       this.#foreignBeforeLoad.push(...chunks)
       return
     }
@@ -330,9 +278,9 @@ export class DocumentStore<T> implements DocStore<T> {
     // What was merged came from the cache, so if nothing else was pending, all of it is there.
     if (!this.#setDoc(this.#merge(this.#doc!, chunks), !wasSaved)) return
     if (wasSaved) this.#persister?.markPersisted(this.#heads)
-    this.#savedServer = this.#sync!.serverHasOurs(this.#doc!)
+    this.#savedServer = this.sync.serverHasOurs(this.#doc!)
     this.#unavailable = false
-    this.#sync!.scheduleSend()
+    this.sync.scheduleSend()
     this.#update()
   }
 

@@ -1,5 +1,5 @@
 import { errorMessage, SyncError } from '../errors.js'
-import type { Automerge, Doc, Heads } from './automerge.js'
+import type { Automerge, Doc } from './automerge.js'
 import type { DocLink, KeptSyncState } from './docLink.js'
 import type { DocSync } from './docSync.js'
 import { finishesRound, initialSync, nextSyncMessage, receiveSyncMessage, serverHasOurs, syncForSession } from './docSync.js'
@@ -20,43 +20,79 @@ export interface SyncTarget<T> {
 
 /**
  * One document's sync with the server, as automerge-repo's `DocSynchronizer`: the sync
- * state per server session, the rounds, and what to send. It owns no document: it reads the
- * target's and hands back what a server message made of it.
+ * state per server session, the rounds, and what to send. The connection routes the
+ * server's sync messages here. It owns no document: it reads the target's and hands back
+ * what a server message made of it. Until the document has loaded (`start`, then `ready`),
+ * server messages wait in an inbox.
  */
 export class DocSynchronizer<T> {
-  readonly #A: Automerge
   readonly #link: DocLink
   readonly #target: SyncTarget<T>
-  #sync: DocSync
+  #A: Automerge | null = null
+  #sync: DocSync | null = null
+  /** Server messages that arrived before the document had loaded. */
+  #inbox: Array<() => void> | null = []
+  #stopped = false
   #sendScheduled = false
 
-  /** `kept` is used only if the document holds its heads (it is at least where the closed store was). */
-  constructor(A: Automerge, link: DocLink, target: SyncTarget<T>, kept?: KeptSyncState) {
-    this.#A = A
+  constructor(link: DocLink, target: SyncTarget<T>) {
     this.#link = link
     this.#target = target
-    const usable = kept !== undefined && A.hasHeads(target.doc(), kept.heads)
+  }
+
+  /** The document is in memory. `kept` is used only if the document holds its heads (it is at least where the closed store was). */
+  start(A: Automerge, kept?: KeptSyncState): void {
+    if (this.#A !== null) return
+    this.#A = A
+    const usable = kept !== undefined && A.hasHeads(this.#target.doc(), kept.heads)
     this.#sync = initialSync(A, usable ? A.decodeSyncState(kept.state) : undefined)
+  }
+
+  /** The store has published the loaded document: what the server sent meanwhile is applied now. */
+  ready(): void {
+    const inbox = this.#inbox ?? []
+    this.#inbox = null
+    for (const deliver of inbox) deliver()
+  }
+
+  /** Sends what is waiting for the end of the task, then stops for good. */
+  stop(): void {
+    this.flushSend()
+    this.#stopped = true
+    this.#inbox = null
+  }
+
+  get started(): boolean {
+    return this.#sync !== null && !this.#stopped
   }
 
   /** Whether the first sync round of the current session is done (DESIGN §5). */
   get caughtUp(): boolean {
-    return this.#sync.roundDone && this.#sync.session === this.#link.session()?.id
+    return this.#sync !== null && this.#sync.roundDone && this.#sync.session === this.#link.session()?.id
   }
 
+  /** Whether the server has every change in `doc`, as far as this knows (once started). */
   serverHasOurs(doc: Doc<T>): boolean {
-    return serverHasOurs(this.#A, doc, this.#sync)
+    return serverHasOurs(this.#A!, doc, this.#sync)
   }
 
-  /** What this document shared with the server, for a store of it opened later. */
-  keep(heads: Heads): KeptSyncState {
-    return { state: this.#A.encodeSyncState(this.#sync.state), heads }
+  /** What this document shared with the server, for a store of it opened later; null if it has nothing. */
+  keep(): KeptSyncState | null {
+    const A = this.#A
+    if (A === null || this.#sync === null) return null
+    const heads = A.getHeads(this.#target.doc())
+    return heads.length === 0 ? null : { state: A.encodeSyncState(this.#sync.state), heads }
+  }
+
+  /** A new server session started (or the store was opened while connected). */
+  connected(): void {
+    if (this.started) this.syncNow()
   }
 
   /** Sends what the server lacks (or asks for the document), if connected. */
-  syncNow(doc: Doc<T> = this.#target.doc()): void {
+  syncNow(doc?: Doc<T>): void {
     if (!this.#ensureSession()) return
-    const [sync, message] = nextSyncMessage(this.#A, doc, this.#sync)
+    const [sync, message] = nextSyncMessage(this.#A!, doc ?? this.#target.doc(), this.#sync!)
     this.#sync = sync
     if (message) this.#link.session()?.send({ type: message.type, documentId: this.#target.documentId, data: message.data })
   }
@@ -76,11 +112,11 @@ export class DocSynchronizer<T> {
   }
 
   receive(data: Uint8Array): void {
-    if (!this.#ensureSession()) return
-    const A = this.#A
+    if (!this.#whenReady(() => this.receive(data)) || !this.#ensureSession()) return
+    const A = this.#A!
     let doc: Doc<T>
     try {
-      ;[doc, this.#sync] = receiveSyncMessage(A, this.#target.doc(), this.#sync, data)
+      ;[doc, this.#sync] = receiveSyncMessage(A, this.#target.doc(), this.#sync!, data)
     } catch (error) {
       this.#target.failed(new SyncError('protocol', `The server sent a sync message for ${this.#target.url} that Automerge cannot apply: ${errorMessage(error)}`, { cause: error }))
       return
@@ -95,18 +131,27 @@ export class DocSynchronizer<T> {
   }
 
   receiveUnavailable(): void {
-    if (!this.#ensureSession()) return
-    const roundDone = !this.#sync.roundDone
-    this.#sync = { ...this.#sync, roundDone: true }
+    if (!this.#whenReady(() => this.receiveUnavailable()) || !this.#ensureSession()) return
+    const roundDone = !this.#sync!.roundDone
+    this.#sync = { ...this.#sync!, roundDone: true }
     this.#target.unavailable()
     if (roundDone) this.#link.report({ type: 'round-done' })
   }
 
-  /** Starts a new sync state when the session changed; false while not connected. */
+  /** Runs `retry` once ready (unless stopped first); true when running now. */
+  #whenReady(retry: () => void): boolean {
+    if (this.#inbox !== null && !this.#stopped && this.#sync === null) {
+      this.#inbox.push(retry)
+      return false
+    }
+    return this.started
+  }
+
+  /** Starts a new sync state when the session changed; false while not connected or not started. */
   #ensureSession(): boolean {
     const session = this.#link.session()?.id ?? 0
-    if (session === 0) return false
-    this.#sync = syncForSession(this.#A, this.#sync, session)
+    if (session === 0 || !this.started) return false
+    this.#sync = syncForSession(this.#A!, this.#sync!, session)
     return true
   }
 }
