@@ -99,13 +99,19 @@ export class RecordService {
     sendJson(res, 200, page.cursor === undefined ? { records: page.records } : page)
   }
 
-  async #put(collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
+  /** The write's body, room and caller, once the caller may write there (both write methods start so). */
+  async #authorizeWrite(collection: string, req: IncomingMessage, url: URL, op: OperationInfo) {
     const body = await readJsonObject(req, this.#o.maxBodyBytes)
     const scope = { collection, room: requireRoom(body.roomUri) }
     op.room = scope.room
     const identity = await this.#o.gate.identify(req, url, body.did)
     op.userId = identity.userId
     await this.access.authorize('write', identity, scope)
+    return { body, scope, identity }
+  }
+
+  async #put(collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
+    const { body, scope, identity } = await this.#authorizeWrite(collection, req, url, op)
     const rkey = body.rkey === undefined || body.rkey === null ? newTid() : requireRkey(body.rkey)
     const { value } = body
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'InvalidRecord', 'value must be a JSON object')
@@ -129,12 +135,7 @@ export class RecordService {
   }
 
   async #delete(collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
-    const body = await readJsonObject(req, this.#o.maxBodyBytes)
-    const scope = { collection, room: requireRoom(body.roomUri) }
-    op.room = scope.room
-    const identity = await this.#o.gate.identify(req, url, body.did)
-    op.userId = identity.userId
-    await this.access.authorize('write', identity, scope)
+    const { body, scope, identity } = await this.#authorizeWrite(collection, req, url, op)
     const rkey = requireRkey(body.rkey)
     const did = identity.userId
     await this.#o.storage.deleteRecord(scope, did, rkey)
