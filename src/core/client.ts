@@ -9,6 +9,7 @@ import { createRecordStore } from './records/recordStore.js'
 import type { DocSupport } from './docs/docSupport.js'
 import type { SharedDocuments } from './docs/sharedDocuments.js'
 import { CredentialWatch } from './credentialWatch.js'
+import { definedOptions } from './definedOptions.js'
 import { mintWatchTicket } from './records/ticket.js'
 import { StoreRegistry } from './storeRegistry.js'
 import { Listeners } from './subscribable.js'
@@ -124,6 +125,7 @@ export class SyncClient {
       cache: options.cache,
       reconnect: options.reconnect,
       heartbeatMs: options.heartbeatMs,
+      fetch: options.fetch,
       WebSocket: options.WebSocket,
       environment: this.#env,
       onIgnoredError: options.onIgnoredError,
@@ -175,14 +177,7 @@ export class SyncClient {
         {
           url,
           transport,
-          ...(recordsBaseUrl !== undefined && { baseUrl: recordsBaseUrl }),
-          ...(cache !== undefined && { cache }),
-          ...(reconnect !== undefined && { reconnect }),
-          ...(heartbeatMs !== undefined && { heartbeatMs }),
-          ...(fetch !== undefined && { fetch }),
-          ...(WebSocket !== undefined && { WebSocket }),
-          ...(allowedSocketOrigins !== undefined && { allowedSocketOrigins }),
-          ...(onIgnoredError !== undefined && { onIgnoredError }),
+          ...definedOptions({ baseUrl: recordsBaseUrl, cache, reconnect, heartbeatMs, fetch, WebSocket, allowedSocketOrigins, onIgnoredError }),
           ...(credentials !== null && {
             mintTicket: () =>
               mintWatchTicket({

@@ -90,7 +90,8 @@ export class AutomergeDocConnection implements DocConnection {
       tickets: new DocumentTickets({
         socketUrl: url,
         ticketUrl: options.ticketUrl,
-        fetch: options.fetch ?? globalThis.fetch,
+        // Bound: the browser's fetch refuses to run with any other `this` ("Illegal invocation").
+        fetch: options.fetch ?? globalThis.fetch?.bind(globalThis),
         environment: this.#env,
         // A server that takes the upgrade but never answers HTTP must not hold the connection.
         timeoutMs: Math.min(TICKET_TIMEOUT_MS, handshakeTimeoutMs),

@@ -1,5 +1,6 @@
 import type { DocCache, RecordCache } from '../cache/types.js'
 import type { Environment } from '../environment.js'
+import { definedOptions } from '../definedOptions.js'
 import { SyncError } from '../errors.js'
 import type { BackoffOptions, SyncStatus } from '../machine.js'
 import { StoreRegistry } from '../storeRegistry.js'
@@ -14,6 +15,8 @@ export interface SharedDocumentsOptions {
   reconnect: boolean | BackoffOptions | undefined
   /** See `DocConnectionOptions.heartbeatMs`; optional so older callers keep compiling. */
   heartbeatMs?: number | undefined
+  /** For the documents ticket request; optional so older callers keep compiling. @default globalThis.fetch */
+  fetch?: typeof fetch | undefined
   WebSocket: typeof WebSocket | undefined
   environment: Environment
   onIgnoredError: ((error: unknown) => void) | undefined
@@ -133,21 +136,12 @@ export class SharedDocuments {
 
   #openConnection(): DocConnection {
     if (this.#connection !== null) return this.#connection
-    const { url, token, reconnect, heartbeatMs, WebSocket, environment, onIgnoredError } = this.#options
+    const { url, token, reconnect, heartbeatMs, fetch, WebSocket, environment, onIgnoredError } = this.#options
     if (url === undefined) {
       throw new SyncError('bad-input', 'Documents need a sync server: pass <SyncProvider url="ws://…"> (or createSyncClient({ url }))')
     }
     const cache = this.#docCache()
-    const connection = createDocConnection({
-      url,
-      environment,
-      ...(token !== undefined && { token }),
-      ...(cache !== undefined && { cache }),
-      ...(reconnect !== undefined && { reconnect }),
-      ...(heartbeatMs !== undefined && { heartbeatMs }),
-      ...(WebSocket !== undefined && { WebSocket }),
-      ...(onIgnoredError !== undefined && { onIgnoredError }),
-    })
+    const connection = createDocConnection({ url, environment, ...definedOptions({ token, cache, reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError }) })
     this.#connection = connection
     this.#unlistenConnection = connection.subscribe(this.#options.onChange)
     return connection
