@@ -31,8 +31,6 @@ export class DocumentStore<T> implements DocStore<T> {
   readonly url: string
   readonly #link: DocLink
   readonly #context: DocContext
-  /** What an earlier store of this document (closed since) shared with the server. */
-  readonly #kept: KeptSyncState | undefined
   readonly #listeners = new Listeners()
   #A: Automerge | null = null
   /** The working document; null until loaded. May be empty (no heads) while fetching. */
@@ -61,7 +59,6 @@ export class DocumentStore<T> implements DocStore<T> {
   constructor(link: DocLink, documentId: string, origin: DocOrigin, kept?: KeptSyncState) {
     this.#link = link
     this.#context = link.context
-    this.#kept = kept
     this.documentId = documentId
     this.url = toDocumentUrl(documentId)
     this.#waiters = new SaveWaiters(this.url)
@@ -78,7 +75,7 @@ export class DocumentStore<T> implements DocStore<T> {
     this.#savedServer = !created
     this.#snapshot = { doc: undefined, status: 'loading', saved: { local: false, server: this.#savedServer }, error: null }
     const A = link.context.automergeIfLoaded()
-    if (origin.kind === 'create' && A !== null) {
+    if (created && A !== null) {
       // Automerge is here already: the document exists at once (and a bad initial value
       // throws to the caller of create()).
       this.#A = A
@@ -88,7 +85,7 @@ export class DocumentStore<T> implements DocStore<T> {
       this.#queuedChanges = null
       this.#snapshot = nextSnapshot(this.#snapshot, this.#state())
     }
-    this.loaded = this.#load(origin).catch((error: unknown) => this.#cacheFailed(toSyncError(error, 'unavailable')))
+    this.loaded = this.#load(origin, kept).catch((error: unknown) => this.#failed(toSyncError(error, 'unavailable')))
   }
 
   getSnapshot = (): DocSnapshot<T> => this.#snapshot
@@ -174,15 +171,13 @@ export class DocumentStore<T> implements DocStore<T> {
 
   // ---- internals ----
 
-  async #load(origin: DocOrigin): Promise<void> {
+  /** `kept`: what an earlier store of this document (closed since) shared with the server. */
+  async #load(origin: DocOrigin, kept: KeptSyncState | undefined): Promise<void> {
     let A: Automerge
     try {
       A = await this.#context.automerge()
     } catch (error) {
-      this.#error = toSyncError(error, 'unavailable')
-      this.#context.ignored(this.#error)
-      this.#update()
-      return
+      return this.#failed(toSyncError(error, 'unavailable'))
     }
     this.#A = A
     let doc = startingDoc<T>(A, origin, this.#doc, this.#queuedChanges ?? [], this.#context.ignored)
@@ -197,15 +192,15 @@ export class DocumentStore<T> implements DocStore<T> {
         current: () => this.#doc!,
         saved: () => this.#update(),
         foreignChunks: (chunks) => this.#mergeForeign(chunks),
-        error: (error) => this.#cacheFailed(error),
+        error: (error) => this.#failed(error),
       })
-      if (!this.#closed) doc = await readCache(this.#persister, origin, doc, (chunks) => this.#merge(doc, chunks), (error) => this.#cacheFailed(error))
+      if (!this.#closed) doc = await readCache(this.#persister, origin, doc, (chunks) => this.#merge(doc, chunks), (error) => this.#failed(error))
     }
     if (this.#foreignBeforeLoad.length > 0) doc = this.#merge(doc, this.#foreignBeforeLoad.splice(0))
     const built = this.#doc
     // Set before the synchronizer reads it: a kept sync state is used only if its heads are in it.
     this.#doc = doc
-    this.sync.start(A, this.#kept)
+    this.sync.start(A, kept)
     // What came from the cache is in the cache; a created document is not, yet.
     if (origin.kind === 'open') this.#persister?.markPersisted(A.getHeads(doc))
     if (doc !== built) this.#setLoaded(doc)
@@ -237,11 +232,7 @@ export class DocumentStore<T> implements DocStore<T> {
         if (this.#heads.length === 0) this.#unavailable = true
         this.#update()
       },
-      failed: (error: SyncError) => {
-        this.#error = error
-        this.#link.report({ type: 'problem', error })
-        this.#update()
-      },
+      failed: (error: SyncError) => this.#failed(error, () => this.#link.report({ type: 'problem', error })),
     }
     return new DocSynchronizer<T>(this.#link, target)
   }
@@ -264,7 +255,7 @@ export class DocumentStore<T> implements DocStore<T> {
   }
 
   #merge(doc: Doc<T>, chunks: readonly DocCacheChunk[]): Doc<T> {
-    return mergeChunks(this.#A!, doc, chunks, this.url, (error) => this.#cacheFailed(error))
+    return mergeChunks(this.#A!, doc, chunks, this.url, (error) => this.#failed(error))
   }
 
   /** Another tab or connection wrote changes to the cache: merge them, and send them on. */
@@ -294,9 +285,10 @@ export class DocumentStore<T> implements DocStore<T> {
     })
   }
 
-  #cacheFailed(error: SyncError): void {
+  /** Shown as the snapshot's `error`, and reported (`onIgnoredError` unless told otherwise). */
+  #failed(error: SyncError, report = () => this.#context.ignored(error)): void {
     this.#error = error
-    this.#context.ignored(error)
+    report()
     this.#update()
   }
 
