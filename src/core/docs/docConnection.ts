@@ -2,21 +2,22 @@ import type { ConnectAttempt, TransportHandle } from '../connectionDriver.js'
 import { ConnectionDriver } from '../connectionDriver.js'
 import type { Environment } from '../environment.js'
 import { defaultEnvironment } from '../environment.js'
-import { SyncError } from '../errors.js'
+import { SyncError, toSyncError } from '../errors.js'
 import type { MachineState } from '../machine.js'
 import { checkHeartbeatMs } from '../silenceWatch.js'
+import { LazyModule } from '../lazyModule.js'
 import { StoreRegistry } from '../storeRegistry.js'
 import { Listeners } from '../subscribable.js'
 import type { Automerge } from './automerge.js'
 import { loadAutomerge } from './automerge.js'
 import type { CompactionPolicy } from './docPersister.js'
 import type { DocSocket, DocSocketHandlers } from './docSocket.js'
-import { DocumentTickets } from './docTicket.js'
 import type { DocSessionOptions } from './docSession.js'
-import { connectDocSession, randomId, sessionPort, socketUrl } from './docSession.js'
+import { socketUrl } from './socketUrl.js'
 import type { ClosedStore, DocEvent, DocLink, DocSessionPort, KeptSyncState } from './docLink.js'
+import { sessionPort } from './docLink.js'
 import { DocumentStore } from './docStore.js'
-import { generateDocumentId, parseDocumentUrl } from './documentId.js'
+import { generateDocumentId, parseDocumentUrl, randomId } from './documentId.js'
 import type { DocConnection, DocConnectionOptions, DocConnectionSnapshot, DocStore } from './types.js'
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 5000
@@ -70,8 +71,9 @@ export class AutomergeDocConnection implements DocConnection {
   #ephemeralCount = 0
   #session: Session | null = null
   #sessionCounter = 0
-  #automerge: Promise<Automerge> | null = null
-  #automergeLoaded: Automerge | null = null
+  readonly #automerge: LazyModule<Automerge>
+  /** The socket code loads with the first connect, beside Automerge: the first paint needs neither. */
+  readonly #sessions = new LazyModule(() => import('./docSession.js').then(({ sessionConnector }) => sessionConnector(this.#sessionOptions)))
   #snapshot: DocConnectionSnapshot
   readonly #sessionOptions: DocSessionOptions
 
@@ -79,6 +81,7 @@ export class AutomergeDocConnection implements DocConnection {
     checkHeartbeatMs(options.heartbeatMs)
     this.#options = { ...options, url: socketUrl(options.url) }
     this.#internals = internals
+    this.#automerge = new LazyModule(internals.loadAutomerge ?? loadAutomerge)
     this.#env = options.environment ?? defaultEnvironment
     this.#peerId = options.peerId ?? `syncline-${randomId()}`
     const url = this.#options.url
@@ -87,20 +90,16 @@ export class AutomergeDocConnection implements DocConnection {
       url,
       peerId: this.#peerId,
       token: options.token,
-      tickets: new DocumentTickets({
-        socketUrl: url,
-        ticketUrl: options.ticketUrl,
-        // Bound: the browser's fetch refuses to run with any other `this` ("Illegal invocation").
-        fetch: options.fetch ?? globalThis.fetch?.bind(globalThis),
-        environment: this.#env,
-        // A server that takes the upgrade but never answers HTTP must not hold the connection.
-        timeoutMs: Math.min(TICKET_TIMEOUT_MS, handshakeTimeoutMs),
-      }),
+      ticketUrl: options.ticketUrl,
+      // Bound: the browser's fetch refuses to run with any other `this` ("Illegal invocation").
+      fetch: options.fetch ?? globalThis.fetch?.bind(globalThis),
+      // A server that takes the upgrade but never answers HTTP must not hold the connection.
+      ticketTimeoutMs: Math.min(TICKET_TIMEOUT_MS, handshakeTimeoutMs),
       WebSocket: options.WebSocket,
       handshakeTimeoutMs,
       heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
       environment: this.#env,
-      automerge: () => this.#automergeModule(),
+      automerge: () => this.#automerge.load(),
       ignored: (error) => options.onIgnoredError?.(error),
     }
     this.#snapshot = { status: 'idle', error: null, peerId: this.#peerId }
@@ -125,7 +124,8 @@ export class AutomergeDocConnection implements DocConnection {
 
   start(): void {
     // Start fetching Automerge now: documents opened next can then be built at once.
-    this.#automergeModule().catch(() => {})
+    this.#automerge.load().catch(() => {})
+    this.#sessions.load().catch(() => {})
     this.#driver.start()
   }
 
@@ -164,31 +164,14 @@ export class AutomergeDocConnection implements DocConnection {
     return store
   }
 
-  #automergeModule(): Promise<Automerge> {
-    if (this.#automerge === null) {
-      const loading = (this.#internals.loadAutomerge ?? loadAutomerge)()
-      this.#automerge = loading
-      loading.then(
-        (automerge) => {
-          this.#automergeLoaded = automerge
-        },
-        // A failed load may succeed later (say, a network hiccup fetching a chunk).
-        () => {
-          if (this.#automerge === loading) this.#automerge = null
-        },
-      )
-    }
-    return this.#automerge
-  }
-
   #createLink(): DocLink {
     return {
       context: {
         peerId: this.#peerId,
         cache: this.#options.cache,
         compaction: this.#internals.compaction,
-        automerge: () => this.#automergeModule(),
-        automergeIfLoaded: () => this.#automergeLoaded,
+        automerge: () => this.#automerge.load(),
+        automergeIfLoaded: () => this.#automerge.loaded,
         ignored: (error) => this.#options.onIgnoredError?.(error),
       },
       session: () => this.#session?.port ?? null,
@@ -220,11 +203,25 @@ export class AutomergeDocConnection implements DocConnection {
   }
 
   #connect(attempt: ConnectAttempt): TransportHandle {
-    return connectDocSession(this.#sessionOptions, attempt, {
-      peer: (socket, serverPeerId) => this.#onPeer(attempt, socket, serverPeerId),
-      message: (message) => this.#route(message),
-      ended: (socket) => this.#endSession(socket),
-    })
+    let session: TransportHandle | null = null
+    let closed = false
+    this.#sessions.load().then(
+      (connect) => {
+        if (closed) return
+        session = connect(attempt, {
+          peer: (socket, serverPeerId) => this.#onPeer(attempt, socket, serverPeerId),
+          message: (message) => this.#route(message),
+          ended: (socket) => this.#endSession(socket),
+        })
+      },
+      (error: unknown) => closed || attempt.lost(toSyncError(error, 'network')),
+    )
+    return {
+      close: () => {
+        closed = true
+        session?.close()
+      },
+    }
   }
 
   #onPeer(attempt: ConnectAttempt, socket: DocSocket, serverPeerId: string): void {

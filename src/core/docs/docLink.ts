@@ -2,6 +2,7 @@ import type { DocCache } from '../cache/types.js'
 import type { SyncError } from '../errors.js'
 import type { Automerge, Heads } from './automerge.js'
 import type { CompactionPolicy } from './docPersister.js'
+import type { DocSocket } from './docSocket.js'
 
 /** What stays the same for every document of a connection. */
 export interface DocContext {
@@ -56,4 +57,16 @@ export interface ClosedStore {
   shutdown(): void
   readonly sync: { keep(): KeptSyncState | null }
   flushCache(): Promise<void>
+}
+
+/** Sync messages carry their routing; ephemeral ones also the connection's session id and a count from `nextCount`. */
+export function sessionPort(id: number, socket: DocSocket, route: { senderId: string; targetId: string }, ephemeralSessionId: string, nextCount: () => number): DocSessionPort {
+  return {
+    id,
+    send: (message) => {
+      const { type, documentId, data } = message
+      if (type !== 'ephemeral') return socket.send({ type, documentId, data, ...route })
+      return socket.send({ type, documentId, data, ...route, sessionId: ephemeralSessionId, count: nextCount() })
+    },
+  }
 }

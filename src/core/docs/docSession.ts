@@ -3,15 +3,17 @@ import type { Environment } from '../environment.js'
 import { errorMessage, SyncError, toSyncError } from '../errors.js'
 import type { DocSocket, DocSocketHandlers } from './docSocket.js'
 import { openDocSocket } from './docSocket.js'
-import type { DocumentTickets } from './docTicket.js'
-import type { DocSessionPort } from './docLink.js'
+import { DocumentTickets } from './docTicket.js'
 
 /** What every connect attempt of one connection shares. */
 export interface DocSessionOptions {
   readonly url: string
   readonly peerId: string
   readonly token: string | (() => Promise<string>) | undefined
-  readonly tickets: DocumentTickets
+  readonly ticketUrl: string | false | undefined
+  readonly fetch: typeof fetch | undefined
+  /** How long the ticket request may take before the token goes in the URL instead. */
+  readonly ticketTimeoutMs: number
   readonly WebSocket: typeof WebSocket | undefined
   readonly handshakeTimeoutMs: number
   readonly heartbeatMs: number
@@ -30,11 +32,27 @@ export interface DocSessionEvents {
   ended(socket: DocSocket | null): void
 }
 
+/** Makes one connect attempt; see `sessionConnector`. */
+export type SessionConnector = (attempt: ConnectAttempt, events: DocSessionEvents) => TransportHandle
+
 /**
- * One connect attempt to an automerge-repo sync server: Automerge, the token, a ticket for
- * it, then the socket. `attempt` hears how it goes, for the connection's state machine.
+ * The connect attempts of one connection (they share what the ticket endpoint answered).
+ * Each is Automerge, the token, a ticket for it, then the socket; `attempt` hears how it
+ * goes, for the connection's state machine. This module loads with Automerge, not with the
+ * page: no socket can sync before Automerge is here.
  */
-export function connectDocSession(options: DocSessionOptions, attempt: ConnectAttempt, events: DocSessionEvents): TransportHandle {
+export function sessionConnector(options: DocSessionOptions): SessionConnector {
+  const tickets = new DocumentTickets({
+    socketUrl: options.url,
+    ticketUrl: options.ticketUrl,
+    fetch: options.fetch,
+    environment: options.environment,
+    timeoutMs: options.ticketTimeoutMs,
+  })
+  return (attempt, events) => connectDocSession(options, tickets, attempt, events)
+}
+
+function connectDocSession(options: DocSessionOptions, tickets: DocumentTickets, attempt: ConnectAttempt, events: DocSessionEvents): TransportHandle {
   let socket: DocSocket | null = null
   let closed = false
   const run = async (): Promise<void> => {
@@ -52,7 +70,7 @@ export function connectDocSession(options: DocSessionOptions, attempt: ConnectAt
       return attempt.lost(toSyncError(error, 'network'))
     }
     if (closed) return
-    const credential = await options.tickets.credential(token)
+    const credential = await tickets.credential(token)
     if (credential instanceof SyncError) {
       return attempt.lost(credential, { retry: credential.code !== 'unauthorized' && credential.code !== 'forbidden' })
     }
@@ -105,38 +123,4 @@ function openSocket(options: Parameters<typeof openDocSocket>[0]): DocSocket {
     // The WebSocket constructor throws only for URLs it will never accept.
     throw new SyncError('bad-input', `Cannot open a WebSocket to ${options.url}: ${errorMessage(error)}`, { cause: error })
   }
-}
-
-/** Sync messages carry their routing; ephemeral ones also the connection's session id and a count from `nextCount`. */
-export function sessionPort(id: number, socket: DocSocket, route: { senderId: string; targetId: string }, ephemeralSessionId: string, nextCount: () => number): DocSessionPort {
-  return {
-    id,
-    send: (message) => {
-      const { type, documentId, data } = message
-      if (type !== 'ephemeral') return socket.send({ type, documentId, data, ...route })
-      return socket.send({ type, documentId, data, ...route, sessionId: ephemeralSessionId, count: nextCount() })
-    },
-  }
-}
-
-/** `ws:`/`wss:` as given; `http:`/`https:` mapped to them; relative URLs against the page. */
-export function socketUrl(url: string): string {
-  let parsed: URL
-  try {
-    parsed = new URL(url, typeof location === 'undefined' ? undefined : location.href)
-  } catch (error) {
-    throw new SyncError('bad-input', `"${url}" is not a URL; pass the sync server as ws://host:port/ or wss://host/`, { cause: error })
-  }
-  if (parsed.protocol === 'http:') parsed.protocol = 'ws:'
-  else if (parsed.protocol === 'https:') parsed.protocol = 'wss:'
-  else if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
-    throw new SyncError('bad-input', `"${url}" is not a WebSocket URL; pass the sync server as ws://host:port/ or wss://host/`)
-  }
-  return parsed.toString()
-}
-
-export function randomId(): string {
-  const bytes = new Uint8Array(8)
-  globalThis.crypto.getRandomValues(bytes)
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
 }

@@ -13,3 +13,10 @@ export function parseDocumentUrl(idOrUrl: string): { documentId: string; url: st
   if (!parsed.ok) throw new SyncError('bad-input', parsed.reason)
   return { documentId: parsed.documentId, url: parsed.url }
 }
+
+/** 16 random hex digits: peer ids and ephemeral session ids. */
+export function randomId(): string {
+  const bytes = new Uint8Array(8)
+  globalThis.crypto.getRandomValues(bytes)
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
+}
