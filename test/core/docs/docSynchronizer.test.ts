@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest'
+import type { Doc } from '../../../src/core/docs/automerge.js'
+import { loadAutomerge } from '../../../src/core/docs/automerge.js'
+import type { DocEvent, DocLink } from '../../../src/core/docs/docLink.js'
+import { DocSynchronizer } from '../../../src/core/docs/docSynchronizer.js'
+
+type Note = { text: string }
+
+/**
+ * A DocSynchronizer alone: its document is a variable, its "server" another Automerge
+ * document that answers every message, and its link a session whose sends are kept.
+ */
+async function setUp(serverText: string | null) {
+  const A = await loadAutomerge()
+  let serverDoc = serverText === null ? A.init<Note>() : A.from<Note>({ text: serverText })
+  let serverState = A.initSyncState()
+  const sent: Array<{ type: string; data: Uint8Array }> = []
+  const events: DocEvent['type'][] = []
+  let connected = false
+  const link: DocLink = {
+    context: { peerId: 'me', cache: undefined, compaction: undefined, automerge: async () => A, automergeIfLoaded: () => A, ignored: () => {} },
+    session: () => (connected ? { id: 1, send: (message) => (sent.push(message), true) } : null),
+    report: (event) => void events.push(event.type),
+  }
+  let doc: Doc<Note> = A.init<Note>()
+  const received: Array<{ serverHasOurs: boolean; roundDone: boolean }> = []
+  const sync = new DocSynchronizer<Note>(link, {
+    documentId: 'doc',
+    url: 'automerge:doc',
+    doc: () => doc,
+    received: (next, serverHasOurs, roundDone) => {
+      doc = next
+      received.push({ serverHasOurs, roundDone })
+    },
+    unavailable: () => {},
+    failed: () => {},
+  })
+  /** The server answers what was sent since the last call; returns its replies. */
+  const serverReplies = (): Uint8Array[] => {
+    const replies: Uint8Array[] = []
+    for (const message of sent.splice(0)) {
+      ;[serverDoc, serverState] = A.receiveSyncMessage(serverDoc, serverState, message.data)
+      const [state, reply] = A.generateSyncMessage(serverDoc, serverState)
+      serverState = state
+      if (reply) replies.push(reply)
+    }
+    return replies
+  }
+  return { A, sync, sent, events, received, serverReplies, connect: () => (connected = true), doc: () => doc, setDoc: (next: Doc<Note>) => (doc = next) }
+}
+
+/** Rounds until the server has nothing more to say. */
+function converge(t: Awaited<ReturnType<typeof setUp>>): void {
+  for (let round = 0; round < 20; round++) {
+    const replies = t.serverReplies()
+    if (replies.length === 0) return
+    for (const data of replies) t.sync.receive(data)
+  }
+}
+
+describe('DocSynchronizer', () => {
+  it('keeps a server message that arrives before the document has loaded, and applies it on ready()', async () => {
+    const t = await setUp('from the server')
+    t.connect()
+    const [, hello] = t.A.generateSyncMessage(t.A.from<Note>({ text: 'from the server' }), t.A.initSyncState())
+    t.sync.receive(hello!)
+    t.sync.syncNow()
+    expect(t.received).toEqual([])
+    expect(t.sent).toEqual([])
+    t.sync.start(t.A)
+    expect(t.received).toEqual([])
+    t.sync.ready()
+    expect(t.received).toHaveLength(1)
+  })
+
+  it('asks for a document it does not have, receives it, and reports the end of the first round once', async () => {
+    const t = await setUp('from the server')
+    t.connect()
+    t.sync.start(t.A)
+    t.sync.ready()
+    t.sync.syncNow()
+    expect(t.sent.map((message) => message.type)).toEqual(['request'])
+    converge(t)
+    expect(t.doc().text).toBe('from the server')
+    expect(t.events.filter((type) => type === 'round-done')).toHaveLength(1)
+    expect(t.sync.caughtUp).toBe(true)
+    expect(t.received.at(-1)).toMatchObject({ serverHasOurs: true })
+  })
+
+  it('sends the changes of one task in one message, and nothing once stopped', async () => {
+    const t = await setUp(null)
+    t.connect()
+    t.setDoc(t.A.from<Note>({ text: 'a' }))
+    t.sync.start(t.A)
+    t.sync.ready()
+    t.sync.syncNow()
+    converge(t)
+    expect(t.sent).toEqual([])
+    t.setDoc(t.A.change(t.doc(), (d) => void (d.text = 'b')))
+    t.sync.scheduleSend()
+    t.setDoc(t.A.change(t.doc(), (d) => void (d.text = 'c')))
+    t.sync.scheduleSend()
+    expect(t.sent).toHaveLength(0)
+    await Promise.resolve()
+    expect(t.sent).toHaveLength(1)
+    converge(t)
+    t.setDoc(t.A.change(t.doc(), (d) => void (d.text = 'd')))
+    t.sync.scheduleSend()
+    t.sync.stop()
+    // stop() sends what was scheduled, then nothing more.
+    const afterStop = t.sent.length
+    expect(afterStop).toBe(1)
+    t.setDoc(t.A.change(t.doc(), (d) => void (d.text = 'e')))
+    t.sync.scheduleSend()
+    await Promise.resolve()
+    t.sync.connected()
+    expect(t.sent).toHaveLength(afterStop)
+  })
+})
