@@ -1,8 +1,9 @@
+import { CacheGenerations } from './cache/cacheGenerations.js'
 import type { DocCache, RecordCache } from './cache/types.js'
 import type { DocConnection, DocStore } from './docs/types.js'
 import type { Environment } from './environment.js'
 import { defaultEnvironment } from './environment.js'
-import type { SyncError } from './errors.js'
+import { SyncError } from './errors.js'
 import type { BackoffOptions, SyncStatus } from './machine.js'
 import type { WatchRecordStore } from './records/recordStore.js'
 import { createRecordStore } from './records/recordStore.js'
@@ -53,6 +54,11 @@ export interface SyncClientOptions {
   onIgnoredError?: ((error: unknown) => void) | undefined
 }
 
+export interface ClearLocalDataOptions {
+  /** Delete record writes and document edits the server has not confirmed too, instead of refusing. @default false */
+  discardUnsent?: boolean | undefined
+}
+
 export interface RecordStoreRequest {
   transport?: 'sse' | 'ws' | undefined
 }
@@ -89,9 +95,17 @@ export class SyncClient {
   /** Made by the first document hook, from the support it passes in. */
   #documents: SharedDocuments | null = null
   #credentials: CredentialWatch | null
+  /** What stores see of `options.cache`: `clearLocalData()` cuts the old stores off from it. */
+  readonly #cache: CacheGenerations<RecordCache | (RecordCache & DocCache)> | null
+  /** Record stores `clearLocalData()` closed: a component still holding one must not restart it. */
+  readonly #forgotten = new WeakSet<WatchRecordStore<unknown>>()
+  #unwatchClears: (() => void) | null = null
+  /** `clearLocalData()` calls under way: their own clear must not look like another tab's. */
+  #clearing = 0
 
   constructor(options: SyncClientOptions = {}) {
     this.options = options
+    this.#cache = options.cache === undefined ? null : new CacheGenerations(options.cache)
     this.#env = options.environment ?? defaultEnvironment
     this.#credentials =
       options.token === undefined ? null : new CredentialWatch(options.token, this.#env, options.credentialCheckMs ?? 10_000, () => this.reauthenticate())
@@ -118,10 +132,11 @@ export class SyncClient {
 
   #documentsFrom(support: DocSupport): SharedDocuments {
     const { options } = this
+    this.#watchClears()
     this.#documents ??= support.createDocuments({
       url: options.url,
       token: this.#credentials?.read,
-      cache: options.cache,
+      cache: this.#cache?.cache,
       reconnect: options.reconnect,
       heartbeatMs: options.heartbeatMs,
       WebSocket: options.WebSocket,
@@ -169,8 +184,10 @@ export class SyncClient {
     const key = `${transport} ${url}`
     let store = this.#records.get(key)
     if (!store) {
-      const { cache, reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl, allowedSocketOrigins } = this.options
+      const { reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl, allowedSocketOrigins } = this.options
+      const cache = this.#cache?.cache
       const credentials = this.#credentials
+      this.#watchClears()
       store = createRecordStore<unknown>(
         {
           url,
@@ -205,6 +222,7 @@ export class SyncClient {
   retain<V>(store: WatchRecordStore<V> | DocStore<V>): () => void {
     if (this.#documents?.owns(store)) return this.#documents.retain(store as DocStore<unknown>)
     const records = store as WatchRecordStore<unknown>
+    if (this.#forgotten.has(records)) return () => {}
     const key = this.#recordKeys.get(records)
     // Released and forgotten, but its key is free: a hidden component showing again may still hold it.
     if (key !== undefined && !this.#records.has(records) && this.#records.get(key) === undefined) this.#records.add(key, records)
@@ -230,9 +248,73 @@ export class SyncClient {
     this.#documents?.restartIfParked()
   }
 
+  /**
+   * Logging out: closes every record store, every document and the document connection, then
+   * deletes everything syncline keeps on this device (records, documents, unsent writes) and
+   * tells other tabs on the same cache to drop what they show. The client stays usable: stores
+   * asked for from now on start on the empty cache.
+   * @throws SyncError `'unsaved'` while record writes or document edits are not confirmed by
+   * the server, unless `discardUnsent`; nothing is closed then.
+   */
+  async clearLocalData(options: ClearLocalDataOptions = {}): Promise<void> {
+    // No await before the stores are closed: a write that lands later throws instead of
+    // being deleted unsent, and the check below sees everything that was written.
+    if (options.discardUnsent !== true) {
+      const unsent = this.#unsent()
+      if (unsent.records + unsent.documents > 0) {
+        throw new SyncError(
+          'unsaved',
+          `clearLocalData() would lose ${unsent.records} record write(s) and ${unsent.documents} document(s) the server has not confirmed; wait until useSyncStatus().savedServer is true, or pass { discardUnsent: true }`,
+        )
+      }
+    }
+    this.#stopWatchingClears()
+    this.#clearing++
+    try {
+      await this.#forgetStores(true)
+    } finally {
+      this.#clearing--
+      if (this.#records.size > 0 || this.#documents !== null) this.#watchClears()
+    }
+  }
+
+  /** Closes every store now, unsent work or not, and empties the cache (unless another tab just did). */
+  #forgetStores(clearCache: boolean): Promise<void> {
+    const records = this.#records.clear()
+    for (const unlisten of this.#running.values()) unlisten()
+    this.#running.clear()
+    const documents = this.#documents
+    this.#documents = null
+    for (const store of records) this.#forgotten.add(store)
+    const closed = Promise.all([...records.map((store) => store.closeAndForget()), documents?.discard()])
+    this.#recompute()
+    return this.#cache?.retire(closed, clearCache) ?? closed.then(() => undefined)
+  }
+
+  /** Another tab (or client) cleared the cache: what this one shows belonged to the user who left. */
+  #watchClears(): void {
+    if (this.#clearing > 0) return
+    this.#unwatchClears ??=
+      this.#cache?.base.watchCleared?.(() => {
+        this.#forgetStores(false).catch((error: unknown) => this.options.onIgnoredError?.(error))
+      }) ?? null
+  }
+
+  #stopWatchingClears(): void {
+    this.#unwatchClears?.()
+    this.#unwatchClears = null
+  }
+
+  #unsent(): { records: number; documents: number } {
+    let records = 0
+    for (const store of this.#records.values()) records += store.getSaveState().pending
+    return { records, documents: this.#documents?.summarize().pending ?? 0 }
+  }
+
   /** Stops every store, flushing caches; the client can be used again afterwards. */
   async close(): Promise<void> {
     const stores = this.#records.clear()
+    this.#stopWatchingClears()
     this.#credentials?.dispose()
     for (const unlisten of this.#running.values()) unlisten()
     this.#running.clear()

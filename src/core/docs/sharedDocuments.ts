@@ -116,8 +116,21 @@ export class SharedDocuments {
   }
 
   /** Closes every store and the connection; unsent edits go out first (or stay in the cache). */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    return this.#closeAll(false)
+  }
+
+  /**
+   * Closes every store at once, unsent edits or not (`clearLocalData()`): from this call on,
+   * their `change()` throws. Then the connection, which has nothing left to wait for.
+   */
+  discard(): Promise<void> {
+    return this.#closeAll(true)
+  }
+
+  async #closeAll(storesFirst: boolean): Promise<void> {
     const stores = this.#stores.clear()
+    if (storesFirst) for (const store of stores) store.close()
     const connection = this.#connection
     this.#connection = null
     this.#running = false
@@ -128,7 +141,7 @@ export class SharedDocuments {
     // The connection flushes while the stores are still open, then the stores write their caches.
     await this.#closing
     await connection?.close()
-    for (const store of stores) store.close()
+    if (!storesFirst) for (const store of stores) store.close()
   }
 
   #openConnection(): DocConnection {
