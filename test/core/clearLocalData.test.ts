@@ -126,6 +126,24 @@ describe('SyncClient.clearLocalData', () => {
     releaseNext()
   })
 
+  it('a write made while the clear is under way is refused, not deleted unsent', async () => {
+    const cache = createMemoryCache()
+    const client = makeClient(cache)
+    const { store } = await cachedRoom(client, cache)
+    const doc = client.createDoc<{ text: string }>({ text: 'from A' }, automergeDocSupport)
+    const releaseDoc = client.retain(doc)
+    await doc.whenSaved('server')
+    const clearing = client.clearLocalData()
+    // The check passed; the stores are closing. Nothing may slip in now.
+    expect(() => store.addOptimistic({ rkey: 'during', did: 'did:example:alice', value: { text: 'during' } })).toThrow(
+      expect.objectContaining({ code: 'closed' }),
+    )
+    expect(() => doc.change((d) => void (d.text = 'during'))).toThrow(expect.objectContaining({ name: 'SyncError' }))
+    await clearing
+    expect(await cache.loadDoc(doc.documentId)).toEqual([])
+    releaseDoc()
+  })
+
   // What the next user's first store shows while the network is held back, the room having
   // been emptied on the server meanwhile: any record it shows can only come from the cache.
   async function recordsPaintedForNextUser(logout: 'close' | 'clear' | 'clear-while-opening'): Promise<string[]> {
