@@ -1,4 +1,5 @@
-import { CacheGenerations } from './cache/cacheGenerations.js'
+import type { CacheView } from './cache/cacheGenerations.js'
+import { createCacheView } from './cache/cacheGenerations.js'
 import type { DocCache, RecordCache } from './cache/types.js'
 import type { DocConnection, DocStore } from './docs/types.js'
 import type { Environment } from './environment.js'
@@ -96,16 +97,16 @@ export class SyncClient {
   #documents: SharedDocuments | null = null
   #credentials: CredentialWatch | null
   /** What stores see of `options.cache`: `clearLocalData()` cuts the old stores off from it. */
-  readonly #cache: CacheGenerations<RecordCache | (RecordCache & DocCache)> | null
+  #cache: CacheView<RecordCache | (RecordCache & DocCache)> | null
   /** Record stores `clearLocalData()` closed: a component still holding one must not restart it. */
   readonly #forgotten = new WeakSet<WatchRecordStore<unknown>>()
   #unwatchClears: (() => void) | null = null
-  /** `clearLocalData()` calls under way: their own clear must not look like another tab's. */
+  /** `clearLocalData()` calls under way: our own clear must not look like another tab's. */
   #clearing = 0
 
   constructor(options: SyncClientOptions = {}) {
     this.options = options
-    this.#cache = options.cache === undefined ? null : new CacheGenerations(options.cache)
+    this.#cache = options.cache === undefined ? null : createCacheView(options.cache)
     this.#env = options.environment ?? defaultEnvironment
     this.#credentials =
       options.token === undefined ? null : new CredentialWatch(options.token, this.#env, options.credentialCheckMs ?? 10_000, () => this.reauthenticate())
@@ -258,23 +259,17 @@ export class SyncClient {
    */
   async clearLocalData(options: ClearLocalDataOptions = {}): Promise<void> {
     // No await before the stores are closed: a write that lands later throws instead of
-    // being deleted unsent, and the check below sees everything that was written.
-    if (options.discardUnsent !== true) {
-      const unsent = this.#unsent()
-      if (unsent.records + unsent.documents > 0) {
-        throw new SyncError(
-          'unsaved',
-          `clearLocalData() would lose ${unsent.records} record write(s) and ${unsent.documents} document(s) the server has not confirmed; wait until useSyncStatus().savedServer is true, or pass { discardUnsent: true }`,
-        )
-      }
+    // being deleted unsent, and the check sees everything written so far.
+    this.#recompute()
+    const { pending } = this.#summary
+    if (pending > 0 && options.discardUnsent !== true) {
+      throw new SyncError('unsaved', `${pending} write(s) not on the server yet: wait, or pass { discardUnsent: true }`)
     }
-    this.#stopWatchingClears()
     this.#clearing++
     try {
       await this.#forgetStores(true)
     } finally {
       this.#clearing--
-      if (this.#records.size > 0 || this.#documents !== null) this.#watchClears()
     }
   }
 
@@ -288,33 +283,33 @@ export class SyncClient {
     for (const store of records) this.#forgotten.add(store)
     const closed = Promise.all([...records.map((store) => store.closeAndForget()), documents?.discard()])
     this.#recompute()
-    return this.#cache?.retire(closed, clearCache) ?? closed.then(() => undefined)
+    const old = this.#cache
+    if (old === null) return closed.then(() => {})
+    const base = this.options.cache!
+    let done!: () => void
+    // Stores made from now on wait for the clear; the old ones' late writes are refused.
+    this.#cache = createCacheView(base, new Promise<void>((resolve) => (done = resolve)))
+    return closed
+      .then(() => old.revoke())
+      .then(() => (clearCache ? base.clear() : undefined))
+      .finally(done)
+      .then(() => {})
   }
 
   /** Another tab (or client) cleared the cache: what this one shows belonged to the user who left. */
   #watchClears(): void {
-    if (this.#clearing > 0) return
     this.#unwatchClears ??=
-      this.#cache?.base.watchCleared?.(() => {
-        this.#forgetStores(false).catch((error: unknown) => this.options.onIgnoredError?.(error))
+      this.options.cache?.watchCleared?.(() => {
+        // The cache tells of our own clear before it resolves: this client has done its part.
+        if (this.#clearing === 0) this.#forgetStores(false).catch((error: unknown) => this.options.onIgnoredError?.(error))
       }) ?? null
-  }
-
-  #stopWatchingClears(): void {
-    this.#unwatchClears?.()
-    this.#unwatchClears = null
-  }
-
-  #unsent(): { records: number; documents: number } {
-    let records = 0
-    for (const store of this.#records.values()) records += store.getSaveState().pending
-    return { records, documents: this.#documents?.summarize().pending ?? 0 }
   }
 
   /** Stops every store, flushing caches; the client can be used again afterwards. */
   async close(): Promise<void> {
     const stores = this.#records.clear()
-    this.#stopWatchingClears()
+    this.#unwatchClears?.()
+    this.#unwatchClears = null
     this.#credentials?.dispose()
     for (const unlisten of this.#running.values()) unlisten()
     this.#running.clear()

@@ -33,8 +33,8 @@ function observedCache(dbName: string) {
   const reads: Array<{ kind: 'records' | 'doc'; found: number }> = []
   const observed: RecordCache & DocCache = {
     ...cache,
-    loadRecords: async (key) => {
-      const records = await cache.loadRecords(key)
+    loadRecords: async <V,>(key: string) => {
+      const records = await cache.loadRecords<V>(key)
       reads.push({ kind: 'records', found: records?.length ?? 0 })
       return records
     },

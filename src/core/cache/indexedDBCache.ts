@@ -126,14 +126,14 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
       await (await open()).delete('docChunks', docRange(documentId))
     },
     async clear() {
-      const told = [...clearedListeners]
       const database = await open()
       // Every store there is, so stores added by later schema versions are cleared too.
       const names = [...database.objectStoreNames]
       const tx = database.transaction(names, 'readwrite')
       await Promise.all([...names.map((name) => tx.objectStore(name).clear()), tx.done])
       ensureChannel()?.postMessage({ cleared: true } satisfies ClearedMessage)
-      for (const listener of told) listener()
+      // Before it resolves, so a clearing client can tell its own clear from another's.
+      for (const listener of [...clearedListeners]) listener()
     },
     watchCleared(listener) {
       ensureChannel()

@@ -45,11 +45,8 @@ export function createMemoryCache(): RecordCache & DocCache {
     clear() {
       records.clear()
       docs.clear()
-      // The listeners of this moment: one that unsubscribes first (the clearing client) is not told.
-      const told = [...clearedListeners]
-      queueMicrotask(() => {
-        for (const listener of told) listener()
-      })
+      // Before it resolves, so a clearing client can tell its own clear from another's.
+      for (const listener of [...clearedListeners]) listener()
       return Promise.resolve()
     },
     watchCleared(listener) {

@@ -16,9 +16,9 @@ export interface RecordCache {
    */
   clear(): Promise<void>
   /**
-   * Calls `listener` after `clear()` on this cache object or on another one on the same
-   * storage (another tab). Listeners subscribed here when `clear()` is called are told.
-   * Optional for custom caches that no other tab shares. Returns an unsubscribe function.
+   * Calls `listener` after `clear()` on this cache object (before that `clear()` resolves) or
+   * on another one on the same storage (another tab). Optional for custom caches that no
+   * other tab shares. Returns an unsubscribe function.
    */
   watchCleared?(listener: () => void): () => void
   /** Releases connections (IndexedDB). The cache must not be used afterwards. */
