@@ -1,5 +1,5 @@
-import type { CacheView } from './cache/cacheGenerations.js'
-import { createCacheView } from './cache/cacheGenerations.js'
+import type { ClearableCache } from './cache/clearableCache.js'
+import { createClearableCache } from './cache/clearableCache.js'
 import type { DocCache, RecordCache } from './cache/types.js'
 import type { DocConnection, DocStore } from './docs/types.js'
 import type { Environment } from './environment.js'
@@ -97,16 +97,17 @@ export class SyncClient {
   #documents: SharedDocuments | null = null
   #credentials: CredentialWatch | null
   /** What stores see of `options.cache`: `clearLocalData()` cuts the old stores off from it. */
-  #cache: CacheView<RecordCache | (RecordCache & DocCache)> | null
+  readonly #cache: ClearableCache<RecordCache | (RecordCache & DocCache)> | null
   /** Record stores `clearLocalData()` closed: a component still holding one must not restart it. */
   readonly #forgotten = new WeakSet<WatchRecordStore<unknown>>()
-  #unwatchClears: (() => void) | null = null
-  /** `clearLocalData()` calls under way: our own clear must not look like another tab's. */
-  #clearing = 0
 
   constructor(options: SyncClientOptions = {}) {
     this.options = options
-    this.#cache = options.cache === undefined ? null : createCacheView(options.cache)
+    this.#cache =
+      options.cache === undefined
+        ? null
+        : // Another tab cleared the cache: what this client shows belonged to the user who left.
+          createClearableCache(options.cache, () => void this.#forgetStores(false).catch((error: unknown) => options.onIgnoredError?.(error)))
     this.#env = options.environment ?? defaultEnvironment
     this.#credentials =
       options.token === undefined ? null : new CredentialWatch(options.token, this.#env, options.credentialCheckMs ?? 10_000, () => this.reauthenticate())
@@ -133,7 +134,7 @@ export class SyncClient {
 
   #documentsFrom(support: DocSupport): SharedDocuments {
     const { options } = this
-    this.#watchClears()
+    this.#cache?.listen()
     this.#documents ??= support.createDocuments({
       url: options.url,
       token: this.#credentials?.read,
@@ -188,7 +189,7 @@ export class SyncClient {
       const { reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl, allowedSocketOrigins } = this.options
       const cache = this.#cache?.cache
       const credentials = this.#credentials
-      this.#watchClears()
+      this.#cache?.listen()
       store = createRecordStore<unknown>(
         {
           url,
@@ -265,12 +266,7 @@ export class SyncClient {
     if (pending > 0 && options.discardUnsent !== true) {
       throw new SyncError('unsaved', `${pending} write(s) not on the server yet: wait, or pass { discardUnsent: true }`)
     }
-    this.#clearing++
-    try {
-      await this.#forgetStores(true)
-    } finally {
-      this.#clearing--
-    }
+    await this.#forgetStores(true)
   }
 
   /** Closes every store now, unsent work or not, and empties the cache (unless another tab just did). */
@@ -283,33 +279,13 @@ export class SyncClient {
     for (const store of records) this.#forgotten.add(store)
     const closed = Promise.all([...records.map((store) => store.closeAndForget()), documents?.discard()])
     this.#recompute()
-    const old = this.#cache
-    if (old === null) return closed.then(() => {})
-    const base = this.options.cache!
-    let done!: () => void
-    // Stores made from now on wait for the clear; the old ones' late writes are refused.
-    this.#cache = createCacheView(base, new Promise<void>((resolve) => (done = resolve)))
-    return closed
-      .then(() => old.revoke())
-      .then(() => (clearCache ? base.clear() : undefined))
-      .finally(done)
-      .then(() => {})
-  }
-
-  /** Another tab (or client) cleared the cache: what this one shows belonged to the user who left. */
-  #watchClears(): void {
-    this.#unwatchClears ??=
-      this.options.cache?.watchCleared?.(() => {
-        // The cache tells of our own clear before it resolves: this client has done its part.
-        if (this.#clearing === 0) this.#forgetStores(false).catch((error: unknown) => this.options.onIgnoredError?.(error))
-      }) ?? null
+    return this.#cache?.retire(closed, clearCache) ?? closed.then(() => {})
   }
 
   /** Stops every store, flushing caches; the client can be used again afterwards. */
   async close(): Promise<void> {
     const stores = this.#records.clear()
-    this.#unwatchClears?.()
-    this.#unwatchClears = null
+    this.#cache?.stopListening()
     this.#credentials?.dispose()
     for (const unlisten of this.#running.values()) unlisten()
     this.#running.clear()

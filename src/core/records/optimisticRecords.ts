@@ -55,10 +55,6 @@ export class OptimisticRecords<V> {
     return changed
   }
 
-  clear(): void {
-    this.#entries.clear()
-  }
-
   /** Without a did, every entry with that rkey matches (the single-user common case). */
   #matching(rkey: string, did: string | undefined): Array<[string, WatchRecord<V>]> {
     if (did !== undefined) {

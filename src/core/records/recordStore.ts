@@ -6,6 +6,7 @@ import { SyncError } from '../errors.js'
 import type { MachineState } from '../machine.js'
 import { checkHeartbeatMs } from '../silenceWatch.js'
 import { Listeners } from '../subscribable.js'
+import { clearedError } from '../cache/clearableCache.js'
 import { ConfirmedRecords } from './confirmedRecords.js'
 import { OptimisticRecords } from './optimisticRecords.js'
 import { connectRecords, DEFAULT_HEARTBEAT_MS } from './recordConnection.js'
@@ -132,16 +133,15 @@ export class WatchRecordStore<V> implements RecordStore<V> {
    */
   closeAndForget(): Promise<void> {
     this.#forgotten = true
-    this.#driver.stop()
     this.#confirmed.clear()
-    this.#optimistic.clear()
+    this.#optimistic = new OptimisticRecords<V>()
     this.#recordsDirty = true
     this.#listeners.notify()
-    return this.flushCache()
+    return this.stop()
   }
 
   addOptimistic(input: OptimisticInput<V>): void {
-    if (this.#forgotten) throw new SyncError('closed', `clearLocalData() closed the store for ${this.url}; get a new one from the client`)
+    if (this.#forgotten) throw clearedError()
     this.#optimistic.add(input, this.collection, Date.now() * 1000)
     this.#recordsChanged()
   }
