@@ -1,4 +1,5 @@
 import type { WaitOptions } from '../boundedWait.js'
+import { clearedError } from '../cache/clearableCache.js'
 import type { DocCacheChunk } from '../cache/types.js'
 import { errorMessage, SyncError, toSyncError } from '../errors.js'
 import { Listeners } from '../subscribable.js'
@@ -54,6 +55,7 @@ export class DocumentStore<T> implements DocStore<T> {
   #sendScheduled = false
   #refs = 1
   #closed = false
+  #forgotten = false
   readonly #waiters: SaveWaiters
   readonly #ephemeral: EphemeralInbox
   #snapshot: DocSnapshot<T>
@@ -154,6 +156,14 @@ export class DocumentStore<T> implements DocStore<T> {
     this.#link.report({ type: 'closed', store: this as DocumentStore<unknown> })
     this.#closePersister()
     this.#settleWaiters()
+  }
+
+  /** Closes now and shows nothing of the document any more (`clearLocalData()`: the user left). */
+  forget(): void {
+    this.close()
+    this.#forgotten = true
+    this.#snapshot = { doc: undefined, status: 'unavailable', saved: this.#snapshot.saved, error: clearedError() }
+    this.#listeners.notify()
   }
 
   // ---- used by the connection ----
@@ -427,6 +437,8 @@ export class DocumentStore<T> implements DocStore<T> {
   }
 
   #update(): void {
+    // Cache writes still settling after `forget()` must not show the document again.
+    if (this.#forgotten) return
     const status = this.#status()
     const doc = status === 'ready' ? this.#published : undefined
     const local = this.#persister !== null && this.#doc !== null && this.#persister.isSaved(this.#heads)

@@ -5,6 +5,7 @@ import type { BackoffOptions, SyncStatus } from '../machine.js'
 import { StoreRegistry } from '../storeRegistry.js'
 import { createDocConnection } from './docConnection.js'
 import { parseDocumentUrl } from './documentId.js'
+import type { DocumentStore } from './docStore.js'
 import type { DocConnection, DocStore } from './types.js'
 
 export interface SharedDocumentsOptions {
@@ -130,7 +131,7 @@ export class SharedDocuments {
 
   async #closeAll(storesFirst: boolean): Promise<void> {
     const stores = this.#stores.clear()
-    if (storesFirst) for (const store of stores) store.close()
+    if (storesFirst) for (const store of stores) forget(store)
     const connection = this.#connection
     this.#connection = null
     this.#running = false
@@ -220,4 +221,11 @@ export class SharedDocuments {
 
 function isDocCache(cache: RecordCache | (RecordCache & DocCache)): cache is RecordCache & DocCache {
   return typeof (cache as Partial<DocCache>).loadDoc === 'function' && typeof (cache as Partial<DocCache>).saveDocChunk === 'function'
+}
+
+/** Closes `store` and blanks what it shows (the connection this class makes hands out `DocumentStore`s). */
+function forget(store: DocStore<unknown>): void {
+  const { forget } = store as Partial<DocumentStore<unknown>>
+  if (forget) forget.call(store)
+  else store.close()
 }
