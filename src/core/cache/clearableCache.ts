@@ -1,6 +1,9 @@
 import { SyncError } from '../errors.js'
 import type { RecordCache } from './types.js'
 
+/** What a store closed by `clearLocalData()` answers to a write. */
+export const clearedError = (): SyncError => new SyncError('closed', 'clearLocalData() closed this store: get a new one from the client')
+
 /**
  * A `SyncClient`'s side of its cache: what its stores see of it, and clearing it on logout.
  *
@@ -9,9 +12,6 @@ import type { RecordCache } from './types.js'
  * talks to the cache through its own view (`createCacheView`): the old view is revoked once
  * the old stores have finished, and the new one holds its calls until the cache is empty.
  */
-/** What a store closed by `clearLocalData()` answers to a write. */
-export const clearedError = (): SyncError => new SyncError('closed', 'clearLocalData() closed this store: get a new one from the client')
-
 export interface ClearableCache<C> {
   /** What stores made now should use. */
   readonly cache: C
