@@ -100,6 +100,8 @@ export class SyncClient {
   readonly #cache: ClearableCache<RecordCache | (RecordCache & DocCache)> | null
   /** Record stores `clearLocalData()` closed: a component still holding one must not restart it. */
   readonly #forgotten = new WeakSet<WatchRecordStore<unknown>>()
+  /** Clears under way (ours or another tab's): `close()` waits for them. */
+  #forgetting: Promise<void> = Promise.resolve()
 
   constructor(options: SyncClientOptions = {}) {
     this.options = options
@@ -279,17 +281,19 @@ export class SyncClient {
     for (const store of records) this.#forgotten.add(store)
     const closed = Promise.all([...records.map((store) => store.closeAndForget()), documents?.discard()])
     this.#recompute()
-    return this.#cache?.retire(closed, clearCache) ?? closed.then(() => {})
+    const forgetting = this.#cache?.retire(closed, clearCache) ?? closed.then(() => {})
+    this.#forgetting = Promise.all([this.#forgetting, forgetting.catch(() => {})]).then(() => {})
+    return forgetting
   }
 
-  /** Stops every store, flushing caches; the client can be used again afterwards. */
+  /** Stops every store, flushing caches (and waits for a clear under way); the client can be used again afterwards. */
   async close(): Promise<void> {
     const stores = this.#records.clear()
     this.#cache?.stopListening()
     this.#credentials?.dispose()
     for (const unlisten of this.#running.values()) unlisten()
     this.#running.clear()
-    await Promise.all([...stores.map((store) => store.stop()), this.#documents?.close()])
+    await Promise.all([...stores.map((store) => store.stop()), this.#documents?.close(), this.#forgetting])
     this.#recompute()
   }
 

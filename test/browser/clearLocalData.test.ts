@@ -73,22 +73,30 @@ describe('clearLocalData in Chromium', () => {
     expect(before['records']).toBeGreaterThan(0)
     expect(before['docChunks']).toBeGreaterThan(0)
 
+    // A new message reaches the other tab, whose cache write of it is still to come.
+    await xrpc('putRecord', { roomUri: room, rkey: 'a3', value: { text: 'A private three' } })
+    await expect.poll(() => otherRecords.getSnapshot().records.length).toBe(3)
+
     // Logout.
     await userA.clearLocalData()
     releaseRecords()
     releaseDoc()
-    const after = await countsIn(dbName)
-    expect(Object.keys(after).sort()).toEqual(['docChunks', 'records'])
-    expect(Object.values(after)).toEqual([0, 0])
-    // The other tab heard it (BroadcastChannel) and stopped showing A's records.
+    // The other tab writes before it hears of the clear (BroadcastChannel delivers in a later task).
+    await otherRecords.flushCache()
+    // It hears, stops showing A's records, and takes back what it wrote after the clear.
     await expect.poll(() => otherRecords.getSnapshot().records.length).toBe(0)
     expect(otherRecords.getSnapshot().status).toBe('closed')
     releaseOther()
+    await otherTab.close() // resolves once it has finished forgetting
+    const after = await countsIn(dbName)
+    expect(Object.keys(after).sort()).toEqual(['docChunks', 'records'])
+    expect(Object.values(after)).toEqual([0, 0])
 
     // A's records leave the server's room, so whatever user B's first paint shows can only
     // come from this browser's cache; B's documents server is unreachable for the same reason.
     await xrpc('deleteRecord', { roomUri: room, rkey: 'a1' })
     await xrpc('deleteRecord', { roomUri: room, rkey: 'a2' })
+    await xrpc('deleteRecord', { roomUri: room, rkey: 'a3' })
     const { cache, reads } = observedCache(dbName)
     const userB = createSyncClient({ url: 'ws://127.0.0.1:9/', recordsBaseUrl: serverUrl, cache, reconnect: false })
     const bRecords = userB.getRecordStore<{ text: string }>(url(room))

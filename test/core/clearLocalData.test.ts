@@ -216,6 +216,9 @@ describe('SyncClient.clearLocalData', () => {
     await until(() => otherDoc.getSnapshot().doc === undefined, 'the other client to drop the document')
     expect(other.getSnapshot().status).toBe('closed')
     expect(tabB.isDocStoreOpen(otherDoc)).toBe(false)
+    // What the other client had not written yet when the clear came must not land after it.
+    await tabB.close() // resolves once it has finished forgetting
+    expect(await cache.loadDoc(doc.documentId)).toEqual([])
     releaseDoc()
     releaseOtherDoc()
     expect(await cache.loadRecords(url)).toBeUndefined()

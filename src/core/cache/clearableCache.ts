@@ -21,7 +21,8 @@ export interface ClearableCache<C> {
   /**
    * Ends the current generation. Stores made from now on get a view that waits for this;
    * once `closed` settles (the old stores have finished), the old view is revoked and, when
-   * `clearBase` (no other tab has just done it), the cache is emptied.
+   * `clearBase`, the cache is emptied. Without it (another tab or client cleared it), what the
+   * old stores wrote is deleted again: a write can land between that clear and our hearing of it.
    */
   retire(closed: Promise<unknown>, clearBase: boolean): Promise<void>
 }
@@ -50,7 +51,7 @@ export function createClearableCache<C extends RecordCache>(base: C, onOtherClea
       try {
         await closed
         await old.revoke()
-        if (clearBase) await base.clear()
+        await (clearBase ? base.clear() : old.undoWrites())
       } finally {
         clearing--
         done()
@@ -75,11 +76,18 @@ export function createClearableCache<C extends RecordCache>(base: C, onOtherClea
 export interface CacheView<C> {
   readonly cache: C
   revoke(): Promise<void>
+  /** Deletes every record list and document this view has written (after `revoke`). */
+  undoWrites(): Promise<void>
 }
+
+/** How to take back a write, by the key it names first. Other writes (an outbox's) are not known here. */
+const UNDO: Partial<Record<PropertyKey, string>> = { saveRecords: 'deleteRecords', saveDocChunk: 'deleteDoc' }
 
 export function createCacheView<C extends object>(base: C, ready?: Promise<void>): CacheView<C> {
   let revoked = false
   const underWay = new Set<Promise<unknown>>()
+  /** What this view wrote: the delete that takes it back, and the key it names. */
+  const written = new Map<string, [string, unknown]>()
   const refuse = (): Promise<never> => Promise.reject(clearedError())
 
   const call = async (method: (...args: unknown[]) => unknown, args: unknown[]): Promise<unknown> => {
@@ -98,7 +106,9 @@ export function createCacheView<C extends object>(base: C, ready?: Promise<void>
       if (property === 'close') return () => {}
       // Subscriptions answer at once; closing a store ends its own.
       if (String(property).startsWith('watch')) return method.bind(target)
+      const undo = UNDO[property]
       return (...args: unknown[]) => {
+        if (undo !== undefined && !revoked) written.set(`${undo} ${String(args[0])}`, [undo, args[0]])
         const result = call(method as (...args: unknown[]) => unknown, args)
         const settled: Promise<unknown> = result.then(
           () => underWay.delete(settled),
@@ -116,6 +126,9 @@ export function createCacheView<C extends object>(base: C, ready?: Promise<void>
       revoked = true
       // A call that started before the revoke may still be writing: it lands before the clear.
       while (underWay.size > 0) await Promise.all(underWay)
+    },
+    async undoWrites() {
+      await Promise.all([...written.values()].map(([name, key]) => (Reflect.get(base, name) as (key: unknown) => unknown).call(base, key)))
     },
   }
 }
