@@ -266,7 +266,7 @@ export class SyncClient {
     this.#recompute()
     const { pending } = this.#summary
     if (pending > 0 && options.discardUnsent !== true) {
-      throw new SyncError('unsaved', `${pending} write(s) not on the server yet: wait, or pass { discardUnsent: true }`)
+      throw new SyncError('unsaved', `${pending} unsent write(s): wait, or pass { discardUnsent: true }`)
     }
     await this.#forgetStores(true)
   }

@@ -2,7 +2,7 @@ import { SyncError } from '../errors.js'
 import type { RecordCache } from './types.js'
 
 /** What a store closed by `clearLocalData()` answers to a write. */
-export const clearedError = (): SyncError => new SyncError('closed', 'clearLocalData() closed this store: get a new one from the client')
+export const clearedError = (): SyncError => new SyncError('closed', 'Closed by clearLocalData(): get a new store')
 
 /**
  * A `SyncClient`'s side of its cache: what its stores see of it, and clearing it on logout.
