@@ -1,8 +1,10 @@
+import type { ClearableCache } from './cache/clearableCache.js'
+import { createClearableCache } from './cache/clearableCache.js'
 import type { DocCache, RecordCache } from './cache/types.js'
 import type { DocConnection, DocStore } from './docs/types.js'
 import type { Environment } from './environment.js'
 import { defaultEnvironment } from './environment.js'
-import type { SyncError } from './errors.js'
+import { SyncError } from './errors.js'
 import type { BackoffOptions, SyncStatus } from './machine.js'
 import type { WatchRecordStore } from './records/recordStore.js'
 import { createRecordStore } from './records/recordStore.js'
@@ -54,6 +56,11 @@ export interface SyncClientOptions {
   onIgnoredError?: ((error: unknown) => void) | undefined
 }
 
+export interface ClearLocalDataOptions {
+  /** Delete record writes and document edits the server has not confirmed too, instead of refusing. @default false */
+  discardUnsent?: boolean | undefined
+}
+
 export interface RecordStoreRequest {
   transport?: 'sse' | 'ws' | undefined
 }
@@ -90,9 +97,20 @@ export class SyncClient {
   /** Made by the first document hook, from the support it passes in. */
   #documents: SharedDocuments | null = null
   #credentials: CredentialWatch | null
+  /** What stores see of `options.cache`: `clearLocalData()` cuts the old stores off from it. */
+  readonly #cache: ClearableCache<RecordCache | (RecordCache & DocCache)> | null
+  /** Record stores `clearLocalData()` closed: a component still holding one must not restart it. */
+  readonly #forgotten = new WeakSet<WatchRecordStore<unknown>>()
+  /** Clears under way (ours or another tab's): `close()` waits for them. */
+  #forgetting: Promise<void> = Promise.resolve()
 
   constructor(options: SyncClientOptions = {}) {
     this.options = options
+    this.#cache =
+      options.cache === undefined
+        ? null
+        : // Another tab cleared the cache: what this client shows belonged to the user who left.
+          createClearableCache(options.cache, () => void this.#forgetStores(false).catch((error: unknown) => options.onIgnoredError?.(error)))
     this.#env = options.environment ?? defaultEnvironment
     this.#credentials =
       options.token === undefined ? null : new CredentialWatch(options.token, this.#env, options.credentialCheckMs ?? 10_000, () => this.reauthenticate())
@@ -119,10 +137,11 @@ export class SyncClient {
 
   #documentsFrom(support: DocSupport): SharedDocuments {
     const { options } = this
+    this.#cache?.listen()
     this.#documents ??= support.createDocuments({
       url: options.url,
       token: this.#credentials?.read,
-      cache: options.cache,
+      cache: this.#cache?.cache,
       reconnect: options.reconnect,
       heartbeatMs: options.heartbeatMs,
       fetch: options.fetch,
@@ -171,8 +190,10 @@ export class SyncClient {
     const key = `${transport} ${url}`
     let store = this.#records.get(key)
     if (!store) {
-      const { cache, reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl, allowedSocketOrigins } = this.options
+      const { reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl, allowedSocketOrigins } = this.options
+      const cache = this.#cache?.cache
       const credentials = this.#credentials
+      this.#cache?.listen()
       store = createRecordStore<unknown>(
         {
           url,
@@ -200,6 +221,7 @@ export class SyncClient {
   retain<V>(store: WatchRecordStore<V> | DocStore<V>): () => void {
     if (this.#documents?.owns(store)) return this.#documents.retain(store as DocStore<unknown>)
     const records = store as WatchRecordStore<unknown>
+    if (this.#forgotten.has(records)) return () => {}
     const key = this.#recordKeys.get(records)
     // Released and forgotten, but its key is free: a hidden component showing again may still hold it.
     if (key !== undefined && !this.#records.has(records) && this.#records.get(key) === undefined) this.#records.add(key, records)
@@ -225,13 +247,48 @@ export class SyncClient {
     this.#documents?.restartIfParked()
   }
 
-  /** Stops every store, flushing caches; the client can be used again afterwards. */
+  /**
+   * Logging out: closes every record store, every document and the document connection, then
+   * deletes everything syncline keeps on this device (records, documents, unsent writes) and
+   * tells other tabs on the same cache to drop what they show. The client stays usable: stores
+   * asked for from now on start on the empty cache.
+   * @throws SyncError `'unsaved'` while record writes or document edits are not confirmed by
+   * the server, unless `discardUnsent`; nothing is closed then.
+   */
+  async clearLocalData(options: ClearLocalDataOptions = {}): Promise<void> {
+    // No await before the stores are closed: a write that lands later throws instead of
+    // being deleted unsent, and the check sees everything written so far.
+    this.#recompute()
+    const { pending } = this.#summary
+    if (pending > 0 && options.discardUnsent !== true) {
+      throw new SyncError('unsaved', `${pending} unsent write(s): wait, or pass { discardUnsent: true }`)
+    }
+    await this.#forgetStores(true)
+  }
+
+  /** Closes every store now, unsent work or not, and empties the cache (unless another tab just did). */
+  #forgetStores(clearCache: boolean): Promise<void> {
+    const records = this.#records.clear()
+    for (const unlisten of this.#running.values()) unlisten()
+    this.#running.clear()
+    const documents = this.#documents
+    this.#documents = null
+    for (const store of records) this.#forgotten.add(store)
+    const closed = Promise.all([...records.map((store) => store.closeAndForget()), documents?.discard()])
+    this.#recompute()
+    const forgetting = this.#cache?.retire(closed, clearCache) ?? closed.then(() => {})
+    this.#forgetting = Promise.all([this.#forgetting, forgetting.catch(() => {})]).then(() => {})
+    return forgetting
+  }
+
+  /** Stops every store, flushing caches (and waits for a clear under way); the client can be used again afterwards. */
   async close(): Promise<void> {
     const stores = this.#records.clear()
+    this.#cache?.stopListening()
     this.#credentials?.dispose()
     for (const unlisten of this.#running.values()) unlisten()
     this.#running.clear()
-    await Promise.all([...stores.map((store) => store.stop()), this.#documents?.close()])
+    await Promise.all([...stores.map((store) => store.stop()), this.#documents?.close(), this.#forgetting])
     this.#recompute()
   }
 

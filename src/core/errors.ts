@@ -15,6 +15,8 @@ export type SyncErrorCode =
   | 'timeout'
   /** A wait's `AbortSignal` aborted. */
   | 'aborted'
+  /** `clearLocalData()` refused: writes or document edits the server has not confirmed would be lost. */
+  | 'unsaved'
   | (string & {})
 
 export class SyncError extends Error {

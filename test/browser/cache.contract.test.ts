@@ -79,6 +79,48 @@ describe.each(docCaches)('%s doc cache', (_name, make) => {
   docCacheContract(make)
 })
 
+const fullCaches: Array<[string, () => { open: () => RecordCache & DocCache }]> = [
+  ['memory', () => {
+    const shared = createMemoryCache()
+    return { open: () => shared }
+  }],
+  ['indexedDB', () => {
+    const dbName = `clear-contract-${Date.now()}-${dbCounter++}`
+    return { open: () => createIndexedDBCache({ dbName }) }
+  }],
+]
+
+describe.each(fullCaches)('%s cache clear', (_name, make) => {
+  it('deletes every record list and every document, and the cache keeps working afterwards', async () => {
+    const factory = make()
+    const cache = factory.open()
+    await cache.saveRecords('room-a', [record('r1', 'one')])
+    await cache.saveRecords('room-b', [record('r2', 'two')])
+    await cache.saveDocChunk('doc', { key: 's-1', kind: 'snapshot', data: Uint8Array.from([1]) })
+    await cache.clear()
+    const reader = factory.open()
+    expect(await reader.loadRecords('room-a')).toBeUndefined()
+    expect(await reader.loadRecords('room-b')).toBeUndefined()
+    expect(await reader.loadDoc('doc')).toEqual([])
+    await cache.saveRecords('room-a', [record('r3', 'after')])
+    expect((await reader.loadRecords('room-a'))?.map((r) => r.rkey)).toEqual(['r3'])
+  })
+
+  it('tells watchCleared listeners here and on other connections (tabs), not ones that unsubscribed', async () => {
+    const factory = make()
+    const clearing = factory.open()
+    const otherTab = factory.open()
+    const heard: string[] = []
+    const stopHere = clearing.watchCleared!(() => heard.push('here'))
+    otherTab.watchCleared!(() => heard.push('other tab'))
+    clearing.watchCleared!(() => heard.push('unsubscribed'))()
+    await clearing.clear()
+    await expect.poll(() => heard.length).toBe(2)
+    expect(heard.sort()).toEqual(['here', 'other tab'])
+    stopHere()
+  })
+})
+
 describe('indexedDB schema', () => {
   it('upgrades a version 1 database to version 2, keeping its records', async () => {
     const dbName = `upgrade-${Date.now()}-${dbCounter++}`

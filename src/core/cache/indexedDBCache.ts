@@ -34,12 +34,18 @@ interface DocChangeMessage {
   keys: string[]
 }
 
+/** Another tab cleared the database (`clear()`): what it showed is gone. */
+interface ClearedMessage {
+  cleared: true
+}
+
 /** A persistent cache in IndexedDB, so the next page load paints before the network answers. */
 export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): RecordCache & DocCache {
   const dbName = options.dbName ?? 'syncline'
   let db: Promise<IDBPDatabase<SynclineDB>> | null = null
   const docListeners = new Set<(documentId: string, keys: readonly string[]) => void>()
-  /** Tells other tabs about document writes; created on first use, never at import time. */
+  const clearedListeners = new Set<() => void>()
+  /** Tells other tabs about document writes and clears; created on first use, never at import time. */
   let channel: BroadcastChannel | null = null
 
   // The wrapper is fetched as soon as a cache exists (a provider makes one on its first
@@ -76,8 +82,9 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
     if (channel === null && typeof BroadcastChannel !== 'undefined' && typeof indexedDB !== 'undefined') {
       channel = new BroadcastChannel(`syncline-docs:${dbName}`)
       channel.onmessage = (event: MessageEvent<unknown>) => {
-        const message = event.data as Partial<DocChangeMessage> | null
-        if (typeof message?.documentId === 'string' && Array.isArray(message.keys)) deliver(message.documentId, message.keys)
+        const message = event.data as Partial<DocChangeMessage & ClearedMessage> | null
+        if (message?.cleared === true) for (const listener of [...clearedListeners]) listener()
+        else if (typeof message?.documentId === 'string' && Array.isArray(message.keys)) deliver(message.documentId, message.keys)
       }
     }
     return channel
@@ -118,6 +125,23 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
     async deleteDoc(documentId) {
       await (await open()).delete('docChunks', docRange(documentId))
     },
+    async clear() {
+      const database = await open()
+      // Every store there is, so stores added by later schema versions are cleared too.
+      const names = [...database.objectStoreNames]
+      const tx = database.transaction(names, 'readwrite')
+      await Promise.all([...names.map((name) => tx.objectStore(name).clear()), tx.done])
+      ensureChannel()?.postMessage({ cleared: true } satisfies ClearedMessage)
+      // Before it resolves, so a clearing client can tell its own clear from another's.
+      for (const listener of [...clearedListeners]) listener()
+    },
+    watchCleared(listener) {
+      ensureChannel()
+      clearedListeners.add(listener)
+      return () => {
+        clearedListeners.delete(listener)
+      }
+    },
     watchDocs(listener) {
       ensureChannel()
       docListeners.add(listener)
@@ -131,6 +155,7 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
       channel?.close()
       channel = null
       docListeners.clear()
+      clearedListeners.clear()
     },
   }
 }

@@ -6,6 +6,7 @@ export function createMemoryCache(): RecordCache & DocCache {
   const records = new Map<string, readonly WatchRecord<unknown>[]>()
   const docs = new Map<string, Map<string, DocCacheChunk>>()
   const docListeners = new Set<(documentId: string, keys: readonly string[]) => void>()
+  const clearedListeners = new Set<() => void>()
 
   const announce = (documentId: string, keys: readonly string[]): void => {
     // Asynchronous, like a BroadcastChannel: a writer never hears its own write mid-write.
@@ -41,6 +42,19 @@ export function createMemoryCache(): RecordCache & DocCache {
       docs.delete(documentId)
       return Promise.resolve()
     },
+    clear() {
+      records.clear()
+      docs.clear()
+      // Before it resolves, so a clearing client can tell its own clear from another's.
+      for (const listener of [...clearedListeners]) listener()
+      return Promise.resolve()
+    },
+    watchCleared(listener) {
+      clearedListeners.add(listener)
+      return () => {
+        clearedListeners.delete(listener)
+      }
+    },
     watchDocs(listener) {
       docListeners.add(listener)
       return () => {
@@ -51,6 +65,7 @@ export function createMemoryCache(): RecordCache & DocCache {
       records.clear()
       docs.clear()
       docListeners.clear()
+      clearedListeners.clear()
     },
   }
 }

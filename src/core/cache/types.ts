@@ -10,6 +10,17 @@ export interface RecordCache {
   /** Replaces everything stored under `key`. */
   saveRecords<V>(key: string, records: readonly WatchRecord<V>[]): Promise<void>
   deleteRecords(key: string): Promise<void>
+  /**
+   * Deletes everything stored through this cache — every store, not a list of known keys —
+   * and tells `watchCleared` listeners (here and in other tabs) once it is done.
+   */
+  clear(): Promise<void>
+  /**
+   * Calls `listener` after `clear()` on this cache object (before that `clear()` resolves) or
+   * on another one on the same storage (another tab). Optional for custom caches that no
+   * other tab shares. Returns an unsubscribe function.
+   */
+  watchCleared?(listener: () => void): () => void
   /** Releases connections (IndexedDB). The cache must not be used afterwards. */
   close(): void
 }
@@ -45,6 +56,8 @@ export interface DocCache {
    */
   saveDocChunk(documentId: string, chunk: DocCacheChunk, replaces?: readonly string[]): Promise<void>
   deleteDoc(documentId: string): Promise<void>
+  /** Deletes every document (and everything else this cache keeps): see `RecordCache.clear`. */
+  clear(): Promise<void>
   /**
    * Calls `listener` after any write to any document through this cache or, where
    * `BroadcastChannel` exists, through another cache on the same database in another tab.

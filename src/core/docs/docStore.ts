@@ -1,4 +1,5 @@
 import type { WaitOptions } from '../boundedWait.js'
+import { clearedError } from '../cache/clearableCache.js'
 import type { DocCacheChunk } from '../cache/types.js'
 import { SyncError, toSyncError } from '../errors.js'
 import { Listeners } from '../subscribable.js'
@@ -47,6 +48,7 @@ export class DocumentStore<T> implements DocStore<T> {
   /** Chunks other writers stored while this store was still loading. */
   #foreignBeforeLoad: DocCacheChunk[] = []
   #closed = false
+  #forgotten = false
   readonly #waiters: SaveWaiters
   /** Presence and other ephemeral messages from peers; the connection routes them here. */
   readonly ephemeral: EphemeralInbox
@@ -140,6 +142,14 @@ export class DocumentStore<T> implements DocStore<T> {
   /** One `close()` per `open()`: the connection shuts the store down at the last one. */
   close(): void {
     if (!this.#closed) this.#link.report({ type: 'release', store: this as DocumentStore<unknown> })
+  }
+
+  /** Closes now and shows nothing of the document any more (`clearLocalData()`: the user left). */
+  forget(): void {
+    this.close()
+    this.#forgotten = true
+    this.#snapshot = { doc: undefined, status: 'unavailable', saved: this.#snapshot.saved, error: clearedError() }
+    this.#listeners.notify()
   }
 
   // ---- used by the connection ----
@@ -299,6 +309,8 @@ export class DocumentStore<T> implements DocStore<T> {
   }
 
   #update(): void {
+    // Cache writes still settling after `forget()` must not show the document again.
+    if (this.#forgotten) return
     const previous = this.#snapshot
     this.#snapshot = nextSnapshot(previous, this.#state())
     if (this.#snapshot === previous) return

@@ -6,6 +6,7 @@ import type { BackoffOptions, SyncStatus } from '../machine.js'
 import { StoreRegistry } from '../storeRegistry.js'
 import { createDocConnection } from './docConnection.js'
 import { parseDocumentUrl } from './documentId.js'
+import type { DocumentStore } from './docStore.js'
 import type { DocConnection, DocStore } from './types.js'
 
 export interface SharedDocumentsOptions {
@@ -119,8 +120,21 @@ export class SharedDocuments {
   }
 
   /** Closes every store and the connection; unsent edits go out first (or stay in the cache). */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    return this.#closeAll(false)
+  }
+
+  /**
+   * Closes every store at once, unsent edits or not (`clearLocalData()`): from this call on,
+   * their `change()` throws. Then the connection, which has nothing left to wait for.
+   */
+  discard(): Promise<void> {
+    return this.#closeAll(true)
+  }
+
+  async #closeAll(storesFirst: boolean): Promise<void> {
     const stores = this.#stores.clear()
+    if (storesFirst) for (const store of stores) forget(store)
     const connection = this.#connection
     this.#connection = null
     this.#running = false
@@ -131,7 +145,7 @@ export class SharedDocuments {
     // The connection flushes while the stores are still open, then the stores write their caches.
     await this.#closing
     await connection?.close()
-    for (const store of stores) store.close()
+    if (!storesFirst) for (const store of stores) store.close()
   }
 
   #openConnection(): DocConnection {
@@ -201,4 +215,11 @@ export class SharedDocuments {
 
 function isDocCache(cache: RecordCache | (RecordCache & DocCache)): cache is RecordCache & DocCache {
   return typeof (cache as Partial<DocCache>).loadDoc === 'function' && typeof (cache as Partial<DocCache>).saveDocChunk === 'function'
+}
+
+/** Closes `store` and blanks what it shows (the connection this class makes hands out `DocumentStore`s). */
+function forget(store: DocStore<unknown>): void {
+  const { forget } = store as Partial<DocumentStore<unknown>>
+  if (forget) forget.call(store)
+  else store.close()
 }

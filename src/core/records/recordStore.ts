@@ -6,6 +6,7 @@ import { SyncError } from '../errors.js'
 import type { MachineState } from '../machine.js'
 import { checkHeartbeatMs } from '../silenceWatch.js'
 import { Listeners } from '../subscribable.js'
+import { clearedError } from '../cache/clearableCache.js'
 import { ConfirmedRecords } from './confirmedRecords.js'
 import { OptimisticRecords } from './optimisticRecords.js'
 import { connectRecords, DEFAULT_HEARTBEAT_MS } from './recordConnection.js'
@@ -55,6 +56,8 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   #cacheLoaded = false
   /** Set once the network has sent records; cached records must then not overwrite them. */
   #networkCaughtUp = false
+  /** `closeAndForget()` ran: this store never starts, paints or takes a write again. */
+  #forgotten = false
 
   constructor(options: RecordStoreOptions<V>, internals: RecordStoreInternals = {}) {
     checkHeartbeatMs(options.heartbeatMs)
@@ -100,6 +103,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   subscribe = (listener: () => void): (() => void) => this.#listeners.subscribe(listener)
 
   start(): void {
+    if (this.#forgotten) return
     if (this.#persister && !this.#cacheLoaded) {
       this.#cacheLoaded = true
       void this.#paintFromCache(this.#persister)
@@ -122,7 +126,22 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     return { pending, savedLocal: this.#persister?.isSaved ?? true, savedServer: pending === 0 }
   }
 
+  /**
+   * Stops for good and forgets every record, confirmed and optimistic (`clearLocalData()`):
+   * nothing of them paints again and a later write throws `'closed'`. Resolves once the
+   * cache writes already under way have landed.
+   */
+  closeAndForget(): Promise<void> {
+    this.#forgotten = true
+    this.#confirmed.clear()
+    this.#optimistic = new OptimisticRecords<V>()
+    this.#recordsDirty = true
+    this.#listeners.notify()
+    return this.stop()
+  }
+
   addOptimistic(input: OptimisticInput<V>): void {
+    if (this.#forgotten) throw clearedError()
     this.#optimistic.add(input, this.collection, Date.now() * 1000)
     this.#recordsChanged()
   }
@@ -201,7 +220,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   async #paintFromCache(persister: RecordPersister<V>): Promise<void> {
     const cached = await persister.load()
     // The network is fresher than the cache; once it has spoken, the cache has nothing to add.
-    if (!cached || this.#networkCaughtUp) return
+    if (!cached || this.#networkCaughtUp || this.#forgotten) return
     if (this.#confirmed.seed(cached)) {
       this.#recordsDirty = true
       this.#listeners.notify()
