@@ -5,6 +5,7 @@ import { defaultEnvironment } from './environment.js'
 import type { SyncError } from './errors.js'
 import type { BackoffOptions, SyncStatus } from './machine.js'
 import type { WatchRecordStore } from './records/recordStore.js'
+import type { RecordWriter } from './records/recordWriter.js'
 import { createRecordStore } from './records/recordStore.js'
 import type { DocSupport } from './docs/docSupport.js'
 import type { SharedDocuments } from './docs/sharedDocuments.js'
@@ -51,6 +52,10 @@ export interface SyncClientOptions {
   allowedSocketOrigins?: readonly string[] | undefined
   environment?: Environment | undefined
   onIgnoredError?: ((error: unknown) => void) | undefined
+  /** Where record stores' `put`/`delete` go (see `RecordStoreOptions.writer`). @default referenceWriter */
+  writer?: RecordWriter | undefined
+  /** Runs one outbox send while holding `name`, so one tab sends it (see `RecordStoreOptions.sendLock`). */
+  sendLock?: ((name: string, send: () => Promise<void>) => Promise<void>) | undefined
 }
 
 export interface RecordStoreRequest {
@@ -103,9 +108,9 @@ export class SyncClient {
         store.start()
         this.#recompute()
       },
-      // An optimistic write the server has not confirmed keeps its store running, so the
-      // confirmation can still arrive and the sync summary (and the unsaved-changes guard)
-      // keeps counting it: a released list must not make a pending write look saved.
+      // A write the server has not confirmed (an outbox entry or an optimistic one) keeps its
+      // store running, so it can still be sent and confirmed and the sync summary (and the
+      // unsaved-changes guard) keeps counting it: a released list must not make it look saved.
       unfinished: (store) => (store.getSaveState().pending > 0 ? nextChange(store) : null),
       onRelease: (store, _key, wasActive) => {
         this.#running.get(store)?.()
@@ -169,7 +174,7 @@ export class SyncClient {
     const key = `${transport} ${url}`
     let store = this.#records.get(key)
     if (!store) {
-      const { cache, reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl, allowedSocketOrigins } = this.options
+      const { cache, reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl, allowedSocketOrigins, writer, sendLock } = this.options
       const credentials = this.#credentials
       store = createRecordStore<unknown>(
         {
@@ -183,6 +188,9 @@ export class SyncClient {
           ...(WebSocket !== undefined && { WebSocket }),
           ...(allowedSocketOrigins !== undefined && { allowedSocketOrigins }),
           ...(onIgnoredError !== undefined && { onIgnoredError }),
+          ...(writer !== undefined && { writer }),
+          ...(sendLock !== undefined && { sendLock }),
+          ...(credentials !== null && { token: credentials.read }),
           ...(credentials !== null && {
             mintTicket: () =>
               mintWatchTicket({

@@ -2,7 +2,7 @@ import type { DBSchema, IDBPDatabase } from 'idb'
 import { SyncError } from '../errors.js'
 import type { WatchRecord } from '../records/types.js'
 import { sortChunks } from './memoryCache.js'
-import type { DocCache, DocCacheChunk, RecordCache } from './types.js'
+import type { DocCache, DocCacheChunk, OutboxEntry, RecordCache } from './types.js'
 
 export interface IndexedDBCacheOptions {
   /** @default 'syncline' */
@@ -21,13 +21,15 @@ interface SynclineDB extends DBSchema {
   records: { key: string; value: { key: string; records: WatchRecord<unknown>[]; savedAt: number } }
   /** Version 2: document chunks, keyed by [documentId, chunk key]. */
   docChunks: { key: [string, string]; value: StoredDocChunk }
+  /** Version 3: unsent record writes, keyed by [watch key, entry id]. */
+  outbox: { key: [string, string]; value: { key: string; entry: OutboxEntry<unknown> } }
 }
 
 /**
  * Bump when the schema changes and add a step to `upgrade`; steps only ever add or migrate
  * stores, so an upgrade never drops a user's data.
  */
-const SCHEMA_VERSION = 2
+const SCHEMA_VERSION = 3
 
 interface DocChangeMessage {
   documentId: string
@@ -41,6 +43,8 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
   const docListeners = new Set<(documentId: string, keys: readonly string[]) => void>()
   /** Tells other tabs about document writes; created on first use, never at import time. */
   let channel: BroadcastChannel | null = null
+  const outboxListeners = new Set<(key: string) => void>()
+  let outboxChannel: BroadcastChannel | null = null
 
   // The wrapper is fetched as soon as a cache exists (a provider makes one on its first
   // render), so the first read does not wait for it in series; it is not in the page's
@@ -56,6 +60,8 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
         if (oldVersion < 1) database.createObjectStore('records', { keyPath: 'key' })
         // Version 2 adds documents and leaves 'records' (and its data) as it was.
         if (oldVersion < 2) database.createObjectStore('docChunks', { keyPath: ['documentId', 'key'] })
+        // Version 3 adds the record outbox; 'records' and 'docChunks' stay as they were.
+        if (oldVersion < 3) database.createObjectStore('outbox', { keyPath: ['key', 'entry.id'] })
       },
       // Another tab wants a newer schema: let it, and reopen lazily on next use.
       blocking() {
@@ -83,6 +89,25 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
     return channel
   }
 
+  const ensureOutboxChannel = (): BroadcastChannel | null => {
+    if (outboxChannel === null && typeof BroadcastChannel !== 'undefined' && typeof indexedDB !== 'undefined') {
+      outboxChannel = new BroadcastChannel(`syncline-outbox:${dbName}`)
+      outboxChannel.onmessage = (event: MessageEvent<unknown>) => {
+        const key = (event.data as { key?: unknown } | null)?.key
+        if (typeof key === 'string') for (const listener of [...outboxListeners]) listener(key)
+      }
+    }
+    return outboxChannel
+  }
+
+  const outboxChanged = (key: string): void => {
+    ensureOutboxChannel()?.postMessage({ key })
+    // BroadcastChannel does not echo to its sender: tell this cache's listeners too.
+    queueMicrotask(() => {
+      for (const listener of [...outboxListeners]) listener(key)
+    })
+  }
+
   /** Every chunk of one document: [id] sorts before [id, key], and any array after any string. */
   const docRange = (documentId: string): IDBKeyRange => IDBKeyRange.bound([documentId], [documentId, []])
 
@@ -97,6 +122,26 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
     },
     async deleteRecords(key) {
       await (await open()).delete('records', key)
+    },
+    async loadOutbox<V>(key: string) {
+      // [key] sorts before [key, id], and any array after any string: this watch's entries, by id.
+      const stored = await (await open()).getAll('outbox', IDBKeyRange.bound([key], [key, []]))
+      return stored.map((row) => row.entry as OutboxEntry<V>)
+    },
+    async saveOutboxEntry(key, entry) {
+      await (await open()).put('outbox', { key, entry: entry as OutboxEntry<unknown> })
+      outboxChanged(key)
+    },
+    async deleteOutboxEntry(key, id) {
+      await (await open()).delete('outbox', [key, id])
+      outboxChanged(key)
+    },
+    watchOutbox(listener) {
+      ensureOutboxChannel()
+      outboxListeners.add(listener)
+      return () => {
+        outboxListeners.delete(listener)
+      }
     },
     async loadDoc(documentId) {
       const stored = await (await open()).getAll('docChunks', docRange(documentId))
@@ -131,6 +176,9 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
       channel?.close()
       channel = null
       docListeners.clear()
+      outboxChannel?.close()
+      outboxChannel = null
+      outboxListeners.clear()
     },
   }
 }

@@ -1,16 +1,24 @@
 import type { WatchRecord } from '../records/types.js'
-import type { DocCache, DocCacheChunk, RecordCache } from './types.js'
+import type { DocCache, DocCacheChunk, OutboxEntry, RecordCache } from './types.js'
 
 /** A cache that lives as long as the page (or process): for SSR, Node and tests. */
 export function createMemoryCache(): RecordCache & DocCache {
   const records = new Map<string, readonly WatchRecord<unknown>[]>()
   const docs = new Map<string, Map<string, DocCacheChunk>>()
   const docListeners = new Set<(documentId: string, keys: readonly string[]) => void>()
+  const outboxes = new Map<string, Map<string, OutboxEntry<unknown>>>()
+  const outboxListeners = new Set<(key: string) => void>()
 
   const announce = (documentId: string, keys: readonly string[]): void => {
     // Asynchronous, like a BroadcastChannel: a writer never hears its own write mid-write.
     queueMicrotask(() => {
       for (const listener of [...docListeners]) listener(documentId, keys)
+    })
+  }
+
+  const outboxChanged = (key: string): void => {
+    queueMicrotask(() => {
+      for (const listener of [...outboxListeners]) listener(key)
     })
   }
 
@@ -23,6 +31,31 @@ export function createMemoryCache(): RecordCache & DocCache {
     deleteRecords: (key) => {
       records.delete(key)
       return Promise.resolve()
+    },
+    loadOutbox: <V>(key: string) => {
+      const entries = [...(outboxes.get(key)?.values() ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      // Copies, as IndexedDB would hand out: a caller changing one must not change the cache.
+      return Promise.resolve(structuredClone(entries) as OutboxEntry<V>[])
+    },
+    saveOutboxEntry(key, entry) {
+      let entries = outboxes.get(key)
+      if (!entries) outboxes.set(key, (entries = new Map()))
+      entries.set(entry.id, structuredClone(entry))
+      outboxChanged(key)
+      return Promise.resolve()
+    },
+    deleteOutboxEntry(key, id) {
+      const entries = outboxes.get(key)
+      entries?.delete(id)
+      if (entries?.size === 0) outboxes.delete(key)
+      outboxChanged(key)
+      return Promise.resolve()
+    },
+    watchOutbox(listener) {
+      outboxListeners.add(listener)
+      return () => {
+        outboxListeners.delete(listener)
+      }
     },
     loadDoc(documentId) {
       const chunks = [...(docs.get(documentId)?.values() ?? [])]
@@ -51,6 +84,8 @@ export function createMemoryCache(): RecordCache & DocCache {
       records.clear()
       docs.clear()
       docListeners.clear()
+      outboxes.clear()
+      outboxListeners.clear()
     },
   }
 }

@@ -3,13 +3,14 @@ import { ConnectionDriver } from '../connectionDriver.js'
 import type { Environment } from '../environment.js'
 import { defaultEnvironment } from '../environment.js'
 import { SyncError } from '../errors.js'
-import type { MachineState } from '../machine.js'
+import type { MachineState, SyncStatus } from '../machine.js'
 import { checkHeartbeatMs } from '../silenceWatch.js'
 import { Listeners } from '../subscribable.js'
 import { ConfirmedRecords } from './confirmedRecords.js'
 import { OptimisticRecords } from './optimisticRecords.js'
 import { connectRecords, DEFAULT_HEARTBEAT_MS } from './recordConnection.js'
 import { RecordPersister } from './recordPersister.js'
+import { RecordWrites } from './recordWrites.js'
 import { compareNewestFirst } from './recordKey.js'
 import { collectionFromWatchUrl } from '../../wire/watchRecords.js'
 import type {
@@ -22,7 +23,7 @@ import type {
 } from './types.js'
 
 export interface RecordSaveState {
-  /** Optimistic writes still waiting for the server. */
+  /** Writes still waiting for the server (outbox entries not refused, plus `addOptimistic` entries). */
   pending: number
   /** Everything confirmed so far is in the cache (or there is no cache). */
   savedLocal: boolean
@@ -48,7 +49,8 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   #confirmed = new ConfirmedRecords<V>()
   #optimistic = new OptimisticRecords<V>()
   #compare: (a: WatchRecord<V>, b: WatchRecord<V>) => number
-  #snapshot: RecordSnapshot<V> = { records: [], status: 'idle', error: null }
+  #writes: RecordWrites<V>
+  #snapshot: RecordSnapshot<V> = { records: [], status: 'idle', error: null, saved: { local: true, server: true } }
   #recordsDirty = false
   /** Null without a cache. */
   #persister: RecordPersister<V> | null = null
@@ -74,6 +76,15 @@ export class WatchRecordStore<V> implements RecordStore<V> {
       heartbeatMs: options.transport === 'ws' ? undefined : (options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
       environment: this.#env,
       onChange: (state) => this.#onMachineChange(state),
+    })
+    this.#writes = new RecordWrites<V>({
+      options,
+      url: this.url,
+      collection: this.collection,
+      environment: this.#env,
+      confirmed: this.#confirmed,
+      isConnected: () => isConnected(this.#driver.state.status),
+      changed: () => this.#writesChanged(),
     })
     if (options.cache) {
       this.#persister = new RecordPersister<V>({
@@ -104,12 +115,14 @@ export class WatchRecordStore<V> implements RecordStore<V> {
       this.#cacheLoaded = true
       void this.#paintFromCache(this.#persister)
     }
+    this.#writes.start()
     this.#driver.start()
   }
 
+  /** Stops sending and watching; resolves once the records and the outbox are in the cache. */
   async stop(): Promise<void> {
     this.#driver.stop()
-    await this.flushCache()
+    await Promise.all([this.flushCache(), this.#writes.stop()])
   }
 
   /** Writes any pending change to the cache now. */
@@ -118,8 +131,24 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   }
 
   getSaveState(): RecordSaveState {
-    const pending = this.#optimistic.pendingCount
-    return { pending, savedLocal: this.#persister?.isSaved ?? true, savedServer: pending === 0 }
+    const pending = this.#optimistic.pendingCount + this.#writes.pendingCount
+    return { pending, savedLocal: (this.#persister?.isSaved ?? true) && this.#writes.isSavedLocally, savedServer: pending === 0 }
+  }
+
+  put(value: V, options?: { rkey?: string }): Promise<WatchRecord<V>> {
+    return this.#writes.put(value, options?.rkey, Date.now() * 1000)
+  }
+
+  delete(rkey: string): Promise<void> {
+    return this.#writes.delete(rkey, Date.now() * 1000)
+  }
+
+  retry(rkey: string): void {
+    this.#writes.retry(rkey)
+  }
+
+  discard(rkey: string): void {
+    this.#writes.discard(rkey)
   }
 
   addOptimistic(input: OptimisticInput<V>): void {
@@ -182,12 +211,26 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     this.getSnapshot() // fold pending record changes in first, keeping one snapshot per state
     this.#snapshot = { ...this.#snapshot, status: state.status, error: state.error }
     this.#listeners.notify()
+    if (isConnected(state.status)) this.#writes.connectionUp()
   }
 
   #recordsChanged(): void {
     this.#recordsDirty = true
     this.#persister?.schedule()
+    this.#refreshSaved()
     this.#listeners.notify()
+  }
+
+  /** An outbox change: what was accepted may have moved into the confirmed records, so the cache saves too. */
+  #writesChanged(): void {
+    this.#recordsChanged()
+  }
+
+  #refreshSaved(): void {
+    const local = this.#writes.isSavedLocally
+    const server = this.#writes.size === 0 && this.#optimistic.pendingCount === 0
+    const { saved } = this.#snapshot
+    if (saved.local !== local || saved.server !== server) this.#snapshot = { ...this.#snapshot, saved: { local, server } }
   }
 
   #buildRecords(): WatchRecord<V>[] {
@@ -195,7 +238,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     for (const entry of this.#optimistic.values()) {
       if (!this.#confirmed.hasAuthorKey(entry.did, entry.rkey)) records.push(entry)
     }
-    return records.sort(this.#compare)
+    return this.#writes.merge(records).sort(this.#compare)
   }
 
   async #paintFromCache(persister: RecordPersister<V>): Promise<void> {
@@ -227,6 +270,11 @@ function resolveUrl(url: string, baseUrl: string | undefined): string {
       { cause: error },
     )
   }
+}
+
+/** Writes go out while the watch is connected (catching up counts): the server is reachable then. */
+function isConnected(status: SyncStatus): boolean {
+  return status === 'snapshot' || status === 'live'
 }
 
 function sameElements<T>(a: readonly T[], b: readonly T[]): boolean {
