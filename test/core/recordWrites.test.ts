@@ -15,7 +15,7 @@ import { COLLECTION, newRoom, openStore, putRecord, until, watchUrl } from '../s
 const ALICE = 'did:example:alice'
 let servers: SyncServer[] = []
 let stores: WatchRecordStore<Message>[] = []
-let proxies: FaultProxy[] = []
+const proxies: FaultProxy[] = []
 
 async function startServer(options: Parameters<typeof createSyncServer>[0] = {}): Promise<SyncServer> {
   const server = createSyncServer({ port: 0, storage: memoryStorage(), ...options })

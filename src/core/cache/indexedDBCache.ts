@@ -44,7 +44,6 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
   /** Tells other tabs about document writes; created on first use, never at import time. */
   let channel: BroadcastChannel | null = null
   const outboxListeners = new Set<(key: string) => void>()
-  let outboxChannel: BroadcastChannel | null = null
 
   // The wrapper is fetched as soon as a cache exists (a provider makes one on its first
   // render), so the first read does not wait for it in series; it is not in the page's
@@ -82,30 +81,23 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
     if (channel === null && typeof BroadcastChannel !== 'undefined' && typeof indexedDB !== 'undefined') {
       channel = new BroadcastChannel(`syncline-docs:${dbName}`)
       channel.onmessage = (event: MessageEvent<unknown>) => {
-        const message = event.data as Partial<DocChangeMessage> | null
+        // One channel for both kinds of news; a tab on an older version ignores outbox messages.
+        const message = event.data as (Partial<DocChangeMessage> & { outbox?: unknown }) | null
         if (typeof message?.documentId === 'string' && Array.isArray(message.keys)) deliver(message.documentId, message.keys)
+        if (typeof message?.outbox === 'string') deliverOutbox(message.outbox)
       }
     }
     return channel
   }
 
-  const ensureOutboxChannel = (): BroadcastChannel | null => {
-    if (outboxChannel === null && typeof BroadcastChannel !== 'undefined' && typeof indexedDB !== 'undefined') {
-      outboxChannel = new BroadcastChannel(`syncline-outbox:${dbName}`)
-      outboxChannel.onmessage = (event: MessageEvent<unknown>) => {
-        const key = (event.data as { key?: unknown } | null)?.key
-        if (typeof key === 'string') for (const listener of [...outboxListeners]) listener(key)
-      }
-    }
-    return outboxChannel
+  const deliverOutbox = (key: string): void => {
+    for (const listener of [...outboxListeners]) listener(key)
   }
 
   const outboxChanged = (key: string): void => {
-    ensureOutboxChannel()?.postMessage({ key })
+    ensureChannel()?.postMessage({ outbox: key })
     // BroadcastChannel does not echo to its sender: tell this cache's listeners too.
-    queueMicrotask(() => {
-      for (const listener of [...outboxListeners]) listener(key)
-    })
+    queueMicrotask(() => deliverOutbox(key))
   }
 
   /** Every chunk of one document: [id] sorts before [id, key], and any array after any string. */
@@ -137,7 +129,7 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
       outboxChanged(key)
     },
     watchOutbox(listener) {
-      ensureOutboxChannel()
+      ensureChannel()
       outboxListeners.add(listener)
       return () => {
         outboxListeners.delete(listener)
@@ -176,8 +168,6 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
       channel?.close()
       channel = null
       docListeners.clear()
-      outboxChannel?.close()
-      outboxChannel = null
       outboxListeners.clear()
     },
   }

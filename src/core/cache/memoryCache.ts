@@ -16,10 +16,11 @@ export function createMemoryCache(): RecordCache & DocCache {
     })
   }
 
-  const outboxChanged = (key: string): void => {
+  const outboxChanged = (key: string): Promise<void> => {
     queueMicrotask(() => {
       for (const listener of [...outboxListeners]) listener(key)
     })
+    return Promise.resolve()
   }
 
   return {
@@ -32,24 +33,15 @@ export function createMemoryCache(): RecordCache & DocCache {
       records.delete(key)
       return Promise.resolve()
     },
-    loadOutbox: <V>(key: string) => {
-      const entries = [...(outboxes.get(key)?.values() ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      // Copies, as IndexedDB would hand out: a caller changing one must not change the cache.
-      return Promise.resolve(structuredClone(entries) as OutboxEntry<V>[])
-    },
+    // Entries are copied in and out, as IndexedDB does: a caller changing one never changes the cache.
+    loadOutbox: <V>(key: string) => Promise.resolve(structuredClone([...(outboxes.get(key)?.values() ?? [])].sort(byId)) as OutboxEntry<V>[]),
     saveOutboxEntry(key, entry) {
-      let entries = outboxes.get(key)
-      if (!entries) outboxes.set(key, (entries = new Map()))
-      entries.set(entry.id, structuredClone(entry))
-      outboxChanged(key)
-      return Promise.resolve()
+      outboxes.set(key, (outboxes.get(key) ?? new Map()).set(entry.id, structuredClone(entry)))
+      return outboxChanged(key)
     },
     deleteOutboxEntry(key, id) {
-      const entries = outboxes.get(key)
-      entries?.delete(id)
-      if (entries?.size === 0) outboxes.delete(key)
-      outboxChanged(key)
-      return Promise.resolve()
+      outboxes.get(key)?.delete(id)
+      return outboxChanged(key)
     },
     watchOutbox(listener) {
       outboxListeners.add(listener)
@@ -89,6 +81,8 @@ export function createMemoryCache(): RecordCache & DocCache {
     },
   }
 }
+
+const byId = (a: OutboxEntry<unknown>, b: OutboxEntry<unknown>): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 function copyChunk(chunk: DocCacheChunk): DocCacheChunk {
   return { key: chunk.key, kind: chunk.kind, data: chunk.data.slice() }

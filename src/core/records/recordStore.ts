@@ -10,7 +10,7 @@ import { ConfirmedRecords } from './confirmedRecords.js'
 import { OptimisticRecords } from './optimisticRecords.js'
 import { connectRecords, DEFAULT_HEARTBEAT_MS } from './recordConnection.js'
 import { RecordPersister } from './recordPersister.js'
-import { RecordWrites } from './recordWrites.js'
+import { WriteSide } from './writeSide.js'
 import { compareNewestFirst } from './recordKey.js'
 import { collectionFromWatchUrl } from '../../wire/watchRecords.js'
 import type {
@@ -49,7 +49,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   #confirmed = new ConfirmedRecords<V>()
   #optimistic = new OptimisticRecords<V>()
   #compare: (a: WatchRecord<V>, b: WatchRecord<V>) => number
-  #writes: RecordWrites<V>
+  #writes: WriteSide<V>
   #snapshot: RecordSnapshot<V> = { records: [], status: 'idle', error: null, saved: { local: true, server: true } }
   #recordsDirty = false
   /** Null without a cache. */
@@ -77,14 +77,15 @@ export class WatchRecordStore<V> implements RecordStore<V> {
       environment: this.#env,
       onChange: (state) => this.#onMachineChange(state),
     })
-    this.#writes = new RecordWrites<V>({
+    this.#writes = new WriteSide<V>({
       options,
       url: this.url,
       collection: this.collection,
       environment: this.#env,
       confirmed: this.#confirmed,
+      optimistic: this.#optimistic,
       isConnected: () => isConnected(this.#driver.state.status),
-      changed: () => this.#writesChanged(),
+      changed: () => this.#recordsChanged(),
     })
     if (options.cache) {
       this.#persister = new RecordPersister<V>({
@@ -136,11 +137,11 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   }
 
   put(value: V, options?: { rkey?: string }): Promise<WatchRecord<V>> {
-    return this.#writes.put(value, options?.rkey, Date.now() * 1000)
+    return this.#writes.put(value, options)
   }
 
   delete(rkey: string): Promise<void> {
-    return this.#writes.delete(rkey, Date.now() * 1000)
+    return this.#writes.delete(rkey)
   }
 
   retry(rkey: string): void {
@@ -221,14 +222,9 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     this.#listeners.notify()
   }
 
-  /** An outbox change: what was accepted may have moved into the confirmed records, so the cache saves too. */
-  #writesChanged(): void {
-    this.#recordsChanged()
-  }
-
   #refreshSaved(): void {
     const local = this.#writes.isSavedLocally
-    const server = this.#writes.size === 0 && this.#optimistic.pendingCount === 0
+    const server = this.#writes.isEmpty && this.#optimistic.pendingCount === 0
     const { saved } = this.#snapshot
     if (saved.local !== local || saved.server !== server) this.#snapshot = { ...this.#snapshot, saved: { local, server } }
   }

@@ -3,10 +3,10 @@ import { SyncError } from '../errors.js'
 import type { ConfirmedRecords } from './confirmedRecords.js'
 import type { OutboxEntry } from './outbox.js'
 import { Outbox } from './outbox.js'
-import type { OutboxSender } from './outboxSender.js'
+import { OutboxSender } from './outboxSender.js'
 import type { RecordWriteRequest, RecordWriteResult } from './recordWriter.js'
 import type { RecordStoreOptions, WatchRecord } from './types.js'
-import { newTid } from '../../wire/tid.js'
+import { checkRkey } from './recordKey.js'
 
 export interface RecordWritesOptions<V> {
   options: RecordStoreOptions<V>
@@ -25,8 +25,9 @@ const runNow = (_name: string, send: () => Promise<void>): Promise<void> => send
 
 /**
  * The write side of a record store: `put`/`delete` go into a durable `Outbox` and show at
- * once in the view (`merge`); the sender (a separate chunk, loaded when there is something
- * to send) delivers them. What the server accepts moves into the confirmed records at once,
+ * once in the view (`merge`); the `OutboxSender` delivers them. The store loads this module
+ * (with the outbox, the sender and the writers) on its first write, or when the cache holds
+ * writes, so an app that only reads never downloads it. What the server accepts moves into the confirmed records at once,
  * so the view does not flicker while the watch's echo is on its way.
  */
 export class RecordWrites<V> {
@@ -34,7 +35,6 @@ export class RecordWrites<V> {
   readonly #outbox: Outbox
   readonly #cacheKey: string
   #sender: OutboxSender | null = null
-  #senderLoading: Promise<void> | null = null
   #running = false
   #unwatch: (() => void) | null = null
   /** The author, once the app said so or a server answer named it. */
@@ -87,12 +87,11 @@ export class RecordWrites<V> {
     await this.#outbox.flush()
   }
 
-  put(value: V, rkey: string | undefined, nowUs: number): Promise<WatchRecord<V>> {
-    const key = rkey ?? newTid(nowUs)
-    checkRkey(key)
-    const accepted = this.#outbox.add('put', key, value, this.#did, nowUs)
+  put(value: V, rkey: string, nowUs: number): Promise<WatchRecord<V>> {
+    checkRkey(rkey)
+    const accepted = this.#outbox.add('put', rkey, value, this.#did, nowUs)
     this.#send('kick')
-    return accepted.then((result) => this.#confirmedRecord(key, value, nowUs, result))
+    return accepted.then((result) => this.#confirmedRecord(rkey, value, nowUs, result))
   }
 
   delete(rkey: string, nowUs: number): Promise<void> {
@@ -118,31 +117,19 @@ export class RecordWrites<V> {
 
   #send(how: 'kick' | 'wake'): void {
     if (!this.#running || !this.#o.isConnected() || this.#outbox.next() === undefined) return
-    if (this.#sender) return this.#sender[how]()
-    this.#senderLoading ??= import('./outboxSender.js').then(
-      ({ OutboxSender }) => {
-        this.#senderLoading = null
-        if (!this.#running) return
-        this.#sender = new OutboxSender({
-          outbox: this.#outbox,
-          writer: this.#o.options.writer,
-          request: (entry) => this.#request(entry),
-          canSend: () => this.#running && this.#o.isConnected(),
-          stillQueued: (entry) => this.#stillQueued(entry),
-          accepted: (entry, result) => this.#accepted(entry, result),
-          sendLock: this.#o.options.sendLock ?? runNow,
-          lockName: `syncline-outbox:${this.#cacheKey}`,
-          backoff: typeof this.#o.options.reconnect === 'object' ? this.#o.options.reconnect : {},
-          environment: this.#o.environment,
-        })
-        this.#sender.kick()
-      },
-      (error: unknown) => {
-        // A failed chunk load (offline right after a deploy): the next trigger tries again.
-        this.#senderLoading = null
-        this.#o.options.onIgnoredError?.(error)
-      },
-    )
+    this.#sender ??= new OutboxSender({
+      outbox: this.#outbox,
+      writer: this.#o.options.writer,
+      request: (entry) => this.#request(entry),
+      canSend: () => this.#running && this.#o.isConnected(),
+      stillQueued: (entry) => this.#stillQueued(entry),
+      accepted: (entry, result) => this.#accepted(entry, result),
+      sendLock: this.#o.options.sendLock ?? runNow,
+      lockName: `syncline-outbox:${this.#cacheKey}`,
+      backoff: typeof this.#o.options.reconnect === 'object' ? this.#o.options.reconnect : {},
+      environment: this.#o.environment,
+    })
+    this.#sender[how]()
   }
 
   /**
@@ -203,7 +190,7 @@ export class RecordWrites<V> {
     if (entry.op === 'put' && result) {
       const record = this.#confirmedRecord(entry.rkey, entry.value as V, entry.time_us, result)
       this.#did ??= record.did || undefined
-      const existing = confirmed.getByAuthor(record.did, record.rkey)
+      const existing = [...confirmed.values()].find((other) => other.did === record.did && other.rkey === record.rkey)
       // The watch's echo may have come first, with the server's time: keep it.
       if (!(existing && result.cid && existing.cid === result.cid)) confirmed.upsert(record)
     } else if (entry.op === 'delete' && entry.did !== undefined) {
@@ -222,11 +209,4 @@ export class RecordWrites<V> {
 function didOfUri(uri: string): string | undefined {
   const match = /^at:\/\/([^/]+)\//.exec(uri)
   return match?.[1]
-}
-
-/** Record keys of AT Protocol: 1–512 characters of a safe set, not `.` or `..`. */
-function checkRkey(rkey: string): void {
-  if (typeof rkey !== 'string' || !/^[A-Za-z0-9._:~-]{1,512}$/.test(rkey) || rkey === '.' || rkey === '..') {
-    throw new SyncError('bad-input', `"${String(rkey)}" is not a record key (1–512 of A-Z a-z 0-9 . _ : ~ -)`)
-  }
 }
