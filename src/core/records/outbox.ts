@@ -80,8 +80,7 @@ export class Outbox {
       tries: 0,
     }
     const settled = new Promise<RecordWriteResult | undefined>((resolve, reject) => this.#waiters.set(entry.id, { resolve, reject }))
-    // An app may fire and forget a write: a refusal then shows in the view, not as an unhandled rejection.
-    settled.catch(() => {})
+    settled.catch(() => {}) // see `handled` in recordWrites.ts
     this.#entries = [...this.#entries, entry]
     this.#save(entry)
     this.#o.changed()

@@ -91,7 +91,7 @@ export class RecordWrites<V> {
     checkRkey(rkey)
     const accepted = this.#outbox.add('put', rkey, value, this.#did, nowUs)
     this.#send('kick')
-    return accepted.then((result) => this.#confirmedRecord(rkey, value, nowUs, result))
+    return handled(accepted.then((result) => this.#confirmedRecord(rkey, value, nowUs, result)))
   }
 
   delete(rkey: string, nowUs: number): Promise<void> {
@@ -99,7 +99,7 @@ export class RecordWrites<V> {
     const did = this.#did ?? [...this.#o.confirmed.values()].find((record) => record.rkey === rkey)?.did
     const accepted = this.#outbox.add('delete', rkey, undefined, did, nowUs)
     this.#send('kick')
-    return accepted.then(() => undefined)
+    return handled(accepted.then(() => undefined))
   }
 
   retry(rkey: string): void {
@@ -204,6 +204,12 @@ export class RecordWrites<V> {
     const did = didOfUri(uri) ?? this.#did ?? ''
     return { uri, did, rkey: result?.rkey ?? rkey, collection: this.#o.collection, value, cid: result?.cid ?? null, time_us: timeUs }
   }
+}
+
+/** A write may be fired and forgotten: a refusal then shows in the view, never as an unhandled rejection. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {})
+  return promise
 }
 
 function didOfUri(uri: string): string | undefined {

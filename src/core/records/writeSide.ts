@@ -119,7 +119,7 @@ export class WriteSide<V> {
       this.#early--
       return write(writes)
     })
-    loaded.catch(() => {}) // fire-and-forget writes must not raise unhandled rejections
+    loaded.catch(() => {}) // a write may be fired and forgotten: no unhandled rejection
     return loaded
   }
 
