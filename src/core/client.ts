@@ -52,6 +52,8 @@ export interface SyncClientOptions {
   allowedSocketOrigins?: readonly string[] | undefined
   environment?: Environment | undefined
   onIgnoredError?: ((error: unknown) => void) | undefined
+  /** The local user's did, for servers that take a write's author from its body (see `RecordStoreOptions.did`). */
+  did?: string | undefined
   /** Where record stores' `put`/`delete` go (see `RecordStoreOptions.writer`). @default referenceWriter */
   writer?: RecordWriter | undefined
   /** Runs one outbox send while holding `name`, so one tab sends it (see `RecordStoreOptions.sendLock`). */
@@ -174,7 +176,7 @@ export class SyncClient {
     const key = `${transport} ${url}`
     let store = this.#records.get(key)
     if (!store) {
-      const { cache, reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl, allowedSocketOrigins, writer, sendLock } = this.options
+      const { cache, reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl, allowedSocketOrigins, writer, sendLock, did } = this.options
       const credentials = this.#credentials
       store = createRecordStore<unknown>(
         {
@@ -189,6 +191,7 @@ export class SyncClient {
           ...(allowedSocketOrigins !== undefined && { allowedSocketOrigins }),
           ...(onIgnoredError !== undefined && { onIgnoredError }),
           ...(writer !== undefined && { writer }),
+          ...(did !== undefined && { did }),
           ...(sendLock !== undefined && { sendLock }),
           ...(credentials !== null && { token: credentials.read }),
           ...(credentials !== null && {

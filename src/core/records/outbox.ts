@@ -1,4 +1,3 @@
-import { newTid } from '../../wire/tid.js'
 import type { OutboxEntry, RecordCache } from '../cache/types.js'
 import { SyncError } from '../errors.js'
 import type { RecordWriteResult } from './recordWriter.js'
@@ -68,20 +67,15 @@ export class Outbox {
     return this.#entries.some((entry) => entry.id === id)
   }
 
-  /** Queues a write, shows it at once, and stores it; the promise settles when the server answers. */
-  add(op: OutboxEntry['op'], rkey: string, value: unknown, did: string | undefined, nowUs: number): Promise<RecordWriteResult | undefined> {
-    const entry: OutboxEntry<unknown> = {
-      id: newTid(nowUs),
-      op,
-      rkey,
-      ...(op === 'put' && { value }),
-      ...(did !== undefined && { did }),
-      time_us: nowUs,
-      tries: 0,
-    }
+  /**
+   * Queues a write (see `newOutboxEntry`), shows it at once, and stores it; the promise settles
+   * when the server answers. An entry already here (read back from the cache) keeps its place.
+   */
+  add(entry: OutboxEntry<unknown>): Promise<RecordWriteResult | undefined> {
     const settled = new Promise<RecordWriteResult | undefined>((resolve, reject) => this.#waiters.set(entry.id, { resolve, reject }))
     settled.catch(() => {}) // see `handled` in recordWrites.ts
-    this.#entries = [...this.#entries, entry]
+    if (this.#finished.has(entry.id) || this.has(entry.id)) return settled
+    this.#entries = [...this.#entries, entry].sort(byId)
     this.#save(entry)
     this.#o.changed()
     return settled
@@ -155,7 +149,7 @@ export class Outbox {
       next.push(current !== undefined && this.#unsaved.has(entry.id) ? current : entry)
     }
     for (const entry of this.#entries) if (!storedIds.has(entry.id) && this.#unsaved.has(entry.id)) next.push(entry)
-    next.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    next.sort(byId)
     const same = next.length === this.#entries.length && next.every((entry, i) => sameEntry(entry, this.#entries[i]!))
     if (same) return
     // Unchanged entries keep their objects, so the optimistic view keeps its records too.
@@ -201,6 +195,8 @@ export class Outbox {
       )
   }
 }
+
+const byId = (a: OutboxEntry<unknown>, b: OutboxEntry<unknown>): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 function sameEntry(a: OutboxEntry<unknown>, b: OutboxEntry<unknown>): boolean {
   return a === b || (a.id === b.id && a.tries === b.tries && a.failed === b.failed && a.lastError?.message === b.lastError?.message)

@@ -6,7 +6,6 @@ import { Outbox } from './outbox.js'
 import { OutboxSender } from './outboxSender.js'
 import type { RecordWriteRequest, RecordWriteResult } from './recordWriter.js'
 import type { RecordStoreOptions, WatchRecord } from './types.js'
-import { checkRkey } from './recordKey.js'
 
 export interface RecordWritesOptions<V> {
   options: RecordStoreOptions<V>
@@ -87,17 +86,20 @@ export class RecordWrites<V> {
     await this.#outbox.flush()
   }
 
-  put(value: V, rkey: string, nowUs: number): Promise<WatchRecord<V>> {
-    checkRkey(rkey)
-    const accepted = this.#outbox.add('put', rkey, value, this.#did, nowUs)
-    this.#send('kick')
-    return handled(accepted.then((result) => this.#confirmedRecord(rkey, value, nowUs, result)))
+  /** The author, once known (the app's `did`, or learned from a server answer). */
+  get did(): string | undefined {
+    return this.#did
   }
 
-  delete(rkey: string, nowUs: number): Promise<void> {
-    checkRkey(rkey)
-    const did = this.#did ?? [...this.#o.confirmed.values()].find((record) => record.rkey === rkey)?.did
-    const accepted = this.#outbox.add('delete', rkey, undefined, did, nowUs)
+  /** Queues a put made by `newOutboxEntry`; resolves with the record the server accepted. */
+  put(entry: OutboxEntry<unknown>): Promise<WatchRecord<V>> {
+    const accepted = this.#outbox.add(entry)
+    this.#send('kick')
+    return handled(accepted.then((result) => this.#confirmedRecord(entry.rkey, entry.value as V, entry.time_us, result)))
+  }
+
+  delete(entry: OutboxEntry<unknown>): Promise<void> {
+    const accepted = this.#outbox.add(entry)
     this.#send('kick')
     return handled(accepted.then(() => undefined))
   }
