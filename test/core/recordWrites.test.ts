@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMemoryCache } from '../../src/core/cache/memoryCache.js'
+import { defaultEnvironment } from '../../src/core/environment.js'
+import { createRecordStore } from '../../src/core/records/recordStore.js'
 import type { RecordCache } from '../../src/core/cache/types.js'
 import type { WatchRecordStore } from '../../src/core/records/recordStore.js'
 import { mintWatchTicket } from '../../src/core/records/ticket.js'
@@ -162,6 +164,37 @@ describe('record writes through the outbox, against the reference server', () =>
     const record = await store.put({ text: 'eventually' })
     expect(writeAttempts).toBe(3)
     expect((await listed(server.url, room)).map((r) => r.rkey)).toEqual([record.rkey])
+  })
+
+  it('waits the connection’s full-jitter backoff (its reconnect options) between retries of a failing write', async () => {
+    let failuresLeft = 2
+    const server = await startServer({
+      authorize: ({ access }: AuthorizeRequest) => {
+        if (access === 'write' && failuresLeft-- > 0) throw new Error('storage is down')
+        return true
+      },
+    })
+    const room = newRoom()
+    const requested: number[] = []
+    const environment = {
+      ...defaultEnvironment,
+      // The top of each jitter range, so the delays are exactly the backoff ceilings.
+      random: () => 0.999,
+      setTimeout: (callback: () => void, ms: number) => {
+        requested.push(ms)
+        return defaultEnvironment.setTimeout(callback, ms)
+      },
+    }
+    const store = createRecordStore<Message>(
+      { url: watchUrl(room), baseUrl: server.url, did: ALICE, reconnect: { initialDelayMs: 40, maxDelayMs: 70 } },
+      { environment },
+    )
+    stores.push(store)
+    store.start()
+    await until(store, (s) => s.status === 'live')
+    await store.put({ text: 'third time lucky' })
+    // Two failures: waits of up to 40 ms, then up to min(70, 80) ms; the heartbeat's long timers aside.
+    expect(requested.filter((ms) => ms < 1000)).toEqual([39, 69])
   })
 
   it('is idempotent: a reply lost to a reset is sent again and leaves exactly one record', async () => {
