@@ -1,7 +1,5 @@
 import type { Environment } from '../environment.js'
 import { toSyncError } from '../errors.js'
-import type { BackoffOptions } from '../machine.js'
-import { backoffDelay } from '../machine.js'
 import type { Outbox, OutboxEntry } from './outbox.js'
 import type { RecordWriter, RecordWriteRequest, RecordWriteResult } from './recordWriter.js'
 import { isRetryableWriteError, referenceWriter } from './recordWriter.js'
@@ -24,7 +22,8 @@ export interface OutboxSenderOptions {
   sendLock: SendLock
   /** Prefix of the lock names: one lock per entry. */
   lockName: string
-  backoff: BackoffOptions
+  /** The wait before retry number `attempt` (the connection's full-jitter backoff). */
+  backoffDelay(attempt: number): number
   environment: Environment
 }
 
@@ -121,11 +120,10 @@ export class OutboxSender {
   #scheduleRetry(): void {
     if (this.#stopped) return
     this.#clearTimer()
-    const { environment, backoff } = this.#o
-    this.#timer = environment.setTimeout(() => {
+    this.#timer = this.#o.environment.setTimeout(() => {
       this.#timer = null
       void this.#drain()
-    }, backoffDelay(this.#failures, backoff, () => environment.random()))
+    }, this.#o.backoffDelay(this.#failures))
   }
 
   #clearTimer(): void {

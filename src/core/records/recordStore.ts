@@ -4,6 +4,7 @@ import type { Environment } from '../environment.js'
 import { defaultEnvironment } from '../environment.js'
 import { SyncError } from '../errors.js'
 import type { MachineState, SyncStatus } from '../machine.js'
+import { backoffDelay } from '../machine.js'
 import { checkHeartbeatMs } from '../silenceWatch.js'
 import { Listeners } from '../subscribable.js'
 import { ConfirmedRecords } from './confirmedRecords.js'
@@ -85,6 +86,8 @@ export class WatchRecordStore<V> implements RecordStore<V> {
       confirmed: this.#confirmed,
       optimistic: this.#optimistic,
       isConnected: () => isConnected(this.#driver.state.status),
+      // The connection's own backoff, passed in so the write chunk shares no extra module with the page.
+      backoffDelay: (attempt) => backoffDelay(attempt, typeof options.reconnect === 'object' ? options.reconnect : {}, () => this.#env.random()),
       changed: () => this.#recordsChanged(),
     })
     if (options.cache) {

@@ -1,4 +1,3 @@
-import { collectionFromWatchUrl } from '../../wire/watchRecords.js'
 import { SyncError, toSyncError } from '../errors.js'
 import { describeEndpoint, responseError } from './httpErrors.js'
 
@@ -79,11 +78,6 @@ export function contrailWriter({ namespace }: ContrailWriterOptions): RecordWrit
       await postXrpc(request, `${namespace}.space.deleteRecord`, space(request))
     },
   }
-}
-
-/** The collection a write goes to: the watch URL's, as `/xrpc/<collection>.watchRecords` names it. */
-export function collectionOf(watchUrl: string): string {
-  return collectionFromWatchUrl(watchUrl) ?? ''
 }
 
 function roomOf(request: RecordWriteRequest): { roomUri: string } {

@@ -16,6 +16,8 @@ export interface RecordWritesOptions<V> {
   confirmed: ConfirmedRecords<V>
   /** Whether the store's connection is up (writes wait for it). */
   isConnected(): boolean
+  /** The connection's backoff: the wait before retry number `attempt`. */
+  backoffDelay(attempt: number): number
   /** The writes or their states changed: rebuild the view and notify. */
   changed(): void
 }
@@ -128,7 +130,7 @@ export class RecordWrites<V> {
       accepted: (entry, result) => this.#accepted(entry, result),
       sendLock: this.#o.options.sendLock ?? runNow,
       lockName: `syncline-outbox:${this.#cacheKey}`,
-      backoff: typeof this.#o.options.reconnect === 'object' ? this.#o.options.reconnect : {},
+      backoffDelay: this.#o.backoffDelay,
       environment: this.#o.environment,
     })
     this.#sender[how]()

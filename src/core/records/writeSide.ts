@@ -16,6 +16,7 @@ export interface WriteSideOptions<V> {
   /** Where a put made before the write module has arrived shows meanwhile. */
   optimistic: OptimisticRecords<V>
   isConnected(): boolean
+  backoffDelay(attempt: number): number
   changed(): void
 }
 
