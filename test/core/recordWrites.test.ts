@@ -197,6 +197,38 @@ describe('record writes through the outbox, against the reference server', () =>
     expect(requested.filter((ms) => ms < 1000)).toEqual([39, 69])
   })
 
+  it('sends a waiting write at once when the device comes back online, without waiting out the backoff', async () => {
+    let failuresLeft = 1
+    const server = await startServer({
+      authorize: ({ access }: AuthorizeRequest) => {
+        if (access === 'write' && failuresLeft-- > 0) throw new Error('storage is down')
+        return true
+      },
+    })
+    const room = newRoom()
+    const onlineListeners = new Set<() => void>()
+    const environment = {
+      ...defaultEnvironment,
+      random: () => 0.999,
+      onOnline: (callback: () => void) => {
+        onlineListeners.add(callback)
+        return () => onlineListeners.delete(callback)
+      },
+    }
+    // A backoff of about a minute: only the online signal can deliver the write within the test.
+    const cache = createMemoryCache()
+    const store = createRecordStore<Message>({ url: watchUrl(room), baseUrl: server.url, did: ALICE, cache, reconnect: { initialDelayMs: 60_000 } }, { environment })
+    stores.push(store)
+    store.start()
+    await until(store, (s) => s.status === 'live')
+    const written = store.put({ text: 'back online' })
+    // The first send failed and is recorded: the entry now waits for its retry.
+    await expect.poll(async () => (await cache.loadOutbox(watchUrl(room)))[0]?.tries).toBe(1)
+    expect(store.getSnapshot().records[0]?.optimistic).toBe('pending')
+    for (const listener of [...onlineListeners]) listener()
+    expect((await written).value.text).toBe('back online')
+  })
+
   it('is idempotent: a reply lost to a reset is sent again and leaves exactly one record', async () => {
     const server = await startServer()
     const proxy = await startFaultProxy({ port: server.port })
