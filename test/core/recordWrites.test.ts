@@ -246,6 +246,19 @@ describe('record writes through the outbox, against the reference server', () =>
     expect(settled.records.map((r) => r.value.text)).toEqual(['once'])
   })
 
+  it('has a write made the moment the store starts in the cache once stop() resolves', async () => {
+    const server = await startServer()
+    await server.close()
+    servers = []
+    const room = newRoom()
+    const cache = createMemoryCache()
+    const store = open(server.url, room, { did: ALICE, cache })
+    void store.put({ text: 'right away' }, { rkey: 'early-1' })
+    expect(store.getSnapshot().records.map((r) => [r.rkey, r.optimistic])).toEqual([['early-1', 'pending']])
+    await store.stop()
+    expect((await cache.loadOutbox(watchUrl(room))).map((entry) => entry.rkey)).toEqual(['early-1'])
+  })
+
   it('keeps a write made while the server is down across a reload, and delivers it once when it is back', async () => {
     const storage = memoryStorage()
     const first = await startServer({ storage })

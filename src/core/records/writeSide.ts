@@ -59,9 +59,11 @@ export class WriteSide<V> {
     else void this.#load().catch(() => {})
   }
 
+  /** Resolves once every write is in the cache, those made while the module was still on its way too. */
   async stop(): Promise<void> {
     this.#running = false
-    await this.#writes?.stop()
+    const writes = this.#writes ?? (await this.#loading?.catch(() => null))
+    await writes?.stop()
   }
 
   connectionUp(): void {
