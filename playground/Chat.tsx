@@ -12,37 +12,19 @@ interface Message {
 
 const COLLECTION = 'com.example.message'
 
-/** A record key that sorts by time, made on the client so the optimistic entry and the
- *  confirmed record share it. */
-function newRkey(): string {
-  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`
-}
-
-export function Chat({ room, did, serverUrl }: { room: string; did: string; serverUrl: string }) {
+export function Chat({ room, did }: { room: string; did: string }) {
   const watchUrl = `/xrpc/${COLLECTION}.watchRecords?roomUri=${encodeURIComponent(room)}`
-  const { records, status, addOptimistic, markFailed, removeOptimistic } = useRecords<Message>(watchUrl)
+  // `put` keeps a message in the outbox (IndexedDB) until the server has it: typed offline,
+  // it shows as sending, survives a reload, and goes out when the connection is back.
+  const { records, status, put, retry, discard } = useRecords<Message>(watchUrl)
   const [draft, setDraft] = useState('')
-
-  const send = async (message: Message, rkey: string): Promise<void> => {
-    addOptimistic({ rkey, did, value: message })
-    try {
-      const response = await fetch(`${serverUrl}/xrpc/${COLLECTION}.putRecord`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ roomUri: room, rkey, did, value: message }),
-      })
-      if (!response.ok) throw new Error(`The server answered ${response.status}`)
-    } catch (error) {
-      markFailed(rkey, error, did)
-    }
-  }
 
   const onSubmit = (event: FormEvent): void => {
     event.preventDefault()
     const text = draft.trim()
     if (!text) return
     setDraft('')
-    void send({ text, author: did.replace('did:example:', ''), createdAt: new Date().toISOString() }, newRkey())
+    void put({ text, author: did.replace('did:example:', ''), createdAt: new Date().toISOString() })
   }
 
   // Newest first from the store; a chat reads oldest first.
@@ -66,8 +48,8 @@ export function Chat({ room, did, serverUrl }: { room: string; did: string; serv
             key={`${record.did}/${record.rkey}`}
             record={record}
             mine={record.did === did}
-            onRetry={() => void send(record.value, record.rkey)}
-            onDiscard={() => removeOptimistic(record.rkey, did)}
+            onRetry={() => retry(record.rkey)}
+            onDiscard={() => discard(record.rkey)}
           />
         ))}
       </ol>

@@ -30,6 +30,8 @@ const serverUrl =
 const client = createSyncClient({
   url: serverUrl.replace(/^http/, 'ws'),
   recordsBaseUrl: serverUrl,
+  // This server has no sign-in: a write names its author in its body.
+  did: `did:example:${storedName()}`,
   cache: createIndexedDBCache(),
   reconnect: { initialDelayMs: 500, maxDelayMs: 3000 },
 })
@@ -177,7 +179,7 @@ function App() {
           <Rooms room={room} did={did} onOpen={open} />
           <ConnectionPanel />
         </aside>
-        <Chat key={room} room={room} did={did} serverUrl={serverUrl} />
+        <Chat key={room} room={room} did={did} />
         <Notes key={`notes-${room}`} room={room} name={name} serverUrl={serverUrl} />
         {/* Local-first: once an edit is on this device it survives a reload, so only warn before that. */}
         <UnsavedChangesGuard level="local" />

@@ -7,6 +7,7 @@ import { defaultEnvironment } from './environment.js'
 import { SyncError } from './errors.js'
 import type { BackoffOptions, SyncStatus } from './machine.js'
 import type { WatchRecordStore } from './records/recordStore.js'
+import type { RecordWriter } from './records/recordWriter.js'
 import { createRecordStore } from './records/recordStore.js'
 import type { DocSupport } from './docs/docSupport.js'
 import type { SharedDocuments } from './docs/sharedDocuments.js'
@@ -54,6 +55,12 @@ export interface SyncClientOptions {
   allowedSocketOrigins?: readonly string[] | undefined
   environment?: Environment | undefined
   onIgnoredError?: ((error: unknown) => void) | undefined
+  /** The local user's did, for servers that take a write's author from its body (see `RecordStoreOptions.did`). */
+  did?: string | undefined
+  /** Where record stores' `put`/`delete` go (see `RecordStoreOptions.writer`). @default referenceWriter */
+  writer?: RecordWriter | undefined
+  /** Runs one outbox send while holding `name`, so one tab sends it (see `RecordStoreOptions.sendLock`). */
+  sendLock?: ((name: string, send: () => Promise<void>) => Promise<void>) | undefined
 }
 
 export interface ClearLocalDataOptions {
@@ -122,9 +129,9 @@ export class SyncClient {
         store.start()
         this.#recompute()
       },
-      // An optimistic write the server has not confirmed keeps its store running, so the
-      // confirmation can still arrive and the sync summary (and the unsaved-changes guard)
-      // keeps counting it: a released list must not make a pending write look saved.
+      // A write the server has not confirmed (an outbox entry or an optimistic one) keeps its
+      // store running, so it can still be sent and confirmed and the sync summary (and the
+      // unsaved-changes guard) keeps counting it: a released list must not make it look saved.
       unfinished: (store) => (store.getSaveState().pending > 0 ? nextChange(store) : null),
       onRelease: (store, _key, wasActive) => {
         this.#running.get(store)?.()
@@ -190,7 +197,7 @@ export class SyncClient {
     const key = `${transport} ${url}`
     let store = this.#records.get(key)
     if (!store) {
-      const { reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl, allowedSocketOrigins } = this.options
+      const { reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl, allowedSocketOrigins, writer, sendLock, did } = this.options
       const cache = this.#cache?.cache
       const credentials = this.#credentials
       this.#cache?.listen()
@@ -198,7 +205,8 @@ export class SyncClient {
         {
           url,
           transport,
-          ...definedOptions({ baseUrl: recordsBaseUrl, cache, reconnect, heartbeatMs, fetch, WebSocket, allowedSocketOrigins, onIgnoredError }),
+          ...definedOptions({ baseUrl: recordsBaseUrl, cache, reconnect, heartbeatMs, fetch, WebSocket, allowedSocketOrigins, onIgnoredError, writer, did, sendLock }),
+          ...(credentials !== null && { token: credentials.read }),
           ...(credentials !== null && {
             mintTicket: () =>
               mintWatchTicket({

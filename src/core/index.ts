@@ -16,6 +16,10 @@ export type {
   RecordStoreOptions,
   OptimisticInput,
 } from './records/types.js'
+export { contrailWriter, referenceWriter } from './records/recordWriter.js'
+export type { ContrailWriterOptions, RecordWriter, RecordWriteRequest, RecordWriteResult } from './records/recordWriter.js'
+export type { OutboxEntry } from './cache/types.js'
+export { newTid } from '../wire/tid.js'
 export { createMemoryCache } from './cache/memoryCache.js'
 export { createIndexedDBCache } from './cache/indexedDBCache.js'
 export type { IndexedDBCacheOptions } from './cache/indexedDBCache.js'

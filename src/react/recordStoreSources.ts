@@ -11,6 +11,7 @@ export const EMPTY_RECORD_SNAPSHOT: RecordSnapshot<never> = Object.freeze({
   records: Object.freeze([]) as readonly never[],
   status: 'idle',
   error: null,
+  saved: Object.freeze({ local: true, server: true }),
 })
 
 /** Rendering without a DOM: no stream will ever be opened, so no store is needed. */

@@ -1,6 +1,6 @@
 'use client'
 import { useCallback, useMemo } from 'react'
-import type { SyncError } from '../core/errors.js'
+import { SyncError } from '../core/errors.js'
 import type { SyncStatus } from '../core/machine.js'
 import type { WatchRecordStore } from '../core/records/recordStore.js'
 import type { OptimisticInput, RecordSnapshot, WatchRecord } from '../core/records/types.js'
@@ -36,26 +36,43 @@ export interface RecordActions<V> {
   markFailed(rkey: string, error: unknown, did?: string): void
   /** Rolls an optimistic entry back. */
   removeOptimistic(rkey: string, did?: string): void
+  /** Writes a record through the store's durable outbox (see `RecordStore.put`). */
+  put(value: V, options?: { rkey?: string }): Promise<WatchRecord<V>>
+  /** Deletes the local user's record through the outbox (see `RecordStore.delete`). */
+  delete(rkey: string): Promise<void>
+  /** Sends a refused write again. */
+  retry(rkey: string): void
+  /** Drops a pending or refused write and rolls it back. */
+  discard(rkey: string): void
 }
 
 export interface UseRecordsResult<V, S = readonly WatchRecord<V>[]> extends RecordActions<V> {
   records: S
   status: SyncStatus
   error: SyncError | null
+  /** The local user's writes: `local` once all are in the cache, `server` once the server accepted all. */
+  saved: RecordSnapshot<V>['saved']
 }
 
 interface RecordsState<S> {
   records: S
   status: SyncStatus
   error: SyncError | null
+  saved: RecordSnapshot<unknown>['saved']
 }
 
 const selectAll = <V>(records: readonly WatchRecord<V>[]): readonly WatchRecord<V>[] => records
+
+const notInBrowser = (): Promise<never> => Promise.reject(new SyncError('unavailable', 'Records cannot be written during server rendering'))
 
 const noActions: RecordActions<never> = {
   addOptimistic: () => {},
   markFailed: () => {},
   removeOptimistic: () => {},
+  put: notInBrowser,
+  delete: notInBrowser,
+  retry: () => {},
+  discard: () => {},
 }
 
 /**
@@ -64,7 +81,8 @@ const noActions: RecordActions<never> = {
  * the first subscribed component and closes shortly after the last one unmounts.
  *
  * ```tsx
- * const { records, status, addOptimistic } = useRecords<Message>('/xrpc/com.example.message.watchRecords?roomUri=room1')
+ * const { records, status, put, saved } = useRecords<Message>('/xrpc/com.example.message.watchRecords?roomUri=room1')
+ * put({ text: 'hi' })   // shown at once as pending; kept in the outbox until the server has it
  * const text = useRecords<Message, string | undefined>(url, {
  *   selector: (records) => records.find((r) => r.rkey === rkey)?.value.text,
  * }).records   // re-renders only when this record's text changes
@@ -87,7 +105,7 @@ export function useRecords<V = Record<string, unknown>, S = readonly WatchRecord
 
   const selectState = useMemo(() => recordsStateSelector(selector), [selector])
   const isStateEqual = useCallback(
-    (a: RecordsState<S>, b: RecordsState<S>) => a.status === b.status && a.error === b.error && isEqual(a.records, b.records),
+    (a: RecordsState<S>, b: RecordsState<S>) => a.status === b.status && a.error === b.error && a.saved === b.saved && isEqual(a.records, b.records),
     [isEqual],
   )
   const state = useStore(source, selectState, isStateEqual)
@@ -101,6 +119,10 @@ export function useRecords<V = Record<string, unknown>, S = readonly WatchRecord
             addOptimistic: (input) => store.addOptimistic(input),
             markFailed: (rkey, error, did) => store.markFailed(rkey, error, did),
             removeOptimistic: (rkey, did) => store.removeOptimistic(rkey, did),
+            put: (value, putOptions) => store.put(value, putOptions),
+            delete: (rkey) => store.delete(rkey),
+            retry: (rkey) => store.retry(rkey),
+            discard: (rkey) => store.discard(rkey),
           },
     [store],
   )
@@ -127,6 +149,6 @@ function recordsStateSelector<V, S>(selector: (records: readonly WatchRecord<V>[
   let last: { records: readonly WatchRecord<V>[]; selected: S } | null = null
   return (snapshot) => {
     if (last === null || last.records !== snapshot.records) last = { records: snapshot.records, selected: selector(snapshot.records) }
-    return { records: last.selected, status: snapshot.status, error: snapshot.error }
+    return { records: last.selected, status: snapshot.status, error: snapshot.error, saved: snapshot.saved }
   }
 }

@@ -2,7 +2,7 @@ import { openDB } from 'idb'
 import { describe, expect, it } from 'vitest'
 import { createIndexedDBCache } from '../../src/core/cache/indexedDBCache.js'
 import { createMemoryCache } from '../../src/core/cache/memoryCache.js'
-import type { DocCache, RecordCache } from '../../src/core/cache/types.js'
+import type { DocCache, OutboxEntry, RecordCache } from '../../src/core/cache/types.js'
 import { docCacheContract } from '../core/docs/docCacheContract.js'
 import type { WatchRecord } from '../../src/core/records/types.js'
 
@@ -51,6 +51,48 @@ describe.each(caches)('%s record cache', (_name, make) => {
     expect((await cache.loadRecords('room'))?.map((r) => r.rkey)).toEqual(['r5'])
     await cache.deleteRecords('room')
     expect(await cache.loadRecords('room')).toBeUndefined()
+  })
+
+  const entry = (id: string, rkey: string, extra: Partial<OutboxEntry<{ text: string }>> = {}): OutboxEntry<{ text: string }> => ({
+    id, op: 'put', rkey, value: { text: rkey }, time_us: 1, tries: 0, ...extra,
+  })
+
+  it('keeps outbox entries per key in id order across connections, replacing by id and deleting one', async () => {
+    const factory = make()
+    const writer = factory.open()
+    expect(await writer.loadOutbox('room')).toEqual([])
+    await writer.saveOutboxEntry('room', entry('3b', 'later'))
+    await writer.saveOutboxEntry('room', entry('3a', 'first'))
+    await writer.saveOutboxEntry('other', entry('3c', 'elsewhere'))
+    await writer.saveOutboxEntry('room', entry('3b', 'later', { tries: 2, failed: true, lastError: { code: 'forbidden', message: 'no', status: 403 } }))
+    const reader = factory.open()
+    const stored = await reader.loadOutbox<{ text: string }>('room')
+    expect(stored.map((e) => e.id)).toEqual(['3a', '3b'])
+    expect(stored[1]).toEqual(entry('3b', 'later', { tries: 2, failed: true, lastError: { code: 'forbidden', message: 'no', status: 403 } }))
+    await reader.deleteOutboxEntry('room', '3a')
+    await reader.deleteOutboxEntry('room', 'never-there')
+    expect((await factory.open().loadOutbox('room')).map((e) => e.id)).toEqual(['3b'])
+    expect((await factory.open().loadOutbox('other')).map((e) => e.id)).toEqual(['3c'])
+  })
+
+  it('tells outbox watchers of every write, on this connection and on another one', async () => {
+    const factory = make()
+    const here = factory.open()
+    const there = factory.open()
+    const heardHere: string[] = []
+    const heardThere: string[] = []
+    const stopHere = here.watchOutbox((key) => heardHere.push(key))
+    const stopThere = there.watchOutbox((key) => heardThere.push(key))
+    await here.saveOutboxEntry('room-w', entry('4a', 'x'))
+    await here.deleteOutboxEntry('room-w', '4a')
+    await expect.poll(() => heardHere.length).toBe(2)
+    await expect.poll(() => heardThere.length).toBe(2)
+    expect([...heardHere, ...heardThere].every((key) => key === 'room-w')).toBe(true)
+    stopHere()
+    stopThere()
+    await here.saveOutboxEntry('room-w', entry('4b', 'y'))
+    await here.loadOutbox('room-w')
+    expect(heardHere.length).toBe(2)
   })
 
   it('is not affected by mutating the array after saving', async () => {
@@ -122,7 +164,31 @@ describe.each(fullCaches)('%s cache clear', (_name, make) => {
 })
 
 describe('indexedDB schema', () => {
-  it('upgrades a version 1 database to version 2, keeping its records', async () => {
+  it('upgrades a version 2 database to version 3, keeping its records and documents, and adds the outbox', async () => {
+    const dbName = `upgrade-v2-${Date.now()}-${dbCounter++}`
+    const v2 = await openDB(dbName, 2, {
+      upgrade(database) {
+        database.createObjectStore('records', { keyPath: 'key' })
+        database.createObjectStore('docChunks', { keyPath: ['documentId', 'key'] })
+      },
+    })
+    await v2.put('records', { key: 'room', records: [record('r1', 'kept')], savedAt: 1 })
+    await v2.put('docChunks', { documentId: 'doc', key: 's', kind: 'snapshot', data: Uint8Array.from([7]), savedAt: 1 })
+    v2.close()
+
+    const cache = createIndexedDBCache({ dbName })
+    expect((await cache.loadRecords<{ text: string }>('room'))?.[0]?.value.text).toBe('kept')
+    expect((await cache.loadDoc('doc')).map((chunk) => [...chunk.data])).toEqual([[7]])
+    await cache.saveOutboxEntry('room', { id: '5a', op: 'delete', rkey: 'r1', time_us: 1, tries: 0 })
+    expect((await cache.loadOutbox('room')).map((e) => e.rkey)).toEqual(['r1'])
+    cache.close()
+    const reopened = await openDB(dbName)
+    expect(reopened.version).toBe(3)
+    expect([...reopened.objectStoreNames].sort()).toEqual(['docChunks', 'outbox', 'records'])
+    reopened.close()
+  })
+
+  it('upgrades a version 1 database to the current version, keeping its records', async () => {
     const dbName = `upgrade-${Date.now()}-${dbCounter++}`
     const v1 = await openDB(dbName, 1, {
       upgrade(database) {
@@ -138,8 +204,8 @@ describe('indexedDB schema', () => {
     expect(await cache.loadDoc('doc')).toHaveLength(1)
     cache.close()
     const reopened = await openDB(dbName)
-    expect(reopened.version).toBe(2)
-    expect([...reopened.objectStoreNames].sort()).toEqual(['docChunks', 'records'])
+    expect(reopened.version).toBe(3)
+    expect([...reopened.objectStoreNames].sort()).toEqual(['docChunks', 'outbox', 'records'])
     reopened.close()
   })
 })

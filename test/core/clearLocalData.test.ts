@@ -86,6 +86,28 @@ describe('SyncClient.clearLocalData', () => {
     await server.start()
   })
 
+  it("refuses while a put waits in the outbox; with discardUnsent the outbox entry is deleted and the old store refuses put", async () => {
+    const cache = createMemoryCache()
+    const client = makeClient(cache)
+    const { url, store } = await cachedRoom(client, cache)
+    await server.close()
+    await until(() => store.getSnapshot().status !== 'live', 'the watch to notice the server is gone')
+    void store.put({ text: 'typed offline' }).catch(() => {})
+    await until(() => store.getSnapshot().saved.local === true && store.getSnapshot().saved.server === false, 'the put in the outbox')
+    expect((await cache.loadOutbox(url)).length).toBe(1)
+
+    await expect(client.clearLocalData()).rejects.toMatchObject({ name: 'SyncError', code: 'unsaved' })
+    expect((await cache.loadOutbox(url)).length).toBe(1)
+
+    await client.clearLocalData({ discardUnsent: true })
+    expect(store.getSnapshot().records).toEqual([])
+    expect(client.getSyncStatus().pending).toBe(0)
+    expect(await cache.loadOutbox(url)).toEqual([])
+    expect(() => store.put({ text: 'late' })).toThrow(expect.objectContaining({ code: 'closed' }))
+    server = createSyncServer({ port: 0, storage: memoryStorage() }) // for afterEach
+    await server.start()
+  })
+
   it("refuses with 'unsaved' while a document has changes the server has not confirmed, and clears with discardUnsent", async () => {
     const cache = createMemoryCache()
     const client = makeClient(cache)

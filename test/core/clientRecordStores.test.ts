@@ -70,4 +70,34 @@ describe('SyncClient record stores', () => {
     await until(() => client!.getSyncStatus().pending === 0, 'the confirmed write to leave the pending count')
     await until(() => store.getSnapshot().status === 'closed', 'the store to stop once nothing is pending')
   })
+
+  it('keeps a released store running while an outbox write is unsent (the server fails with 5xx), and stops once it is delivered', async () => {
+    let failing = true
+    await server.close()
+    server = createSyncServer({
+      port: 0,
+      storage: memoryStorage(),
+      authorize: ({ access }) => {
+        if (access === 'write' && failing) throw new Error('storage is down')
+        return true
+      },
+    })
+    await server.start()
+    client = createSyncClient({ recordsBaseUrl: server.url, releaseDelayMs: 20, reconnect: { initialDelayMs: 20, maxDelayMs: 50 }, did: 'did:example:alice' })
+    const room = newRoom()
+    const store = client.getRecordStore<{ text: string }>(watchUrl(room))
+    const release = client.retain(store)
+    await until(() => store.getSnapshot().status === 'live', "the store to be 'live'")
+    const written = store.put({ text: 'queued' })
+    await until(() => client!.getSyncStatus().pending === 1, 'the write to count as pending')
+    release()
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(store.getSnapshot().status).toBe('live')
+    expect(client.getSyncStatus()).toMatchObject({ pending: 1, savedServer: false })
+    failing = false
+    const record = await written
+    expect(record.value.text).toBe('queued')
+    await until(() => client!.getSyncStatus().pending === 0, 'the delivered write to leave the pending count')
+    await until(() => store.getSnapshot().status === 'closed', 'the store to stop once nothing is unsent')
+  })
 })

@@ -96,8 +96,8 @@ describe('saved state in the UI', () => {
     client = testClient(server.url)
     const seen: RecordActions<Message>[] = []
     function Room() {
-      const { addOptimistic, markFailed, removeOptimistic, status } = useRecords<Message>(watchUrl(newRoomOnce()))
-      seen.push({ addOptimistic, markFailed, removeOptimistic })
+      const { addOptimistic, markFailed, removeOptimistic, put, delete: remove, retry, discard, status } = useRecords<Message>(watchUrl(newRoomOnce()))
+      seen.push({ addOptimistic, markFailed, removeOptimistic, put, delete: remove, retry, discard })
       return <output data-testid="status">{status}</output>
     }
     let room: string | undefined
@@ -109,6 +109,7 @@ describe('saved state in the UI', () => {
       expect(actions.addOptimistic).toBe(seen[0]!.addOptimistic)
       expect(actions.markFailed).toBe(seen[0]!.markFailed)
       expect(actions.removeOptimistic).toBe(seen[0]!.removeOptimistic)
+      for (const name of ['put', 'delete', 'retry', 'discard'] as const) expect(actions[name], name).toBe(seen[0]![name])
     }
   })
 })

@@ -10,6 +10,9 @@ import type { AddressInfo, Server, Socket } from 'node:net'
  *   then swallowed too (their requests never reach the server).
  * - `heal()`: new connections are forwarded again. Swallowed ones stay dead (as after a real
  *   outage): what matters is that the client notices and reconnects.
+ * - `loseNextReply(marker)`: the next request whose bytes contain `marker` reaches the server,
+ *   but its reply does not reach the client: the connection is reset when the reply starts
+ *   (a write the server did, whose answer was lost).
  */
 export interface FaultProxy {
   /** `http://127.0.0.1:<port>` of the proxy. */
@@ -20,6 +23,9 @@ export interface FaultProxy {
   readonly accepted: number
   blackhole(): void
   heal(): void
+  loseNextReply(marker: string): void
+  /** Replies lost so far by `loseNextReply`. */
+  readonly lostReplies: number
   /** Destroys every connection, swallowed ones included, and stops listening. */
   close(): Promise<void>
 }
@@ -28,6 +34,8 @@ interface Pair {
   client: Socket
   upstream: Socket | null
   swallowed: boolean
+  /** The request on this connection asked for its reply to be lost. */
+  losingReply: boolean
 }
 
 export async function startFaultProxy(target: { host?: string; port: number }): Promise<FaultProxy> {
@@ -35,6 +43,8 @@ export async function startFaultProxy(target: { host?: string; port: number }): 
   const pairs = new Set<Pair>()
   let mode: 'forward' | 'blackhole' = 'forward'
   let accepted = 0
+  let loseMarker: string | null = null
+  let lostReplies = 0
 
   const destroy = (pair: Pair): void => {
     pairs.delete(pair)
@@ -44,7 +54,7 @@ export async function startFaultProxy(target: { host?: string; port: number }): 
 
   const server: Server = createServer((client) => {
     accepted++
-    const pair: Pair = { client, upstream: null, swallowed: mode === 'blackhole' }
+    const pair: Pair = { client, upstream: null, swallowed: mode === 'blackhole', losingReply: false }
     pairs.add(pair)
     client.on('error', () => {})
     if (pair.swallowed) {
@@ -55,10 +65,20 @@ export async function startFaultProxy(target: { host?: string; port: number }): 
     const upstream = connect({ host, port: target.port })
     pair.upstream = upstream
     upstream.on('error', () => {})
-    client.on('data', (chunk) => {
+    client.on('data', (chunk: Buffer) => {
+      if (loseMarker !== null && chunk.includes(loseMarker)) {
+        loseMarker = null
+        pair.losingReply = true
+      }
       if (!pair.swallowed) upstream.write(chunk)
     })
     upstream.on('data', (chunk) => {
+      if (pair.losingReply) {
+        lostReplies++
+        pair.client.resetAndDestroy()
+        destroy(pair)
+        return
+      }
       if (!pair.swallowed) client.write(chunk)
     })
     // While forwarding, a close on one side is a close on the other; once swallowed, it is not.
@@ -87,6 +107,12 @@ export async function startFaultProxy(target: { host?: string; port: number }): 
     },
     heal() {
       mode = 'forward'
+    },
+    loseNextReply(marker) {
+      loseMarker = marker
+    },
+    get lostReplies() {
+      return lostReplies
     },
     async close() {
       for (const pair of [...pairs]) destroy(pair)

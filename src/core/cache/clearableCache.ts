@@ -1,5 +1,5 @@
 import { SyncError } from '../errors.js'
-import type { RecordCache } from './types.js'
+import type { DocCache, OutboxEntry, RecordCache } from './types.js'
 
 /** What a store closed by `clearLocalData()` answers to a write. */
 export const clearedError = (): SyncError => new SyncError('closed', 'Closed by clearLocalData(): get a new store')
@@ -76,18 +76,27 @@ export function createClearableCache<C extends RecordCache>(base: C, onOtherClea
 export interface CacheView<C> {
   readonly cache: C
   revoke(): Promise<void>
-  /** Deletes every record list and document this view has written (after `revoke`). */
+  /** Deletes every record list, document and outbox entry this view has written (after `revoke`). */
   undoWrites(): Promise<void>
 }
 
-/** How to take back a write, by the key it names first. Other writes (an outbox's) are not known here. */
-const UNDO: Partial<Record<PropertyKey, string>> = { saveRecords: 'deleteRecords', saveDocChunk: 'deleteDoc' }
+type Undo = (cache: RecordCache & DocCache, args: unknown[]) => unknown
+
+/** How to take back a write, and the key naming what it wrote (a later write of the same thing needs one undo). */
+const UNDO: Partial<Record<PropertyKey, [Undo, (args: unknown[]) => string]>> = {
+  saveRecords: [(cache, [key]) => cache.deleteRecords(key as string), ([key]) => `r ${String(key)}`],
+  saveDocChunk: [(cache, [id]) => cache.deleteDoc(id as string), ([id]) => `d ${String(id)}`],
+  saveOutboxEntry: [
+    (cache, [key, entry]) => cache.deleteOutboxEntry(key as string, (entry as OutboxEntry<unknown>).id),
+    ([key, entry]) => `o ${String(key)} ${(entry as OutboxEntry<unknown>).id}`,
+  ],
+}
 
 export function createCacheView<C extends object>(base: C, ready?: Promise<void>): CacheView<C> {
   let revoked = false
   const underWay = new Set<Promise<unknown>>()
   /** What this view wrote: the delete that takes it back, and the key it names. */
-  const written = new Map<string, [string, unknown]>()
+  const written = new Map<string, [Undo, unknown[]]>()
   const refuse = (): Promise<never> => Promise.reject(clearedError())
 
   const call = async (method: (...args: unknown[]) => unknown, args: unknown[]): Promise<unknown> => {
@@ -108,7 +117,7 @@ export function createCacheView<C extends object>(base: C, ready?: Promise<void>
       if (String(property).startsWith('watch')) return method.bind(target)
       const undo = UNDO[property]
       return (...args: unknown[]) => {
-        if (undo !== undefined && !revoked) written.set(`${undo} ${String(args[0])}`, [undo, args[0]])
+        if (undo !== undefined && !revoked) written.set(undo[1](args), [undo[0], args])
         const result = call(method as (...args: unknown[]) => unknown, args)
         const settled: Promise<unknown> = result.then(
           () => underWay.delete(settled),
@@ -128,7 +137,7 @@ export function createCacheView<C extends object>(base: C, ready?: Promise<void>
       while (underWay.size > 0) await Promise.all(underWay)
     },
     async undoWrites() {
-      await Promise.all([...written.values()].map(([name, key]) => (Reflect.get(base, name) as (key: unknown) => unknown).call(base, key)))
+      await Promise.all([...written.values()].map(([undo, args]) => undo(base as unknown as RecordCache & DocCache, args)))
     },
   }
 }

@@ -2,7 +2,7 @@ import type { DBSchema, IDBPDatabase } from 'idb'
 import { SyncError } from '../errors.js'
 import type { WatchRecord } from '../records/types.js'
 import { sortChunks } from './memoryCache.js'
-import type { DocCache, DocCacheChunk, RecordCache } from './types.js'
+import type { DocCache, DocCacheChunk, OutboxEntry, RecordCache } from './types.js'
 
 export interface IndexedDBCacheOptions {
   /** @default 'syncline' */
@@ -21,13 +21,15 @@ interface SynclineDB extends DBSchema {
   records: { key: string; value: { key: string; records: WatchRecord<unknown>[]; savedAt: number } }
   /** Version 2: document chunks, keyed by [documentId, chunk key]. */
   docChunks: { key: [string, string]; value: StoredDocChunk }
+  /** Version 3: unsent record writes, keyed by [watch key, entry id]. */
+  outbox: { key: [string, string]; value: { key: string; entry: OutboxEntry<unknown> } }
 }
 
 /**
  * Bump when the schema changes and add a step to `upgrade`; steps only ever add or migrate
  * stores, so an upgrade never drops a user's data.
  */
-const SCHEMA_VERSION = 2
+const SCHEMA_VERSION = 3
 
 interface DocChangeMessage {
   documentId: string
@@ -47,6 +49,7 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
   const clearedListeners = new Set<() => void>()
   /** Tells other tabs about document writes and clears; created on first use, never at import time. */
   let channel: BroadcastChannel | null = null
+  const outboxListeners = new Set<(key: string) => void>()
 
   // The wrapper is fetched as soon as a cache exists (a provider makes one on its first
   // render), so the first read does not wait for it in series; it is not in the page's
@@ -62,6 +65,8 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
         if (oldVersion < 1) database.createObjectStore('records', { keyPath: 'key' })
         // Version 2 adds documents and leaves 'records' (and its data) as it was.
         if (oldVersion < 2) database.createObjectStore('docChunks', { keyPath: ['documentId', 'key'] })
+        // Version 3 adds the record outbox; 'records' and 'docChunks' stay as they were.
+        if (oldVersion < 3) database.createObjectStore('outbox', { keyPath: ['key', 'entry.id'] })
       },
       // Another tab wants a newer schema: let it, and reopen lazily on next use.
       blocking() {
@@ -82,12 +87,24 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
     if (channel === null && typeof BroadcastChannel !== 'undefined' && typeof indexedDB !== 'undefined') {
       channel = new BroadcastChannel(`syncline-docs:${dbName}`)
       channel.onmessage = (event: MessageEvent<unknown>) => {
-        const message = event.data as Partial<DocChangeMessage & ClearedMessage> | null
+        // One channel for every kind of news; a tab on an older version ignores the kinds it does not know.
+        const message = event.data as (Partial<DocChangeMessage & ClearedMessage> & { outbox?: unknown }) | null
         if (message?.cleared === true) for (const listener of [...clearedListeners]) listener()
         else if (typeof message?.documentId === 'string' && Array.isArray(message.keys)) deliver(message.documentId, message.keys)
+        if (typeof message?.outbox === 'string') deliverOutbox(message.outbox)
       }
     }
     return channel
+  }
+
+  const deliverOutbox = (key: string): void => {
+    for (const listener of [...outboxListeners]) listener(key)
+  }
+
+  const outboxChanged = (key: string): void => {
+    ensureChannel()?.postMessage({ outbox: key })
+    // BroadcastChannel does not echo to its sender: tell this cache's listeners too.
+    queueMicrotask(() => deliverOutbox(key))
   }
 
   /** Every chunk of one document: [id] sorts before [id, key], and any array after any string. */
@@ -104,6 +121,26 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
     },
     async deleteRecords(key) {
       await (await open()).delete('records', key)
+    },
+    async loadOutbox<V>(key: string) {
+      // [key] sorts before [key, id], and any array after any string: this watch's entries, by id.
+      const stored = await (await open()).getAll('outbox', IDBKeyRange.bound([key], [key, []]))
+      return stored.map((row) => row.entry as OutboxEntry<V>)
+    },
+    async saveOutboxEntry(key, entry) {
+      await (await open()).put('outbox', { key, entry: entry as OutboxEntry<unknown> })
+      outboxChanged(key)
+    },
+    async deleteOutboxEntry(key, id) {
+      await (await open()).delete('outbox', [key, id])
+      outboxChanged(key)
+    },
+    watchOutbox(listener) {
+      ensureChannel()
+      outboxListeners.add(listener)
+      return () => {
+        outboxListeners.delete(listener)
+      }
     },
     async loadDoc(documentId) {
       const stored = await (await open()).getAll('docChunks', docRange(documentId))
@@ -156,6 +193,7 @@ export function createIndexedDBCache(options: IndexedDBCacheOptions = {}): Recor
       channel = null
       docListeners.clear()
       clearedListeners.clear()
+      outboxListeners.clear()
     },
   }
 }

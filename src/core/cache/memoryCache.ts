@@ -1,5 +1,5 @@
 import type { WatchRecord } from '../records/types.js'
-import type { DocCache, DocCacheChunk, RecordCache } from './types.js'
+import type { DocCache, DocCacheChunk, OutboxEntry, RecordCache } from './types.js'
 
 /** A cache that lives as long as the page (or process): for SSR, Node and tests. */
 export function createMemoryCache(): RecordCache & DocCache {
@@ -7,12 +7,21 @@ export function createMemoryCache(): RecordCache & DocCache {
   const docs = new Map<string, Map<string, DocCacheChunk>>()
   const docListeners = new Set<(documentId: string, keys: readonly string[]) => void>()
   const clearedListeners = new Set<() => void>()
+  const outboxes = new Map<string, Map<string, OutboxEntry<unknown>>>()
+  const outboxListeners = new Set<(key: string) => void>()
 
   const announce = (documentId: string, keys: readonly string[]): void => {
     // Asynchronous, like a BroadcastChannel: a writer never hears its own write mid-write.
     queueMicrotask(() => {
       for (const listener of [...docListeners]) listener(documentId, keys)
     })
+  }
+
+  const outboxChanged = (key: string): Promise<void> => {
+    queueMicrotask(() => {
+      for (const listener of [...outboxListeners]) listener(key)
+    })
+    return Promise.resolve()
   }
 
   return {
@@ -24,6 +33,22 @@ export function createMemoryCache(): RecordCache & DocCache {
     deleteRecords: (key) => {
       records.delete(key)
       return Promise.resolve()
+    },
+    // Entries are copied in and out, as IndexedDB does: a caller changing one never changes the cache.
+    loadOutbox: <V>(key: string) => Promise.resolve(structuredClone([...(outboxes.get(key)?.values() ?? [])].sort(byId)) as OutboxEntry<V>[]),
+    saveOutboxEntry(key, entry) {
+      outboxes.set(key, (outboxes.get(key) ?? new Map()).set(entry.id, structuredClone(entry)))
+      return outboxChanged(key)
+    },
+    deleteOutboxEntry(key, id) {
+      outboxes.get(key)?.delete(id)
+      return outboxChanged(key)
+    },
+    watchOutbox(listener) {
+      outboxListeners.add(listener)
+      return () => {
+        outboxListeners.delete(listener)
+      }
     },
     loadDoc(documentId) {
       const chunks = [...(docs.get(documentId)?.values() ?? [])]
@@ -45,6 +70,7 @@ export function createMemoryCache(): RecordCache & DocCache {
     clear() {
       records.clear()
       docs.clear()
+      outboxes.clear()
       // Before it resolves, so a clearing client can tell its own clear from another's.
       for (const listener of [...clearedListeners]) listener()
       return Promise.resolve()
@@ -66,9 +92,13 @@ export function createMemoryCache(): RecordCache & DocCache {
       docs.clear()
       docListeners.clear()
       clearedListeners.clear()
+      outboxes.clear()
+      outboxListeners.clear()
     },
   }
 }
+
+const byId = (a: OutboxEntry<unknown>, b: OutboxEntry<unknown>): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 function copyChunk(chunk: DocCacheChunk): DocCacheChunk {
   return { key: chunk.key, kind: chunk.kind, data: chunk.data.slice() }

@@ -1,6 +1,27 @@
 import type { WatchRecord } from '../records/watchRecord.js'
 
 /**
+ * One record write the server has not accepted yet, kept in the cache so it survives a
+ * reload. Structured-clone friendly (no Error objects): `lastError` is plain data.
+ */
+export interface OutboxEntry<V = unknown> {
+  /** A TID made when the write was queued: entries are sent in `id` order. */
+  readonly id: string
+  readonly op: 'put' | 'delete'
+  readonly rkey: string
+  readonly value?: V
+  /** The author, when the app told the store; otherwise the server's answer names it. */
+  readonly did?: string
+  /** When the write was made (microseconds), for the order of the optimistic view. */
+  readonly time_us: number
+  /** Sends tried so far. */
+  readonly tries: number
+  /** Refused by the server (4xx): waits for `retry` or `discard`. */
+  readonly failed?: boolean
+  readonly lastError?: { readonly code: string; readonly message: string; readonly status?: number }
+}
+
+/**
  * Where a record store keeps the last records it saw, so the next session paints at once.
  * `key` identifies one watch (by default its URL). Both caches implement this contract and
  * one contract test runs against each.
@@ -21,6 +42,18 @@ export interface RecordCache {
    * other tab shares. Returns an unsubscribe function.
    */
   watchCleared?(listener: () => void): () => void
+  /** Every outbox entry stored under `key` (one watch), oldest first (by `id`); `[]` when none. */
+  loadOutbox<V>(key: string): Promise<OutboxEntry<V>[]>
+  /** Adds or replaces (by `id`) one outbox entry, then tells `watchOutbox` listeners here and in other tabs. */
+  saveOutboxEntry<V>(key: string, entry: OutboxEntry<V>): Promise<void>
+  /** Removes one outbox entry (absent ids are skipped), then tells `watchOutbox` listeners. */
+  deleteOutboxEntry(key: string, id: string): Promise<void>
+  /**
+   * Calls `listener` with the watch key after any outbox write through this cache or, where
+   * `BroadcastChannel` exists, through another cache on the same database in another tab.
+   * Returns an unsubscribe function.
+   */
+  watchOutbox(listener: (key: string) => void): () => void
   /** Releases connections (IndexedDB). The cache must not be used afterwards. */
   close(): void
 }

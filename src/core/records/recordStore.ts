@@ -3,7 +3,8 @@ import { ConnectionDriver } from '../connectionDriver.js'
 import type { Environment } from '../environment.js'
 import { defaultEnvironment } from '../environment.js'
 import { SyncError } from '../errors.js'
-import type { MachineState } from '../machine.js'
+import type { MachineState, SyncStatus } from '../machine.js'
+import { backoffDelay } from '../machine.js'
 import { checkHeartbeatMs } from '../silenceWatch.js'
 import { Listeners } from '../subscribable.js'
 import { clearedError } from '../cache/clearableCache.js'
@@ -11,6 +12,7 @@ import { ConfirmedRecords } from './confirmedRecords.js'
 import { OptimisticRecords } from './optimisticRecords.js'
 import { connectRecords, DEFAULT_HEARTBEAT_MS } from './recordConnection.js'
 import { RecordPersister } from './recordPersister.js'
+import { WriteSide } from './writeSide.js'
 import { compareNewestFirst } from './recordKey.js'
 import { collectionFromWatchUrl } from '../../wire/watchRecords.js'
 import type {
@@ -23,7 +25,7 @@ import type {
 } from './types.js'
 
 export interface RecordSaveState {
-  /** Optimistic writes still waiting for the server. */
+  /** Writes still waiting for the server (outbox entries not refused, plus `addOptimistic` entries). */
   pending: number
   /** Everything confirmed so far is in the cache (or there is no cache). */
   savedLocal: boolean
@@ -49,7 +51,8 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   #confirmed = new ConfirmedRecords<V>()
   #optimistic = new OptimisticRecords<V>()
   #compare: (a: WatchRecord<V>, b: WatchRecord<V>) => number
-  #snapshot: RecordSnapshot<V> = { records: [], status: 'idle', error: null }
+  #writes: WriteSide<V>
+  #snapshot: RecordSnapshot<V> = { records: [], status: 'idle', error: null, saved: { local: true, server: true } }
   #recordsDirty = false
   /** Null without a cache. */
   #persister: RecordPersister<V> | null = null
@@ -77,6 +80,18 @@ export class WatchRecordStore<V> implements RecordStore<V> {
       heartbeatMs: options.transport === 'ws' ? undefined : (options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
       environment: this.#env,
       onChange: (state) => this.#onMachineChange(state),
+    })
+    this.#writes = new WriteSide<V>({
+      options,
+      url: this.url,
+      collection: this.collection,
+      environment: this.#env,
+      confirmed: this.#confirmed,
+      optimistic: this.#optimistic,
+      isConnected: () => isConnected(this.#driver.state.status),
+      // The connection's own backoff, passed in so the write chunk shares no extra module with the page.
+      backoffDelay: (attempt) => backoffDelay(attempt, typeof options.reconnect === 'object' ? options.reconnect : {}, () => this.#env.random()),
+      changed: () => this.#recordsChanged(),
     })
     if (options.cache) {
       this.#persister = new RecordPersister<V>({
@@ -108,12 +123,14 @@ export class WatchRecordStore<V> implements RecordStore<V> {
       this.#cacheLoaded = true
       void this.#paintFromCache(this.#persister)
     }
+    this.#writes.start()
     this.#driver.start()
   }
 
+  /** Stops sending and watching; resolves once the records and the outbox are in the cache. */
   async stop(): Promise<void> {
     this.#driver.stop()
-    await this.flushCache()
+    await Promise.all([this.flushCache(), this.#writes.stop()])
   }
 
   /** Writes any pending change to the cache now. */
@@ -122,8 +139,24 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   }
 
   getSaveState(): RecordSaveState {
-    const pending = this.#optimistic.pendingCount
-    return { pending, savedLocal: this.#persister?.isSaved ?? true, savedServer: pending === 0 }
+    const pending = this.#optimistic.pendingCount + this.#writes.pendingCount
+    return { pending, savedLocal: (this.#persister?.isSaved ?? true) && this.#writes.isSavedLocally, savedServer: pending === 0 }
+  }
+
+  put(value: V, options?: { rkey?: string }): Promise<WatchRecord<V>> {
+    return this.#writes.put(value, options)
+  }
+
+  delete(rkey: string): Promise<void> {
+    return this.#writes.delete(rkey)
+  }
+
+  retry(rkey: string): void {
+    this.#writes.retry(rkey)
+  }
+
+  discard(rkey: string): void {
+    this.#writes.discard(rkey)
   }
 
   /**
@@ -133,6 +166,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
    */
   closeAndForget(): Promise<void> {
     this.#forgotten = true
+    this.#writes.forget()
     this.#confirmed.clear()
     this.#optimistic = new OptimisticRecords<V>()
     this.#recordsDirty = true
@@ -201,12 +235,21 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     this.getSnapshot() // fold pending record changes in first, keeping one snapshot per state
     this.#snapshot = { ...this.#snapshot, status: state.status, error: state.error }
     this.#listeners.notify()
+    if (isConnected(state.status)) this.#writes.connectionUp()
   }
 
   #recordsChanged(): void {
     this.#recordsDirty = true
     this.#persister?.schedule()
+    this.#refreshSaved()
     this.#listeners.notify()
+  }
+
+  #refreshSaved(): void {
+    const local = this.#writes.isSavedLocally
+    const server = this.#writes.isEmpty && this.#optimistic.pendingCount === 0
+    const { saved } = this.#snapshot
+    if (saved.local !== local || saved.server !== server) this.#snapshot = { ...this.#snapshot, saved: { local, server } }
   }
 
   #buildRecords(): WatchRecord<V>[] {
@@ -214,7 +257,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     for (const entry of this.#optimistic.values()) {
       if (!this.#confirmed.hasAuthorKey(entry.did, entry.rkey)) records.push(entry)
     }
-    return records.sort(this.#compare)
+    return this.#writes.merge(records).sort(this.#compare)
   }
 
   async #paintFromCache(persister: RecordPersister<V>): Promise<void> {
@@ -246,6 +289,11 @@ function resolveUrl(url: string, baseUrl: string | undefined): string {
       { cause: error },
     )
   }
+}
+
+/** Writes go out while the watch is connected (catching up counts): the server is reachable then. */
+function isConnected(status: SyncStatus): boolean {
+  return status === 'snapshot' || status === 'live'
 }
 
 function sameElements<T>(a: readonly T[], b: readonly T[]): boolean {

@@ -3,6 +3,7 @@ import type { BackoffOptions, SyncStatus } from '../machine.js'
 import type { RecordCache } from '../cache/types.js'
 import type { Environment } from '../environment.js'
 import type { WatchRecord } from './watchRecord.js'
+import type { RecordWriter } from './recordWriter.js'
 
 export type { WatchRecord } from './watchRecord.js'
 
@@ -22,6 +23,11 @@ export interface RecordSnapshot<V> {
   readonly records: readonly WatchRecord<V>[]
   readonly status: SyncStatus
   readonly error: SyncError | null
+  /**
+   * The local user's writes (`put`/`delete`): `local` once every one is in the cache,
+   * `server` once the server has accepted every one (none pending or refused).
+   */
+  readonly saved: { readonly local: boolean; readonly server: boolean }
 }
 
 export interface OptimisticInput<V> {
@@ -70,6 +76,23 @@ export interface RecordStoreOptions<V> {
   allowedSocketOrigins?: readonly string[]
   onIgnoredError?: (error: unknown) => void
   /**
+   * A bearer token (or a function returning a fresh one) sent as `Authorization` with every
+   * write. The `SyncClient` passes its own `token`.
+   */
+  token?: string | (() => Promise<string>)
+  /**
+   * The local user's did, sent with writes to servers that take it from the body (the
+   * reference server without `authenticate`). Optional: the server's answer names the author.
+   */
+  did?: string
+  /** Where `put` and `delete` go. @default referenceWriter (the reference server's putRecord/deleteRecord) */
+  writer?: RecordWriter
+  /**
+   * Runs one send of an outbox entry while holding `name`, so that only one tab sends it.
+   * @default runs `send` at once
+   */
+  sendLock?: (name: string, send: () => Promise<void>) => Promise<void>
+  /**
    * Longest SSE line or event accepted, in characters; past it the stream is dropped with
    * error code 'protocol' and reconnected. @default 4 Mi characters
    */
@@ -86,6 +109,21 @@ export interface RecordStore<V = Record<string, unknown>> {
   addOptimistic(input: OptimisticInput<V>): void
   markFailed(rkey: string, error: unknown, did?: string): void
   removeOptimistic(rkey: string, did?: string): void
+  /**
+   * Writes a record: shown at once (`optimistic: 'pending'`), stored in the cache's outbox,
+   * sent when the connection is up. Resolves with the record once the server accepts it;
+   * rejects with the `SyncError` when the server refuses it (4xx; it then shows as `'failed'`
+   * until `retry` or `discard`) or with `'aborted'` when it is discarded.
+   * @param options.rkey the record key; @default a new TID
+   * @throws SyncError `'bad-input'` for a malformed rkey
+   */
+  put(value: V, options?: { rkey?: string }): Promise<WatchRecord<V>>
+  /** Deletes the local user's record `rkey`: hidden at once, sent through the outbox like `put`. */
+  delete(rkey: string): Promise<void>
+  /** Sends refused writes of `rkey` again. */
+  retry(rkey: string): void
+  /** Drops the queued writes of `rkey`, pending or refused, and rolls the view back. */
+  discard(rkey: string): void
 }
 
 /**

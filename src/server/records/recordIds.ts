@@ -1,24 +1,6 @@
-import { createHash, randomInt } from 'node:crypto'
+import { createHash } from 'node:crypto'
 
-const TID_ALPHABET = '234567abcdefghijklmnopqrstuvwxyz'
-let lastTidMicros = 0
-const clockId = randomInt(0, 1024)
-
-/**
- * A new record key in the AT Protocol TID form: 13 base32-sortable characters of
- * microseconds since the epoch plus a 10-bit clock id, so keys sort by creation time.
- */
-export function newTid(nowMicros = Date.now() * 1000): string {
-  // Strictly increasing even when two writes share a microsecond.
-  lastTidMicros = Math.max(nowMicros, lastTidMicros + 1)
-  let value = (BigInt(lastTidMicros) << 10n) | BigInt(clockId)
-  let tid = ''
-  for (let i = 0; i < 13; i++) {
-    tid = TID_ALPHABET[Number(value & 31n)]! + tid
-    value >>= 5n
-  }
-  return tid
-}
+export { newTid } from '../../wire/tid.js'
 
 /**
  * A content hash of a record's value. The reference server is not an AT Protocol repo, so

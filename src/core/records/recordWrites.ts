@@ -1,0 +1,222 @@
+import type { Environment } from '../environment.js'
+import { SyncError } from '../errors.js'
+import type { ConfirmedRecords } from './confirmedRecords.js'
+import type { OutboxEntry } from './outbox.js'
+import { Outbox } from './outbox.js'
+import { OutboxSender } from './outboxSender.js'
+import type { RecordWriteRequest, RecordWriteResult } from './recordWriter.js'
+import type { RecordStoreOptions, WatchRecord } from './types.js'
+
+export interface RecordWritesOptions<V> {
+  options: RecordStoreOptions<V>
+  /** The store's absolute watch URL and its collection. */
+  url: string
+  collection: string
+  environment: Environment
+  confirmed: ConfirmedRecords<V>
+  /** Whether the store's connection is up (writes wait for it). */
+  isConnected(): boolean
+  /** The connection's backoff: the wait before retry number `attempt`. */
+  backoffDelay(attempt: number): number
+  /** The writes or their states changed: rebuild the view and notify. */
+  changed(): void
+}
+
+const runNow = (_name: string, send: () => Promise<void>): Promise<void> => send()
+
+/**
+ * The write side of a record store: `put`/`delete` go into a durable `Outbox` and show at
+ * once in the view (`merge`); the `OutboxSender` delivers them. The store loads this module
+ * (with the outbox, the sender and the writers) on its first write, or when the cache holds
+ * writes, so an app that only reads never downloads it. What the server accepts moves into the confirmed records at once,
+ * so the view does not flicker while the watch's echo is on its way.
+ */
+export class RecordWrites<V> {
+  readonly #o: RecordWritesOptions<V>
+  readonly #outbox: Outbox
+  readonly #cacheKey: string
+  #sender: OutboxSender | null = null
+  #running = false
+  #unwatch: (() => void) | null = null
+  /** The author, once the app said so or a server answer named it. */
+  #did: string | undefined
+  #views = new WeakMap<OutboxEntry<unknown>, WatchRecord<V>>()
+
+  constructor(options: RecordWritesOptions<V>) {
+    this.#o = options
+    this.#did = options.options.did
+    this.#cacheKey = options.options.cacheKey ?? options.options.url
+    this.#outbox = new Outbox({
+      cache: options.options.cache,
+      key: this.#cacheKey,
+      changed: () => options.changed(),
+      error: (error) => options.options.onIgnoredError?.(error),
+    })
+  }
+
+  get pendingCount(): number {
+    return this.#outbox.pendingCount
+  }
+
+  get size(): number {
+    return this.#outbox.entries().length
+  }
+
+  get isSavedLocally(): boolean {
+    return this.#outbox.isSavedLocally
+  }
+
+  /** Loads what the cache holds (the last session's or another tab's writes) and follows its changes. */
+  start(): void {
+    this.#running = true
+    const cache = this.#o.options.cache
+    if (cache && this.#unwatch === null) {
+      this.#unwatch = cache.watchOutbox((key) => {
+        if (key === this.#cacheKey) void this.#outbox.reload().then(() => this.#send('kick'))
+      })
+    }
+    void this.#outbox.reload().then(() => this.#send('wake'))
+  }
+
+  /** Stops sending and resolves once every write is in the cache. */
+  async stop(): Promise<void> {
+    this.#running = false
+    this.#unwatch?.()
+    this.#unwatch = null
+    this.#sender?.stop()
+    this.#sender = null
+    await this.#outbox.flush()
+  }
+
+  /** The author, once known (the app's `did`, or learned from a server answer). */
+  get did(): string | undefined {
+    return this.#did
+  }
+
+  /** Queues a put made by `newOutboxEntry`; resolves with the record the server accepted. */
+  put(entry: OutboxEntry<unknown>): Promise<WatchRecord<V>> {
+    const accepted = this.#outbox.add(entry)
+    this.#send('kick')
+    return handled(accepted.then((result) => this.#confirmedRecord(entry.rkey, entry.value as V, entry.time_us, result)))
+  }
+
+  delete(entry: OutboxEntry<unknown>): Promise<void> {
+    const accepted = this.#outbox.add(entry)
+    this.#send('kick')
+    return handled(accepted.then(() => undefined))
+  }
+
+  retry(rkey: string): void {
+    if (this.#outbox.retry(rkey)) this.#send('wake')
+  }
+
+  discard(rkey: string): void {
+    this.#outbox.discard(rkey)
+  }
+
+  /** The store's connection is up: send what waits, without waiting out a backoff. */
+  connectionUp(): void {
+    this.#send('wake')
+  }
+
+  #send(how: 'kick' | 'wake'): void {
+    if (!this.#running || !this.#o.isConnected() || this.#outbox.next() === undefined) return
+    this.#sender ??= new OutboxSender({
+      outbox: this.#outbox,
+      writer: this.#o.options.writer,
+      request: (entry) => this.#request(entry),
+      canSend: () => this.#running && this.#o.isConnected(),
+      stillQueued: (entry) => this.#stillQueued(entry),
+      accepted: (entry, result) => this.#accepted(entry, result),
+      sendLock: this.#o.options.sendLock ?? runNow,
+      lockName: `syncline-outbox:${this.#cacheKey}`,
+      backoffDelay: this.#o.backoffDelay,
+      environment: this.#o.environment,
+    })
+    this.#sender[how]()
+  }
+
+  /**
+   * The records to show: confirmed ones, with every queued write laid over them (a pending
+   * put replaces the record it overwrites, a pending delete hides it).
+   */
+  merge(records: WatchRecord<V>[]): WatchRecord<V>[] {
+    const entries = this.#outbox.entries()
+    if (entries.length === 0) return records
+    const latest = new Map<string, OutboxEntry<unknown>>()
+    for (const entry of entries) latest.set(entry.rkey, entry)
+    const shown = records.filter((record) => {
+      const entry = latest.get(record.rkey)
+      return entry === undefined || (entry.did !== undefined && entry.did !== record.did)
+    })
+    for (const entry of latest.values()) if (entry.op === 'put') shown.push(this.#view(entry))
+    return shown
+  }
+
+  #view(entry: OutboxEntry<unknown>): WatchRecord<V> {
+    let view = this.#views.get(entry)
+    if (view) return view
+    const did = entry.did ?? this.#did ?? ''
+    const { collection } = this.#o
+    const error = entry.failed && entry.lastError ? new SyncError(entry.lastError.code, entry.lastError.message, entry.lastError.status === undefined ? undefined : { status: entry.lastError.status }) : undefined
+    view = {
+      uri: `at://${did}/${collection}/${entry.rkey}`,
+      did,
+      rkey: entry.rkey,
+      collection,
+      value: entry.value as V,
+      time_us: entry.time_us,
+      optimistic: entry.failed ? 'failed' : 'pending',
+      ...(error && { optimisticError: error }),
+    }
+    this.#views.set(entry, view)
+    return view
+  }
+
+  async #request(entry: OutboxEntry<unknown>): Promise<RecordWriteRequest> {
+    const { options, url, collection } = this.#o
+    const token = typeof options.token === 'function' ? await options.token() : options.token
+    return { watchUrl: url, collection, rkey: entry.rkey, did: entry.did ?? this.#did, token, fetch: options.fetch ?? globalThis.fetch.bind(globalThis) }
+  }
+
+  async #stillQueued(entry: OutboxEntry<unknown>): Promise<boolean> {
+    const cache = this.#o.options.cache
+    if (!cache || !this.#outbox.isSavedLocally) return true
+    try {
+      return (await cache.loadOutbox(this.#cacheKey)).some((stored) => stored.id === entry.id)
+    } catch {
+      return true // a cache that cannot answer must not stop the write; the server overwrites by rkey anyway
+    }
+  }
+
+  #accepted(entry: OutboxEntry<unknown>, result: RecordWriteResult | undefined): void {
+    const { confirmed } = this.#o
+    if (entry.op === 'put' && result) {
+      const record = this.#confirmedRecord(entry.rkey, entry.value as V, entry.time_us, result)
+      this.#did ??= record.did || undefined
+      const existing = [...confirmed.values()].find((other) => other.did === record.did && other.rkey === record.rkey)
+      // The watch's echo may have come first, with the server's time: keep it.
+      if (!(existing && result.cid && existing.cid === result.cid)) confirmed.upsert(record)
+    } else if (entry.op === 'delete' && entry.did !== undefined) {
+      confirmed.delete({ did: entry.did, rkey: entry.rkey })
+    }
+    this.#outbox.accepted(entry, result)
+  }
+
+  #confirmedRecord(rkey: string, value: V, timeUs: number, result: RecordWriteResult | undefined): WatchRecord<V> {
+    const uri = result?.uri ?? ''
+    const did = didOfUri(uri) ?? this.#did ?? ''
+    return { uri, did, rkey: result?.rkey ?? rkey, collection: this.#o.collection, value, cid: result?.cid ?? null, time_us: timeUs }
+  }
+}
+
+/** A write may be fired and forgotten: a refusal then shows in the view, never as an unhandled rejection. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {})
+  return promise
+}
+
+function didOfUri(uri: string): string | undefined {
+  const match = /^at:\/\/([^/]+)\//.exec(uri)
+  return match?.[1]
+}
