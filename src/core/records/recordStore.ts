@@ -11,6 +11,9 @@ import { OptimisticRecords } from './optimisticRecords.js'
 import { connectRecords, DEFAULT_HEARTBEAT_MS } from './recordConnection.js'
 import { RecordPersister } from './recordPersister.js'
 import { compareNewestFirst } from './recordKey.js'
+import type { HistoryPager } from './historyPager.js'
+import { olderRecords } from './olderRecords.js'
+import { SchemaGate } from './schemaGate.js'
 import { collectionFromWatchUrl } from '../../wire/watchRecords.js'
 import type {
   OptimisticInput,
@@ -55,6 +58,8 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   #cacheLoaded = false
   /** Set once the network has sent records; cached records must then not overwrite them. */
   #networkCaughtUp = false
+  #gate: SchemaGate<V>
+  #history: HistoryPager<V>
 
   constructor(options: RecordStoreOptions<V>, internals: RecordStoreInternals = {}) {
     checkHeartbeatMs(options.heartbeatMs)
@@ -63,11 +68,13 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     this.url = resolveUrl(options.url, options.baseUrl)
     this.collection = collectionFromWatchUrl(this.url) ?? ''
     this.#compare = options.compareRecords ?? compareNewestFirst
+    this.#gate = new SchemaGate(options.schema)
+    this.#history = olderRecords(this.url, this.collection, options, this.#gate, (records) => this.#mergeOlder(records))
     this.#driver = new ConnectionDriver({
       connect: (attempt) =>
         connectRecords(attempt, this.url, options, this.#env, {
-          events: (batch) => this.#apply(batch, attempt),
-          ended: () => this.#confirmed.abandonSnapshot(),
+          events: (batch) => this.#gate.events(batch, (error) => this.#ignored(error, attempt), (valid) => this.#apply(valid, attempt)),
+          ended: () => this.#gate.after(() => this.#confirmed.abandonSnapshot()),
         }),
       reconnect: options.reconnect,
       // The WebSocket transport watches silence itself: only some servers send keepalives there.
@@ -136,23 +143,44 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     if (this.#optimistic.remove(rkey, did)) this.#recordsChanged()
   }
 
+  loadOlder(): Promise<boolean> {
+    return this.#history.loadOlder()
+  }
+
+  #mergeOlder(records: readonly WatchRecord<V>[]): void {
+    let changed = false
+    for (const record of records) {
+      changed = this.#confirmed.upsert(record) || changed
+      changed = this.#optimistic.settle(record.did, record.rkey) || changed
+    }
+    if (changed) this.#recordsChanged()
+  }
+
+  #ignored(error: SyncError, attempt: ConnectAttempt): void {
+    this.#options.onIgnoredError?.(error)
+    attempt.problem(error)
+  }
+
   #apply(batch: readonly WatchEvent<V>[], attempt: ConnectAttempt): void {
     let changed = false
     for (const event of batch) {
       switch (event.kind) {
         case 'snapshot.start':
           this.#confirmed.beginSnapshot()
+          this.#history.beginSnapshot()
           break
         case 'snapshot.record':
         case 'record.created': {
           const record = event.data.record
+          if (event.kind === 'snapshot.record') this.#history.snapshotRecord(record)
           changed = this.#confirmed.upsert(record) || changed
           changed = this.#optimistic.settle(record.did, record.rkey) || changed
           this.#networkCaughtUp ||= event.kind === 'record.created'
           break
         }
         case 'snapshot.end':
-          changed = this.#confirmed.endSnapshot() || changed
+          // Only the window this snapshot covers is reconciled: older loaded pages stay.
+          changed = this.#confirmed.endSnapshot(this.#history.endSnapshot(event.data.cursor)) || changed
           this.#networkCaughtUp = true
           if (changed) this.#recordsChanged()
           changed = false
@@ -166,6 +194,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
         case 'member.removed':
           // Access was revoked: what we showed is no longer ours to show, here or in the cache.
           this.#confirmed.clear()
+          this.#history.reset()
           this.#recordsChanged()
           this.#persister?.clear()
           attempt.lost(new SyncError('forbidden', 'Access to this collection was revoked (member.removed)'), { retry: false })

@@ -1,3 +1,4 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { SyncError } from '../errors.js'
 import type { BackoffOptions, SyncStatus } from '../machine.js'
 import type { RecordCache } from '../cache/types.js'
@@ -70,6 +71,13 @@ export interface RecordStoreOptions<V> {
   allowedSocketOrigins?: readonly string[]
   onIgnoredError?: (error: unknown) => void
   /**
+   * A Standard Schema (zod, valibot, arktype…) every record's value must pass; `V` is its
+   * output type. A record that fails is not shown and is reported as a `'protocol'` error.
+   */
+  schema?: StandardSchemaV1<unknown, V>
+  /** How many records one `loadOlder()` asks the server for. @default 100 */
+  historyPageSize?: number
+  /**
    * Longest SSE line or event accepted, in characters; past it the stream is dropped with
    * error code 'protocol' and reconnected. @default 4 Mi characters
    */
@@ -86,6 +94,11 @@ export interface RecordStore<V = Record<string, unknown>> {
   addOptimistic(input: OptimisticInput<V>): void
   markFailed(rkey: string, error: unknown, did?: string): void
   removeOptimistic(rkey: string, did?: string): void
+  /**
+   * Fetches the next older page (listRecords, from the cursor the snapshot or the last page
+   * ended with) and merges it in. Resolves false when there is nothing older.
+   */
+  loadOlder(): Promise<boolean>
 }
 
 /**
