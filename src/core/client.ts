@@ -1,3 +1,4 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { DocCache, RecordCache } from './cache/types.js'
 import type { DocConnection, DocStore } from './docs/types.js'
 import type { Environment } from './environment.js'
@@ -10,6 +11,7 @@ import type { DocSupport } from './docs/docSupport.js'
 import type { SharedDocuments } from './docs/sharedDocuments.js'
 import { CredentialWatch } from './credentialWatch.js'
 import { mintWatchTicket } from './records/ticket.js'
+import { schemaKey } from './records/schemaGate.js'
 import { StoreRegistry } from './storeRegistry.js'
 import { Listeners } from './subscribable.js'
 
@@ -53,8 +55,10 @@ export interface SyncClientOptions {
   onIgnoredError?: ((error: unknown) => void) | undefined
 }
 
-export interface RecordStoreRequest {
+export interface RecordStoreRequest<V = unknown> {
   transport?: 'sse' | 'ws' | undefined
+  /** Checks every record (see `RecordStoreOptions.schema`); each schema object gets its own store. */
+  schema?: StandardSchemaV1<unknown, V> | undefined
 }
 
 export interface SyncStatusSummary {
@@ -164,9 +168,10 @@ export class SyncClient {
    * nobody retains is stopped and forgotten `releaseDelayMs` later (the next call makes a
    * new one).
    */
-  getRecordStore<V = Record<string, unknown>>(url: string, request: RecordStoreRequest = {}): WatchRecordStore<V> {
+  getRecordStore<V = Record<string, unknown>>(url: string, request: RecordStoreRequest<V> = {}): WatchRecordStore<V> {
     const transport = request.transport ?? 'sse'
-    const key = `${transport} ${url}`
+    const { schema } = request
+    const key = `${transport} ${url}${schemaKey(schema)}`
     let store = this.#records.get(key)
     if (!store) {
       const { cache, reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl, allowedSocketOrigins } = this.options
@@ -183,6 +188,7 @@ export class SyncClient {
           ...(WebSocket !== undefined && { WebSocket }),
           ...(allowedSocketOrigins !== undefined && { allowedSocketOrigins }),
           ...(onIgnoredError !== undefined && { onIgnoredError }),
+          ...(schema !== undefined && { schema: schema as StandardSchemaV1<unknown, unknown> }),
           ...(credentials !== null && {
             mintTicket: () =>
               mintWatchTicket({
