@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SyncClient } from '../../src/core/client.js'
 import { createSyncClient } from '../../src/core/client.js'
 import { SyncError } from '../../src/core/errors.js'
+import { createRecordStore } from '../../src/core/records/recordStore.js'
 import type { WatchRecordStore } from '../../src/core/records/recordStore.js'
 import type { SyncServer } from '../../src/server/index.js'
 import { createSyncServer, memoryStorage } from '../../src/server/index.js'
@@ -164,6 +165,35 @@ describe.each(transports)('loadOlder over %s against the reference server', (tra
     const back = await until(store, (s) => s.status === 'live' && s.records.length === 90)
     expect(texts(back)).toEqual(expected(119, 30))
     expect(await store.loadOlder()).toBe(false)
+  })
+})
+
+describe('historyPageSize', () => {
+  it.each([0, -1, 2.5, Number.NaN])('refuses %s with a bad-input SyncError', (historyPageSize) => {
+    let thrown: unknown
+    try {
+      createRecordStore({ url: watchUrl('room'), baseUrl: 'http://127.0.0.1:1', historyPageSize })
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(SyncError)
+    expect((thrown as SyncError).code).toBe('bad-input')
+  })
+})
+
+describe('loadOlder before the first snapshot', () => {
+  it('rejects with unavailable, without a request', async () => {
+    let requests = 0
+    const store = createRecordStore({
+      url: watchUrl('room'),
+      baseUrl: 'http://127.0.0.1:1',
+      fetch: () => {
+        requests++
+        return Promise.reject(new TypeError('offline'))
+      },
+    })
+    await expect(store.loadOlder()).rejects.toMatchObject({ code: 'unavailable' })
+    expect(requests).toBe(0)
   })
 })
 

@@ -3,9 +3,6 @@ import { SyncError, toSyncError } from '../errors.js'
 import type { RecordPage } from './listRecordsPage.js'
 import type { WatchRecord } from './types.js'
 
-/** How many older records one `loadOlder()` asks for, unless `historyPageSize` says otherwise. */
-export const DEFAULT_HISTORY_PAGE_SIZE = 100
-
 /** The first ranks of `compareNewestFirst`: enough to place a record in the server's order. */
 type Position = Pick<WatchRecord<unknown>, 'time_us' | 'rkey' | 'did'>
 
@@ -14,6 +11,8 @@ export interface HistoryPagerOptions<V> {
   fetchPage(cursor: string): Promise<RecordPage<V>>
   /** Puts a page's records in the store. */
   merge(records: readonly WatchRecord<V>[]): void
+  /** Where the last snapshot ended, when the pager comes after it (undefined: none yet). */
+  cursor?: string | null | undefined
 }
 
 /**
@@ -41,6 +40,7 @@ export class HistoryPager<V> {
 
   constructor(options: HistoryPagerOptions<V>) {
     this.#options = options
+    this.#cursor = options.cursor
   }
 
   /** Whether a page is being fetched. */
@@ -63,7 +63,7 @@ export class HistoryPager<V> {
   endSnapshot(cursor: string | null | undefined): ((record: WatchRecord<V>) => boolean) | undefined {
     const oldest = this.#snapshotOldest
     this.#snapshotOldest = undefined
-    if (typeof cursor !== 'string' || cursor.length === 0 || oldest === undefined) {
+    if (!cursor) {
       // The snapshot holds every record there is: nothing older, nothing to keep.
       this.#cursor = null
       this.#floor = undefined
@@ -71,8 +71,9 @@ export class HistoryPager<V> {
       return undefined
     }
     const floor = this.#floor
-    if (floor === undefined || this.#cursor === undefined || compareNewestFirst(floor, oldest) <= 0) {
-      // No loaded page reaches past this snapshot: its cursor is where history goes on.
+    // No loaded page reaches past this snapshot (or the pager loaded while it was under way,
+    // and did not see its records): its cursor is where history goes on.
+    if (floor === undefined || oldest === undefined || this.#cursor === undefined || compareNewestFirst(floor, oldest) <= 0) {
       this.#cursor = cursor
       this.#floor = undefined
       return undefined

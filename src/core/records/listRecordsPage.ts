@@ -2,7 +2,8 @@ import { LIST_RECORDS_METHOD, WATCH_RECORDS_METHOD } from '../../wire/watchRecor
 import { errorMessage, SyncError } from '../errors.js'
 import { describeEndpoint, responseError } from './httpErrors.js'
 import { parseWatchEvent } from './parseWatchEvent.js'
-import type { WatchRecord } from './types.js'
+import type { SchemaPipe } from './schemaPipe.js'
+import type { RecordStoreOptions, WatchRecord } from './types.js'
 
 export interface PageRequest {
   /** The absolute watchRecords URL; the page comes from its collection's listRecords. */
@@ -65,6 +66,28 @@ export async function fetchRecordPage<V>(request: PageRequest): Promise<RecordPa
     throw new SyncError('protocol', `${where} answered with something that is not JSON`, { cause: error })
   }
   return readPage<V>(body, request.collection, where)
+}
+
+export interface OlderPageRequest<V> {
+  readonly watchUrl: string
+  readonly collection: string
+  readonly options: RecordStoreOptions<V>
+  readonly gate: SchemaPipe<V>
+  readonly cursor: string
+  readonly limit: number
+}
+
+/**
+ * A store's next older page: a fresh ticket when the store mints them, the page, and its
+ * records through the store's schema; malformed or refused records go to `onIgnoredError`.
+ */
+export async function fetchOlderPage<V>({ watchUrl, collection, options, gate, cursor, limit }: OlderPageRequest<V>): Promise<RecordPage<V>> {
+  const report = (error: SyncError): void => options.onIgnoredError?.(error)
+  const mint = options.mintTicket
+  const ticket = typeof mint === 'function' ? await mint() : mint
+  const page = await fetchRecordPage<V>({ watchUrl, collection, cursor, limit, ticket, fetch: options.fetch ?? globalThis.fetch.bind(globalThis) })
+  page.ignored.forEach(report)
+  return { ...page, records: await gate.records(page.records, report) }
 }
 
 function readPage<V>(body: unknown, collection: string, where: string): RecordPage<V> {

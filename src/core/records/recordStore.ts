@@ -11,9 +11,8 @@ import { OptimisticRecords } from './optimisticRecords.js'
 import { connectRecords, DEFAULT_HEARTBEAT_MS } from './recordConnection.js'
 import { RecordPersister } from './recordPersister.js'
 import { compareNewestFirst } from './recordKey.js'
-import type { HistoryPager } from './historyPager.js'
-import { olderRecords } from './olderRecords.js'
-import { SchemaGate } from './schemaGate.js'
+import { checkHistoryPageSize, LazyHistory } from './lazyHistory.js'
+import { SchemaPipe } from './schemaPipe.js'
 import { collectionFromWatchUrl } from '../../wire/watchRecords.js'
 import type {
   OptimisticInput,
@@ -58,8 +57,8 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   #cacheLoaded = false
   /** Set once the network has sent records; cached records must then not overwrite them. */
   #networkCaughtUp = false
-  #gate: SchemaGate<V>
-  #history: HistoryPager<V>
+  #gate: SchemaPipe<V>
+  #history: LazyHistory<V>
 
   constructor(options: RecordStoreOptions<V>, internals: RecordStoreInternals = {}) {
     checkHeartbeatMs(options.heartbeatMs)
@@ -68,8 +67,20 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     this.url = resolveUrl(options.url, options.baseUrl)
     this.collection = collectionFromWatchUrl(this.url) ?? ''
     this.#compare = options.compareRecords ?? compareNewestFirst
-    this.#gate = new SchemaGate(options.schema)
-    this.#history = olderRecords(this.url, this.collection, options, this.#gate, (records) => this.#mergeOlder(records))
+    this.#gate = new SchemaPipe(options.schema)
+    const limit = checkHistoryPageSize(options.historyPageSize)
+    // The pager loads on the first loadOlder(): most views never page back.
+    this.#history = new LazyHistory<V>(async (cursor) =>
+      (await import('./olderRecords.js')).olderRecords({
+        watchUrl: this.url,
+        collection: this.collection,
+        options,
+        gate: this.#gate,
+        limit,
+        cursor,
+        merge: (records) => this.#mergeOlder(records),
+      }),
+    )
     this.#driver = new ConnectionDriver({
       connect: (attempt) =>
         connectRecords(attempt, this.url, options, this.#env, {
