@@ -11,7 +11,7 @@ import type { DocSupport } from './docs/docSupport.js'
 import type { SharedDocuments } from './docs/sharedDocuments.js'
 import { CredentialWatch } from './credentialWatch.js'
 import { mintWatchTicket } from './records/ticket.js'
-import { schemaKey } from './records/schemaPipe.js'
+import { schemaKey } from './records/schemaKey.js'
 import { StoreRegistry } from './storeRegistry.js'
 import { Listeners } from './subscribable.js'
 

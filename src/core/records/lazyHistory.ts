@@ -8,7 +8,7 @@ export const DEFAULT_HISTORY_PAGE_SIZE = 100
 /** @throws SyncError `'bad-input'` for a page size that is not a positive integer. */
 export function checkHistoryPageSize(size: number | undefined): number {
   const limit = size ?? DEFAULT_HISTORY_PAGE_SIZE
-  if (!Number.isInteger(limit) || limit < 1) throw new SyncError('bad-input', `historyPageSize must be a positive integer (got ${String(limit)})`)
+  if (!Number.isInteger(limit) || limit < 1) throw new SyncError('bad-input', `historyPageSize ${String(limit)} is not a positive integer`)
   return limit
 }
 
@@ -20,11 +20,10 @@ export function checkHistoryPageSize(size: number | undefined): number {
  */
 export class LazyHistory<V> {
   readonly #load: (cursor: string | null | undefined) => Promise<HistoryPager<V>>
-  #pager: HistoryPager<V> | null = null
-  /** The first call, while the pager is still loading: later calls share it. */
-  #first: Promise<boolean> | null = null
+  #pager: HistoryPager<V> | undefined
+  #loading: Promise<HistoryPager<V>> | undefined
   /** undefined: no snapshot has ended yet; null: the snapshot held everything. */
-  #cursor: string | null | undefined = undefined
+  #cursor: string | null | undefined
 
   constructor(load: (cursor: string | null | undefined) => Promise<HistoryPager<V>>) {
     this.#load = load
@@ -50,20 +49,16 @@ export class LazyHistory<V> {
     this.#cursor = undefined
   }
 
+  /** Calls made while the pager loads share its first request (the pager shares the ones after). */
   loadOlder(): Promise<boolean> {
-    if (this.#first) return this.#first
     if (this.#pager) return this.#pager.loadOlder()
-    this.#first = this.#load(this.#cursor)
-      .then(
-        (pager) => (this.#pager = pager),
-        (error: unknown) => {
-          throw toSyncError(error, 'network')
-        },
-      )
-      .then((pager) => pager.loadOlder())
-      .finally(() => {
-        this.#first = null
-      })
-    return this.#first
+    this.#loading ??= this.#load(this.#cursor).then(
+      (pager) => (this.#pager = pager),
+      (error: unknown) => {
+        this.#loading = undefined
+        throw toSyncError(error, 'network')
+      },
+    )
+    return this.#loading.then((pager) => pager.loadOlder())
   }
 }
