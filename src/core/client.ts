@@ -188,7 +188,7 @@ export class SyncClient {
           ...(WebSocket !== undefined && { WebSocket }),
           ...(allowedSocketOrigins !== undefined && { allowedSocketOrigins }),
           ...(onIgnoredError !== undefined && { onIgnoredError }),
-          ...(schema !== undefined && { schema: schema as StandardSchemaV1<unknown, unknown> }),
+          schema: schema as StandardSchemaV1<unknown, unknown> | undefined,
           ...(credentials !== null && {
             mintTicket: () =>
               mintWatchTicket({

@@ -88,10 +88,8 @@ describe.each(transports)('loadOlder over %s against the reference server', (tra
     expect(new URL(listCalls[0]!).searchParams.get('limit')).toBe('20')
     expect(new URL(listCalls[0]!).searchParams.get('roomUri')).toBe(room)
     expect(texts(store.getSnapshot())).toEqual(expected(129, 10))
-    // Once the pager is there, concurrent calls share one promise too.
-    const third = store.loadOlder()
-    expect(store.loadOlder()).toBe(third)
-    expect(await third).toBe(true)
+    // Once the pager is there, concurrent calls still share one request.
+    expect(await Promise.all([store.loadOlder(), store.loadOlder(), store.loadOlder()])).toEqual([true, true, true])
     expect(listCalls).toHaveLength(2)
   })
 
@@ -172,15 +170,24 @@ describe.each(transports)('loadOlder over %s against the reference server', (tra
 })
 
 describe('historyPageSize', () => {
-  it.each([0, -1, 2.5, Number.NaN])('refuses %s with a bad-input SyncError', (historyPageSize) => {
-    let thrown: unknown
-    try {
-      createRecordStore({ url: watchUrl('room'), baseUrl: 'http://127.0.0.1:1', historyPageSize })
-    } catch (error) {
-      thrown = error
-    }
-    expect(thrown).toBeInstanceOf(SyncError)
-    expect((thrown as SyncError).code).toBe('bad-input')
+  it.each([0, -1, 2.5, Number.NaN])('refuses %s: loadOlder rejects with a bad-input SyncError, without a request', async (historyPageSize) => {
+    let requests = 0
+    const store = createRecordStore({
+      url: watchUrl('room'),
+      baseUrl: 'http://127.0.0.1:1',
+      historyPageSize,
+      fetch: () => {
+        requests++
+        return Promise.reject(new TypeError('offline'))
+      },
+    })
+    const failure = await store.loadOlder().then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    expect(failure).toBeInstanceOf(SyncError)
+    expect((failure as SyncError).code).toBe('bad-input')
+    expect(requests).toBe(0)
   })
 })
 

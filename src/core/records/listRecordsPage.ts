@@ -87,7 +87,9 @@ export async function fetchOlderPage<V>({ watchUrl, collection, options, gate, c
   const ticket = typeof mint === 'function' ? await mint() : mint
   const page = await fetchRecordPage<V>({ watchUrl, collection, cursor, limit, ticket, fetch: options.fetch ?? globalThis.fetch.bind(globalThis) })
   page.ignored.forEach(report)
-  return { ...page, records: await gate.records(page.records, report) }
+  // Through the store's schema, once its code is there (see SchemaPipe).
+  const records = await new Promise<WatchRecord<V>[]>((resolve) => gate.run(() => resolve(gate.gate ? gate.gate.records(page.records, report) : page.records)))
+  return { ...page, records }
 }
 
 function readPage<V>(body: unknown, collection: string, where: string): RecordPage<V> {

@@ -11,8 +11,9 @@ import { OptimisticRecords } from './optimisticRecords.js'
 import { connectRecords, DEFAULT_HEARTBEAT_MS } from './recordConnection.js'
 import { RecordPersister } from './recordPersister.js'
 import { compareNewestFirst } from './recordKey.js'
-import { checkHistoryPageSize, LazyHistory } from './lazyHistory.js'
+import type { HistoryPager } from './historyPager.js'
 import { SchemaPipe } from './schemaPipe.js'
+import { toSyncError } from '../errors.js'
 import { collectionFromWatchUrl } from '../../wire/watchRecords.js'
 import type {
   OptimisticInput,
@@ -58,7 +59,10 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   /** Set once the network has sent records; cached records must then not overwrite them. */
   #networkCaughtUp = false
   #gate: SchemaPipe<V>
-  #history: LazyHistory<V>
+  /** Loaded by the first loadOlder(); until then only the snapshot's cursor is kept. */
+  #pager: HistoryPager<V> | undefined
+  #pagerLoad: Promise<HistoryPager<V>> | undefined
+  #cursor: string | null | undefined
 
   constructor(options: RecordStoreOptions<V>, internals: RecordStoreInternals = {}) {
     checkHeartbeatMs(options.heartbeatMs)
@@ -68,23 +72,18 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     this.collection = collectionFromWatchUrl(this.url) ?? ''
     this.#compare = options.compareRecords ?? compareNewestFirst
     this.#gate = new SchemaPipe(options.schema)
-    const limit = checkHistoryPageSize(options.historyPageSize)
-    // The pager loads on the first loadOlder(): most views never page back.
-    this.#history = new LazyHistory<V>(async (cursor) =>
-      (await import('./olderRecords.js')).olderRecords({
-        watchUrl: this.url,
-        collection: this.collection,
-        options,
-        gate: this.#gate,
-        limit,
-        cursor,
-        merge: (records) => this.#mergeOlder(records),
-      }),
-    )
     this.#driver = new ConnectionDriver({
       connect: (attempt) =>
         connectRecords(attempt, this.url, options, this.#env, {
-          events: (batch) => this.#gate.events(batch, (error) => this.#ignored(error, attempt), (valid) => this.#apply(valid, attempt)),
+          events: (batch) =>
+            this.#gate.events(
+              batch,
+              (error) => {
+                this.#options.onIgnoredError?.(error)
+                attempt.problem(error)
+              },
+              (valid) => this.#apply(valid, attempt),
+            ),
           ended: () => this.#gate.after(() => this.#confirmed.abandonSnapshot()),
         }),
       reconnect: options.reconnect,
@@ -155,35 +154,30 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   }
 
   loadOlder(): Promise<boolean> {
-    return this.#history.loadOlder()
+    // Calls share the pager's request; the first ones also share its loading.
+    this.#pagerLoad ??= import('./olderRecords.js').then(
+      (module) => (this.#pager = module.olderRecords(this.url, this.collection, this.#options, this.#gate, this.#cursor, (batch) => this.#apply(batch))),
+      (error: unknown) => {
+        this.#pagerLoad = undefined
+        throw toSyncError(error, 'network')
+      },
+    )
+    return this.#pagerLoad.then((pager) => pager.loadOlder())
   }
 
-  #mergeOlder(records: readonly WatchRecord<V>[]): void {
-    let changed = false
-    for (const record of records) {
-      changed = this.#confirmed.upsert(record) || changed
-      changed = this.#optimistic.settle(record.did, record.rkey) || changed
-    }
-    if (changed) this.#recordsChanged()
-  }
-
-  #ignored(error: SyncError, attempt: ConnectAttempt): void {
-    this.#options.onIgnoredError?.(error)
-    attempt.problem(error)
-  }
-
-  #apply(batch: readonly WatchEvent<V>[], attempt: ConnectAttempt): void {
+  /** `attempt` is the connection a batch came on; an older page (`record.created` only) comes on none. */
+  #apply(batch: readonly WatchEvent<V>[], attempt?: ConnectAttempt): void {
     let changed = false
     for (const event of batch) {
       switch (event.kind) {
         case 'snapshot.start':
           this.#confirmed.beginSnapshot()
-          this.#history.beginSnapshot()
+          this.#pager?.beginSnapshot()
           break
         case 'snapshot.record':
         case 'record.created': {
           const record = event.data.record
-          if (event.kind === 'snapshot.record') this.#history.snapshotRecord(record)
+          if (event.kind === 'snapshot.record') this.#pager?.snapshotRecord(record)
           changed = this.#confirmed.upsert(record) || changed
           changed = this.#optimistic.settle(record.did, record.rkey) || changed
           this.#networkCaughtUp ||= event.kind === 'record.created'
@@ -191,12 +185,12 @@ export class WatchRecordStore<V> implements RecordStore<V> {
         }
         case 'snapshot.end':
           // Only the window this snapshot covers is reconciled: older loaded pages stay.
-          changed = this.#confirmed.endSnapshot(this.#history.endSnapshot(event.data.cursor)) || changed
+          changed = this.#confirmed.endSnapshot(this.#pager ? this.#pager.endSnapshot(event.data.cursor) : void (this.#cursor = event.data.cursor || null)) || changed
           this.#networkCaughtUp = true
           if (changed) this.#recordsChanged()
           changed = false
           // Records first, then the status: a listener that sees `live` sees the full list.
-          attempt.caughtUp()
+          attempt?.caughtUp()
           break
         case 'record.deleted':
           changed = this.#confirmed.delete(event.data) || changed
@@ -205,13 +199,14 @@ export class WatchRecordStore<V> implements RecordStore<V> {
         case 'member.removed':
           // Access was revoked: what we showed is no longer ours to show, here or in the cache.
           this.#confirmed.clear()
-          this.#history.reset()
+          this.#pager?.reset()
+          this.#cursor = undefined
           this.#recordsChanged()
           this.#persister?.clear()
-          attempt.lost(new SyncError('forbidden', 'Access to this collection was revoked (member.removed)'), { retry: false })
+          attempt?.lost(new SyncError('forbidden', 'Access to this collection was revoked (member.removed)'), { retry: false })
           return
         case 'error':
-          attempt.problem(new SyncError('unavailable', `Server reported: ${event.data.message}`))
+          attempt?.problem(new SyncError('unavailable', `Server reported: ${event.data.message}`))
           break
       }
     }

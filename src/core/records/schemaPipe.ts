@@ -1,7 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { SyncError } from '../errors.js'
 import type { SchemaGate } from './schemaGate.js'
-import type { WatchEvent, WatchRecord } from './types.js'
+import type { WatchEvent } from './types.js'
 
 /**
  * The store's way through its schema. A store without a schema passes everything at once and
@@ -26,19 +26,21 @@ export class SchemaPipe<V> {
   }
 
   events(batch: readonly WatchEvent<V>[], report: (error: SyncError) => void, apply: (batch: readonly WatchEvent<V>[]) => void): void {
-    this.#run(() => (this.#gate ? this.#gate.events(batch, report, apply) : apply(batch)))
+    this.run(() => (this.#gate ? this.#gate.events(batch, report, apply) : apply(batch)))
   }
 
   /** Runs `fn` after every batch given before. */
   after(fn: () => void): void {
-    this.#run(() => (this.#gate ? this.#gate.after(fn) : fn()))
+    this.run(() => (this.#gate ? this.#gate.after(fn) : fn()))
   }
 
-  records(records: readonly WatchRecord<V>[], report: (error: SyncError) => void): Promise<WatchRecord<V>[]> {
-    return new Promise((resolve) => this.#run(() => resolve(this.#gate ? this.#gate.records(records, report) : [...records])))
+  /** The gate, once loaded (never without a schema). */
+  get gate(): SchemaGate<V> | undefined {
+    return this.#gate
   }
 
-  #run(step: () => void): void {
+  /** Runs `step` now, or in turn once the gate has loaded. */
+  run(step: () => void): void {
     if (!this.#waiting) return step()
     this.#waiting.push(step)
     if (this.#loadFailed) this.#load()

@@ -74,7 +74,7 @@ export interface RecordStoreOptions<V> {
    * A Standard Schema (zod, valibot, arktype…) every record's value must pass; `V` is its
    * output type. A record that fails is not shown and is reported as a `'protocol'` error.
    */
-  schema?: StandardSchemaV1<unknown, V>
+  schema?: StandardSchemaV1<unknown, V> | undefined
   /** How many records one `loadOlder()` asks the server for. @default 100 */
   historyPageSize?: number
   /**
