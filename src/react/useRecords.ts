@@ -64,7 +64,7 @@ const noActions: RecordActions<never> = {
   addOptimistic: () => {},
   markFailed: () => {},
   removeOptimistic: () => {},
-  loadOlder: () => Promise.resolve(false),
+  loadOlder: async () => false,
 }
 
 /**

@@ -84,7 +84,8 @@ export class WatchRecordStore<V> implements RecordStore<V> {
               },
               (valid) => this.#apply(valid, attempt),
             ),
-          ended: () => this.#gate.after(() => this.#confirmed.abandonSnapshot()),
+          // An empty batch: the snapshot is abandoned only after the batches still being checked.
+          ended: () => this.#gate.events([], () => {}, () => this.#confirmed.abandonSnapshot()),
         }),
       reconnect: options.reconnect,
       // The WebSocket transport watches silence itself: only some servers send keepalives there.
@@ -234,7 +235,9 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   }
 
   async #paintFromCache(persister: RecordPersister<V>): Promise<void> {
-    const cached = await persister.load()
+    const loaded = await persister.load()
+    // A cache written before the schema changed (or by a store without one) is checked too.
+    const cached = loaded && (await this.#gate.records(loaded, this.#options.onIgnoredError))
     // The network is fresher than the cache; once it has spoken, the cache has nothing to add.
     if (!cached || this.#networkCaughtUp) return
     if (this.#confirmed.seed(cached)) {

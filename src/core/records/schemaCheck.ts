@@ -8,7 +8,7 @@ type Checked<V> = WatchRecord<V> | SyncError
 export interface SchemaChecker<V> {
   /** The batch without the records that fail (reported), with each value replaced by the schema's output. */
   events(batch: readonly WatchEvent<V>[], report: (error: SyncError) => void): readonly WatchEvent<V>[] | Promise<readonly WatchEvent<V>[]>
-  records(records: readonly WatchRecord<V>[], report: (error: SyncError) => void): Promise<WatchRecord<V>[]>
+  records(records: readonly WatchRecord<V>[], report?: (error: SyncError) => void): Promise<WatchRecord<V>[]>
 }
 
 /** Synchronous answers stay synchronous, so a store with a sync validator applies a batch at once. */
@@ -42,7 +42,7 @@ export function schemaChecker<V>(schema: StandardSchemaV1<unknown, V>): SchemaCh
     async records(records, report) {
       const passed: WatchRecord<V>[] = []
       for (const result of await Promise.all(records.map(check))) {
-        if (result instanceof SyncError) report(result)
+        if (result instanceof SyncError) report?.(result)
         else passed.push(result)
       }
       return passed

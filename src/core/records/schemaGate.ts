@@ -30,14 +30,8 @@ export class SchemaGate<V> {
   }
 
   /** The records that pass, in order; the others go to `report`. */
-  records(records: readonly WatchRecord<V>[], report: (error: SyncError) => void): Promise<WatchRecord<V>[]> {
+  records(records: readonly WatchRecord<V>[], report?: (error: SyncError) => void): Promise<WatchRecord<V>[]> {
     return this.#checker.records(records, report)
-  }
-
-  /** Runs `fn` once every batch given before has been applied. */
-  after(fn: () => void): void {
-    if (this.#queue === null) fn()
-    else this.#run(() => undefined, fn, () => {})
   }
 
   /** Runs at once while nothing is queued and the work is synchronous; otherwise in turn. */

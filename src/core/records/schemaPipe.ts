@@ -1,7 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { SyncError } from '../errors.js'
 import type { SchemaGate } from './schemaGate.js'
-import type { WatchEvent } from './types.js'
+import type { WatchEvent, WatchRecord } from './types.js'
 
 /**
  * The store's way through its schema. A store without a schema passes everything at once and
@@ -29,14 +29,9 @@ export class SchemaPipe<V> {
     this.run(() => (this.#gate ? this.#gate.events(batch, report, apply) : apply(batch)))
   }
 
-  /** Runs `fn` after every batch given before. */
-  after(fn: () => void): void {
-    this.run(() => (this.#gate ? this.#gate.after(fn) : fn()))
-  }
-
-  /** The gate, once loaded (never without a schema). */
-  get gate(): SchemaGate<V> | undefined {
-    return this.#gate
+  /** The records that pass (all of them without a schema); the others go to `report`. */
+  records(records: readonly WatchRecord<V>[], report?: (error: SyncError) => void): Promise<readonly WatchRecord<V>[]> {
+    return new Promise((resolve) => this.run(() => resolve(this.#gate ? this.#gate.records(records, report) : records)))
   }
 
   /** Runs `step` now, or in turn once the gate has loaded. */
