@@ -25,7 +25,8 @@ export interface HistoryPagerOptions<V> {
  * evicted if it is at or newer than the snapshot's oldest record (it was deleted meanwhile),
  * and kept if it is older, down to the oldest record a loaded page brought (those pages are
  * the user's, and the next `loadOlder()` goes on from where they ended). Anything older than
- * that came from the cache unverified and is evicted, as before paging existed.
+ * that came from the cache unverified and is evicted, as before paging existed. Windows are
+ * in the server's order (`compareNewestFirst`), whatever `compareRecords` the store shows.
  */
 export class HistoryPager<V> {
   readonly #options: HistoryPagerOptions<V>

@@ -12,8 +12,9 @@ import type { WatchEvent, WatchRecord } from './types.js'
  * output (so transforms and defaults apply).
  *
  * A validator may answer asynchronously, so batches wait for each other: they reach the store
- * in the order they arrived, and `after` work (the end of a stream) waits for them too. While
- * every answer is synchronous, a batch passes at once. Loaded on first use by `SchemaPipe`.
+ * in the order they arrived (an empty batch, such as the store's end-of-stream step, waits
+ * too). While every answer is synchronous, a batch passes at once. Loaded on first use by
+ * `SchemaPipe`.
  */
 export class SchemaGate<V> {
   readonly #checker: SchemaChecker<V>
