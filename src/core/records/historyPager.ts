@@ -36,17 +36,15 @@ export class HistoryPager<V> {
   #floor: Position | undefined = undefined
   #snapshotOldest: Position | undefined = undefined
   #inFlight: Promise<boolean> | null = null
-  /** Bumped when a snapshot replaces the whole history, so a page fetched before it is dropped. */
+  /**
+   * Bumped when a snapshot moves where history goes on, so a page fetched from the old cursor
+   * is dropped (merged, it could leave a gap between the new window and the page).
+   */
   #generation = 0
 
   constructor(options: HistoryPagerOptions<V>) {
     this.#options = options
     this.#cursor = options.cursor
-  }
-
-  /** Whether a page is being fetched. */
-  get loading(): boolean {
-    return this.#inFlight !== null
   }
 
   beginSnapshot(): void {
@@ -77,6 +75,7 @@ export class HistoryPager<V> {
     if (floor === undefined || oldest === undefined || this.#cursor === undefined || compareNewestFirst(floor, oldest) <= 0) {
       this.#cursor = cursor
       this.#floor = undefined
+      this.#generation++
       return undefined
     }
     return (record) => compareNewestFirst(record, oldest) > 0 && compareNewestFirst(record, floor) <= 0
@@ -110,7 +109,7 @@ export class HistoryPager<V> {
     } catch (error) {
       throw toSyncError(error, 'network')
     }
-    // A snapshot that came meanwhile holds everything; this page is stale.
+    // A snapshot that came meanwhile moved the cursor; this page is stale (true: try again).
     if (generation !== this.#generation) return this.#cursor !== null && this.#cursor !== undefined
     this.#cursor = page.cursor
     let oldest = this.#floor
