@@ -160,7 +160,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
       (module) => (this.#pager = module.olderRecords(this.url, this.collection, this.#options, this.#gate, this.#cursor, (batch) => this.#apply(batch))),
       (error: unknown) => {
         this.#pagerLoad = undefined
-        throw toSyncError(error, 'network')
+        throw toSyncError(error) // 'network'
       },
     )
     return this.#pagerLoad.then((pager) => pager.loadOlder())

@@ -15,7 +15,7 @@ export class SchemaPipe<V> {
   #gate: SchemaGate<V> | undefined
   /** Work waiting for the gate to load; undefined once it has (or without a schema). */
   #waiting: (() => void)[] | undefined
-  #loadFailed = false
+  #failed = false
 
   constructor(schema: StandardSchemaV1<unknown, V> | undefined) {
     this.#schema = schema
@@ -38,11 +38,11 @@ export class SchemaPipe<V> {
   run(step: () => void): void {
     if (!this.#waiting) return step()
     this.#waiting.push(step)
-    if (this.#loadFailed) this.#load()
+    if (this.#failed) this.#load()
   }
 
   #load(): void {
-    this.#loadFailed = false
+    this.#failed = false
     import('./schemaGate.js').then(
       (module) => {
         this.#gate = new module.SchemaGate(this.#schema as StandardSchemaV1<unknown, V>)
@@ -51,7 +51,7 @@ export class SchemaPipe<V> {
         for (const step of waiting) step()
       },
       () => {
-        this.#loadFailed = true
+        this.#failed = true
       },
     )
   }
