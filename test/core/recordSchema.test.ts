@@ -2,6 +2,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { z } from 'zod'
+import { createMemoryCache } from '../../src/core/cache/memoryCache.js'
 import { createSyncClient } from '../../src/core/client.js'
 import { SyncError } from '../../src/core/errors.js'
 import { createRecordStore } from '../../src/core/records/recordStore.js'
@@ -118,6 +119,37 @@ describe.each(transports)('schema over %s', (transport) => {
     expect((ignored[0] as SyncError).code).toBe('protocol')
     expect((ignored[0] as SyncError).message).toContain('/k0')
     expect((ignored[0] as SyncError).message).toContain('text: text must be a string')
+  })
+})
+
+describe('schema and the cache', () => {
+  let server: SyncServer
+  beforeEach(async () => {
+    server = createSyncServer({ port: 0, storage: memoryStorage() })
+    await server.start()
+  })
+  afterEach(async () => {
+    await server.close()
+  })
+
+  it('checks records painted from a cache written without the schema', async () => {
+    const room = newRoom()
+    await putRecord(server.url, room, { text: 'fits' }, { rkey: 'ok' })
+    await putRecord(server.url, room, { text: 'x'.repeat(40) }, { rkey: 'long' })
+    const cache = createMemoryCache()
+    const writer = createRecordStore({ url: watchUrl(room), baseUrl: server.url, cache })
+    writer.start()
+    await until(writer, (s) => s.status === 'live' && s.records.length === 2)
+    await writer.stop()
+
+    // Nothing listens there: only the cache can paint.
+    const ignored: unknown[] = []
+    const reader = createRecordStore({ url: watchUrl(room), baseUrl: 'http://127.0.0.1:1', cache, schema: Message, reconnect: false, onIgnoredError: (error) => ignored.push(error) })
+    reader.start()
+    const painted = await until(reader, (s) => s.records.length > 0)
+    expect(painted.records.map((r) => r.value)).toEqual([{ text: 'fits', likes: 0 }])
+    expect(ignored.some((error) => error instanceof SyncError && error.code === 'protocol' && error.message.includes('/long'))).toBe(true)
+    await reader.stop()
   })
 })
 
