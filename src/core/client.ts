@@ -1,3 +1,4 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { ClearableCache } from './cache/clearableCache.js'
 import { createClearableCache } from './cache/clearableCache.js'
 import type { DocCache, RecordCache } from './cache/types.js'
@@ -14,6 +15,7 @@ import type { SharedDocuments } from './docs/sharedDocuments.js'
 import { CredentialWatch } from './credentialWatch.js'
 import { definedOptions } from './definedOptions.js'
 import { mintWatchTicket } from './records/ticket.js'
+import { schemaKey } from './records/schemaKey.js'
 import { StoreRegistry } from './storeRegistry.js'
 import { Listeners } from './subscribable.js'
 
@@ -68,8 +70,10 @@ export interface ClearLocalDataOptions {
   discardUnsent?: boolean | undefined
 }
 
-export interface RecordStoreRequest {
+export interface RecordStoreRequest<V = unknown> {
   transport?: 'sse' | 'ws' | undefined
+  /** Checks every record (see `RecordStoreOptions.schema`); each schema object gets its own store. */
+  schema?: StandardSchemaV1<unknown, V> | undefined
 }
 
 export interface SyncStatusSummary {
@@ -192,9 +196,10 @@ export class SyncClient {
    * nobody retains is stopped and forgotten `releaseDelayMs` later (the next call makes a
    * new one).
    */
-  getRecordStore<V = Record<string, unknown>>(url: string, request: RecordStoreRequest = {}): WatchRecordStore<V> {
+  getRecordStore<V = Record<string, unknown>>(url: string, request: RecordStoreRequest<V> = {}): WatchRecordStore<V> {
     const transport = request.transport ?? 'sse'
-    const key = `${transport} ${url}`
+    const { schema } = request
+    const key = `${transport} ${url}${schemaKey(schema)}`
     let store = this.#records.get(key)
     if (!store) {
       const { reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl, allowedSocketOrigins, writer, sendLock, did } = this.options
@@ -207,6 +212,7 @@ export class SyncClient {
           transport,
           ...definedOptions({ baseUrl: recordsBaseUrl, cache, reconnect, heartbeatMs, fetch, WebSocket, allowedSocketOrigins, onIgnoredError, writer, did, sendLock }),
           ...(credentials !== null && { token: credentials.read }),
+          schema: schema as StandardSchemaV1<unknown, unknown> | undefined,
           ...(credentials !== null && {
             mintTicket: () =>
               mintWatchTicket({

@@ -8,6 +8,8 @@ export { defaultEnvironment } from './environment.js'
 export type { Environment } from './environment.js'
 export { createRecordStore, WatchRecordStore } from './records/recordStore.js'
 export type { RecordSaveState } from './records/recordStore.js'
+export { watchRecordsUrl } from './records/watchRecordsUrl.js'
+export type { WatchRecordsParams } from './records/watchRecordsUrl.js'
 export type {
   WatchRecord,
   WatchEvent,

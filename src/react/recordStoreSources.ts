@@ -1,3 +1,4 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { SyncClient } from '../core/client.js'
 import type { WatchRecordStore } from '../core/records/recordStore.js'
 import type { RecordSnapshot } from '../core/records/types.js'
@@ -58,7 +59,12 @@ export const serverRecordSource: ExternalStore<RecordSnapshot<never>> = {
 }
 
 /** The shared store for `url`, or `null` on a server (where a relative URL may not even resolve). */
-export function recordStoreFor<V>(client: SyncClient, url: string, transport: 'sse' | 'ws' | undefined): WatchRecordStore<V> | null {
+export function recordStoreFor<V>(
+  client: SyncClient,
+  url: string,
+  transport: 'sse' | 'ws' | undefined,
+  schema?: StandardSchemaV1<unknown, V>,
+): WatchRecordStore<V> | null {
   if (isServerRender()) return null
-  return client.getRecordStore<V>(url, transport === undefined ? {} : { transport })
+  return client.getRecordStore<V>(url, { transport, schema })
 }

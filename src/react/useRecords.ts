@@ -1,4 +1,5 @@
 'use client'
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { useCallback, useMemo } from 'react'
 import { SyncError } from '../core/errors.js'
 import type { SyncStatus } from '../core/machine.js'
@@ -27,6 +28,11 @@ export interface UseRecordsOptions<V, S = readonly WatchRecord<V>[]> {
    * @default false
    */
   suspense?: boolean | undefined
+  /**
+   * A Standard Schema (zod, valibot, arktype…) every record's value must pass; `V` is its
+   * output. Define it once, outside the component: each schema object has its own store.
+   */
+  schema?: StandardSchemaV1<unknown, V> | undefined
 }
 
 export interface RecordActions<V> {
@@ -44,6 +50,8 @@ export interface RecordActions<V> {
   retry(rkey: string): void
   /** Drops a pending or refused write and rolls it back. */
   discard(rkey: string): void
+  /** Fetches the next older page and merges it in; resolves false when there is nothing older. */
+  loadOlder(): Promise<boolean>
 }
 
 export interface UseRecordsResult<V, S = readonly WatchRecord<V>[]> extends RecordActions<V> {
@@ -73,6 +81,7 @@ const noActions: RecordActions<never> = {
   delete: notInBrowser,
   retry: () => {},
   discard: () => {},
+  loadOlder: async () => false,
 }
 
 /**
@@ -93,11 +102,11 @@ export function useRecords<V = Record<string, unknown>, S = readonly WatchRecord
   options: UseRecordsOptions<V, S> = {},
 ): UseRecordsResult<V, S> {
   const { client } = useSyncContext('useRecords')
-  const { transport, suspense = false } = options
+  const { transport, suspense = false, schema } = options
   const selector = options.selector ?? (selectAll as (records: readonly WatchRecord<V>[]) => S)
   const isEqual = options.isEqual ?? Object.is
 
-  const store = useMemo(() => recordStoreFor<V>(client, url, transport), [client, url, transport])
+  const store = useMemo(() => recordStoreFor<V>(client, url, transport, schema), [client, url, transport, schema])
   const source = useMemo(
     () => (store === null ? (serverRecordSource as ExternalStore<RecordSnapshot<V>>) : retainingSource(client, store)),
     [client, store],
@@ -123,6 +132,7 @@ export function useRecords<V = Record<string, unknown>, S = readonly WatchRecord
             delete: (rkey) => store.delete(rkey),
             retry: (rkey) => store.retry(rkey),
             discard: (rkey) => store.discard(rkey),
+            loadOlder: () => store.loadOlder(),
           },
     [store],
   )

@@ -25,6 +25,17 @@ export function isWatchFrameKind(kind: unknown): kind is WatchFrameKind {
   return typeof kind === 'string' && FRAME_KINDS.has(kind)
 }
 
+/**
+ * AT Protocol NSID: at least three dot-separated segments, a reverse domain then a name.
+ * The whole thing ends up in URIs and storage keys, so it is checked before any use.
+ */
+const NSID = /^[a-zA-Z](?:[a-zA-Z0-9-]{0,62})(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,62})){1,}\.[a-zA-Z][a-zA-Z0-9]{0,62}$/
+
+/** Whether `collection` is a collection name (an NSID such as `com.example.message`), at most 317 characters. */
+export function isValidCollection(collection: string): boolean {
+  return collection.length <= 317 && NSID.test(collection)
+}
+
 /** The xrpc method names of a collection's endpoints: `/xrpc/<collection>.<method>`. */
 export const WATCH_RECORDS_METHOD = 'watchRecords'
 export const LIST_RECORDS_METHOD = 'listRecords'

@@ -96,8 +96,8 @@ describe('saved state in the UI', () => {
     client = testClient(server.url)
     const seen: RecordActions<Message>[] = []
     function Room() {
-      const { addOptimistic, markFailed, removeOptimistic, put, delete: remove, retry, discard, status } = useRecords<Message>(watchUrl(newRoomOnce()))
-      seen.push({ addOptimistic, markFailed, removeOptimistic, put, delete: remove, retry, discard })
+      const { addOptimistic, markFailed, removeOptimistic, put, delete: remove, retry, discard, loadOlder, status } = useRecords<Message>(watchUrl(newRoomOnce()))
+      seen.push({ addOptimistic, markFailed, removeOptimistic, put, delete: remove, retry, discard, loadOlder })
       return <output data-testid="status">{status}</output>
     }
     let room: string | undefined
@@ -108,6 +108,7 @@ describe('saved state in the UI', () => {
     for (const actions of seen) {
       expect(actions.addOptimistic).toBe(seen[0]!.addOptimistic)
       expect(actions.markFailed).toBe(seen[0]!.markFailed)
+      expect(actions.loadOlder).toBe(seen[0]!.loadOlder)
       expect(actions.removeOptimistic).toBe(seen[0]!.removeOptimistic)
       for (const name of ['put', 'delete', 'retry', 'discard'] as const) expect(actions[name], name).toBe(seen[0]![name])
     }

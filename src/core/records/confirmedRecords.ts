@@ -68,14 +68,17 @@ export class ConfirmedRecords<V> {
     this.#seenInSnapshot = null
   }
 
-  /** Evicts every record the finished snapshot did not mention. Returns false if none. */
-  endSnapshot(): boolean {
+  /**
+   * Evicts every record the finished snapshot did not mention, except those `keep` spares
+   * (older pages the snapshot did not cover). Returns false if none.
+   */
+  endSnapshot(keep?: (record: WatchRecord<V>) => boolean): boolean {
     const seen = this.#seenInSnapshot
     this.#seenInSnapshot = null
     if (seen === null) return false
     let changed = false
     for (const [key, record] of this.#byKey) {
-      if (seen.has(key)) continue
+      if (seen.has(key) || keep?.(record)) continue
       this.#byKey.delete(key)
       this.#byAuthor.delete(authorKey(record.did, record.rkey))
       changed = true

@@ -14,6 +14,9 @@ import { connectRecords, DEFAULT_HEARTBEAT_MS } from './recordConnection.js'
 import { RecordPersister } from './recordPersister.js'
 import { WriteSide } from './writeSide.js'
 import { compareNewestFirst } from './recordKey.js'
+import type { HistoryPager } from './historyPager.js'
+import { SchemaPipe } from './schemaPipe.js'
+import { toSyncError } from '../errors.js'
 import { collectionFromWatchUrl } from '../../wire/watchRecords.js'
 import type {
   OptimisticInput,
@@ -61,6 +64,11 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   #networkCaughtUp = false
   /** `closeAndForget()` ran: this store never starts, paints or takes a write again. */
   #forgotten = false
+  #gate: SchemaPipe<V>
+  /** Loaded by the first loadOlder(); until then only the snapshot's cursor is kept. */
+  #pager: HistoryPager<V> | undefined
+  #pagerLoad: Promise<HistoryPager<V>> | undefined
+  #cursor: string | null | undefined
 
   constructor(options: RecordStoreOptions<V>, internals: RecordStoreInternals = {}) {
     checkHeartbeatMs(options.heartbeatMs)
@@ -69,11 +77,21 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     this.url = resolveUrl(options.url, options.baseUrl)
     this.collection = collectionFromWatchUrl(this.url) ?? ''
     this.#compare = options.compareRecords ?? compareNewestFirst
+    this.#gate = new SchemaPipe(options.schema)
     this.#driver = new ConnectionDriver({
       connect: (attempt) =>
         connectRecords(attempt, this.url, options, this.#env, {
-          events: (batch) => this.#apply(batch, attempt),
-          ended: () => this.#confirmed.abandonSnapshot(),
+          events: (batch) =>
+            this.#gate.events(
+              batch,
+              (error) => {
+                this.#options.onIgnoredError?.(error)
+                attempt.problem(error)
+              },
+              (valid) => this.#apply(valid, attempt),
+            ),
+          // An empty batch: the snapshot is abandoned only after the batches still being checked.
+          ended: () => this.#gate.events([], () => {}, () => this.#confirmed.abandonSnapshot()),
         }),
       reconnect: options.reconnect,
       // The WebSocket transport watches silence itself: only some servers send keepalives there.
@@ -189,28 +207,44 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     if (this.#optimistic.remove(rkey, did)) this.#recordsChanged()
   }
 
-  #apply(batch: readonly WatchEvent<V>[], attempt: ConnectAttempt): void {
+  loadOlder(): Promise<boolean> {
+    // Calls share the pager's request; the first ones also share its loading.
+    this.#pagerLoad ??= import('./olderRecords.js').then(
+      (module) => (this.#pager = module.olderRecords(this.url, this.collection, this.#options, this.#gate, this.#cursor, (batch) => this.#apply(batch))),
+      (error: unknown) => {
+        this.#pagerLoad = undefined
+        throw toSyncError(error) // 'network'
+      },
+    )
+    return this.#pagerLoad.then((pager) => pager.loadOlder())
+  }
+
+  /** `attempt` is the connection a batch came on; an older page (`record.created` only) comes on none. */
+  #apply(batch: readonly WatchEvent<V>[], attempt?: ConnectAttempt): void {
     let changed = false
     for (const event of batch) {
       switch (event.kind) {
         case 'snapshot.start':
           this.#confirmed.beginSnapshot()
+          this.#pager?.beginSnapshot()
           break
         case 'snapshot.record':
         case 'record.created': {
           const record = event.data.record
+          if (event.kind === 'snapshot.record') this.#pager?.snapshotRecord(record)
           changed = this.#confirmed.upsert(record) || changed
           changed = this.#optimistic.settle(record.did, record.rkey) || changed
           this.#networkCaughtUp ||= event.kind === 'record.created'
           break
         }
         case 'snapshot.end':
-          changed = this.#confirmed.endSnapshot() || changed
+          // Only the window this snapshot covers is reconciled: older loaded pages stay.
+          changed = this.#confirmed.endSnapshot(this.#pager ? this.#pager.endSnapshot(event.data.cursor) : void (this.#cursor = event.data.cursor || null)) || changed
           this.#networkCaughtUp = true
           if (changed) this.#recordsChanged()
           changed = false
           // Records first, then the status: a listener that sees `live` sees the full list.
-          attempt.caughtUp()
+          attempt?.caughtUp()
           break
         case 'record.deleted':
           changed = this.#confirmed.delete(event.data) || changed
@@ -219,12 +253,14 @@ export class WatchRecordStore<V> implements RecordStore<V> {
         case 'member.removed':
           // Access was revoked: what we showed is no longer ours to show, here or in the cache.
           this.#confirmed.clear()
+          this.#pager?.reset()
+          this.#cursor = undefined
           this.#recordsChanged()
           this.#persister?.clear()
-          attempt.lost(new SyncError('forbidden', 'Access to this collection was revoked (member.removed)'), { retry: false })
+          attempt?.lost(new SyncError('forbidden', 'Access to this collection was revoked (member.removed)'), { retry: false })
           return
         case 'error':
-          attempt.problem(new SyncError('unavailable', `Server reported: ${event.data.message}`))
+          attempt?.problem(new SyncError('unavailable', `Server reported: ${event.data.message}`))
           break
       }
     }
@@ -261,7 +297,9 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   }
 
   async #paintFromCache(persister: RecordPersister<V>): Promise<void> {
-    const cached = await persister.load()
+    const loaded = await persister.load()
+    // A cache written before the schema changed (or by a store without one) is checked too.
+    const cached = loaded && (await this.#gate.records(loaded, this.#options.onIgnoredError))
     // The network is fresher than the cache; once it has spoken, the cache has nothing to add.
     if (!cached || this.#networkCaughtUp || this.#forgotten) return
     if (this.#confirmed.seed(cached)) {

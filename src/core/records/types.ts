@@ -1,3 +1,4 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { SyncError } from '../errors.js'
 import type { BackoffOptions, SyncStatus } from '../machine.js'
 import type { RecordCache } from '../cache/types.js'
@@ -93,6 +94,13 @@ export interface RecordStoreOptions<V> {
    */
   sendLock?: (name: string, send: () => Promise<void>) => Promise<void>
   /**
+   * A Standard Schema (zod, valibot, arktype…) every record's value must pass; `V` is its
+   * output type. A record that fails is not shown and is reported as a `'protocol'` error.
+   */
+  schema?: StandardSchemaV1<unknown, V> | undefined
+  /** How many records one `loadOlder()` asks the server for. @default 100 */
+  historyPageSize?: number
+  /**
    * Longest SSE line or event accepted, in characters; past it the stream is dropped with
    * error code 'protocol' and reconnected. @default 4 Mi characters
    */
@@ -124,6 +132,11 @@ export interface RecordStore<V = Record<string, unknown>> {
   retry(rkey: string): void
   /** Drops the queued writes of `rkey`, pending or refused, and rolls the view back. */
   discard(rkey: string): void
+  /**
+   * Fetches the next older page (listRecords, from the cursor the snapshot or the last page
+   * ended with) and merges it in. Resolves false when there is nothing older.
+   */
+  loadOlder(): Promise<boolean>
 }
 
 /**

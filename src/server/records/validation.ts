@@ -1,17 +1,12 @@
+import { isValidCollection } from '../../wire/watchRecords.js'
 import { HttpError } from '../http.js'
 
-/**
- * AT Protocol NSID: at least three dot-separated segments, a reverse domain then a name.
- * The whole thing ends up in URIs and storage keys, so it is checked before any use.
- */
-const NSID = /^[a-zA-Z](?:[a-zA-Z0-9-]{0,62})(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,62})){1,}\.[a-zA-Z][a-zA-Z0-9]{0,62}$/
 const RKEY = /^[A-Za-z0-9._:~-]{1,512}$/
 const DID = /^did:[a-z]+:[A-Za-z0-9._:%-]{1,2000}$/
 const MAX_ROOM_LENGTH = 1024
 
-export function isValidCollection(collection: string): boolean {
-  return collection.length <= 317 && NSID.test(collection)
-}
+// The collection (NSID) grammar is declared once, in src/wire, for the client's URL builder too.
+export { isValidCollection }
 
 export function assertCollection(collection: string): void {
   if (!isValidCollection(collection)) {

@@ -1,0 +1,42 @@
+'use client'
+import { useCallback, useMemo } from 'react'
+import type { RecordSnapshot, WatchRecord } from '../core/records/types.js'
+import { useSyncContext } from './context.js'
+import { recordStoreFor, retainingSource, serverRecordSource } from './recordStoreSources.js'
+import type { UseRecordsOptions } from './useRecords.js'
+import type { ExternalStore } from './useStore.js'
+import { useStore } from './useStore.js'
+
+export type UseRecordOptions<V> = Pick<UseRecordsOptions<V>, 'transport' | 'schema'>
+
+/**
+ * One record of a watch, by rkey (and author, when several users may use the same rkey):
+ * `undefined` until it arrives or after it is deleted. It shares the store and stream of
+ * `useRecords(url)`, and re-renders only when this record changes: a change to another record,
+ * or to the connection status, leaves the component alone.
+ *
+ * ```tsx
+ * const message = useRecord<Message>(url, rkey)   // WatchRecord<Message> | undefined
+ * ```
+ * Without `did`, the newest record with that rkey (in the store's order) is the one shown.
+ */
+export function useRecord<V = Record<string, unknown>>(
+  url: string,
+  rkey: string,
+  did?: string,
+  options: UseRecordOptions<V> = {},
+): WatchRecord<V> | undefined {
+  const { client } = useSyncContext('useRecord')
+  const { transport, schema } = options
+  const store = useMemo(() => recordStoreFor<V>(client, url, transport, schema), [client, url, transport, schema])
+  const source = useMemo(
+    () => (store === null ? (serverRecordSource as ExternalStore<RecordSnapshot<V>>) : retainingSource(client, store)),
+    [client, store],
+  )
+  // A record the server re-sends unchanged keeps its object, so Object.is is the right test.
+  const select = useCallback(
+    (snapshot: RecordSnapshot<V>) => snapshot.records.find((record) => record.rkey === rkey && (did === undefined || record.did === did)),
+    [rkey, did],
+  )
+  return useStore(source, select)
+}
