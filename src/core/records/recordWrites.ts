@@ -4,6 +4,7 @@ import type { ConfirmedRecords } from './confirmedRecords.js'
 import type { OutboxEntry } from './outbox.js'
 import { Outbox } from './outbox.js'
 import { OutboxSender } from './outboxSender.js'
+import { createSendLock } from './outboxLock.js'
 import type { RecordWriteRequest, RecordWriteResult } from './recordWriter.js'
 import type { RecordStoreOptions, WatchRecord } from './types.js'
 
@@ -22,7 +23,22 @@ export interface RecordWritesOptions<V> {
   changed(): void
 }
 
-const runNow = (_name: string, send: () => Promise<void>): Promise<void> => send()
+type SendOne = (name: string, send: () => Promise<void>) => Promise<void>
+const runNow: SendOne = (_name, send) => send()
+let tabsLock: SendOne | undefined
+/**
+ * In a browser every tab of the origin shares the IndexedDB outbox, so one send of an entry
+ * holds a lock across them (Web Locks, else a BroadcastChannel lease). Elsewhere one process
+ * has the outbox to itself.
+ */
+function defaultSendLock(): SendOne {
+  if (typeof window === 'undefined') return runNow
+  if (tabsLock === undefined) {
+    const lock = createSendLock()
+    tabsLock = (name, send) => lock(name, send).then(() => {})
+  }
+  return tabsLock
+}
 
 /**
  * The write side of a record store: `put`/`delete` go into a durable `Outbox` and show at
@@ -128,7 +144,7 @@ export class RecordWrites<V> {
       canSend: () => this.#running && this.#o.isConnected(),
       stillQueued: (entry) => this.#stillQueued(entry),
       accepted: (entry, result) => this.#accepted(entry, result),
-      sendLock: this.#o.options.sendLock ?? runNow,
+      sendLock: this.#o.options.sendLock ?? defaultSendLock(),
       lockName: `syncline-outbox:${this.#cacheKey}`,
       backoffDelay: this.#o.backoffDelay,
       environment: this.#o.environment,
