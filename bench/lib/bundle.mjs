@@ -18,9 +18,14 @@ export const DOCUMENTS_GOAL_BYTES = 15_000
  */
 // Raised on purpose in the reliability and security round (records 11.9 → 12.6 kB, documents
 // 22.3 → 24.3 kB): heartbeat watches on every transport, documents tickets, the wsUrl origin
-// check and the SSE line cap. Issue 18 (performance) owns bringing them back down.
-export const RECORDS_BUDGET_BYTES = 13_000
-export const DOCUMENTS_BUDGET_BYTES = 25_000
+// check and the SSE line cap. Raised again with record writes (issue 15: records 12.25 → 16.00
+// kB, documents 24.08 → 25.41 kB, measured with the entry found correctly, see measureApp):
+// the outbox's always-loaded part (writeSide, outbox methods in both caches, TIDs),
+// clearLocalData's cache views, and the schema/paging hooks; the outbox sender, the writers,
+// paging and schema checking load on first use. Both apps carry the record store because
+// SyncClient imports it. Issue 18 (performance) owns bringing them back down.
+export const RECORDS_BUDGET_BYTES = 16_500
+export const DOCUMENTS_BUDGET_BYTES = 26_000
 
 const list = `
 function List({ items }) {
@@ -166,7 +171,9 @@ export async function measureApp(name) {
     const outputs = result.metafile.outputs
     const key = (path) => relative(process.cwd(), path)
     // The initial load: the entry and what it imports statically, transitively.
-    const entry = Object.keys(outputs).find((path) => outputs[path].entryPoint !== undefined)
+    // The app's own entry: esbuild marks the chunks of dynamic imports as entry points too.
+    const entry = Object.keys(outputs).find((path) => /(^|\/)stdin\.js$/.test(path))
+    if (entry === undefined) throw new Error(`no output for the app's entry among ${Object.keys(outputs).join(', ')}`)
     const initial = new Set()
     const visit = (path) => {
       if (initial.has(path) || !outputs[path]) return

@@ -1,4 +1,4 @@
-import { WATCH_RECORDS_METHOD } from '../../wire/watchRecords.js'
+import { LIST_RECORDS_METHOD, WATCH_RECORDS_METHOD } from '../../wire/watchRecords.js'
 import { errorMessage, SyncError } from '../errors.js'
 import { describeEndpoint, responseError } from './httpErrors.js'
 import { parseWatchEvent } from './parseWatchEvent.js'
@@ -34,8 +34,7 @@ export function listRecordsUrl(watchUrl: string, request: Pick<PageRequest, 'cur
   const slash = url.pathname.lastIndexOf('/')
   const method = url.pathname.slice(slash + 1)
   const suffix = `.${WATCH_RECORDS_METHOD}`
-  // 'listRecords' is LIST_RECORDS_METHOD (src/wire): written out so the constant stays out of the initial bundle.
-  if (method.endsWith(suffix)) url.pathname = `${url.pathname.slice(0, slash + 1)}${method.slice(0, -suffix.length)}.listRecords`
+  if (method.endsWith(suffix)) url.pathname = `${url.pathname.slice(0, slash + 1)}${method.slice(0, -suffix.length)}.${LIST_RECORDS_METHOD}`
   for (const name of ['mode', 'ticket', 'cursor', 'limit']) url.searchParams.delete(name)
   url.searchParams.set('cursor', request.cursor)
   url.searchParams.set('limit', String(request.limit))
