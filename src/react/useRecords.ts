@@ -4,7 +4,7 @@ import { useCallback, useMemo } from 'react'
 import { SyncError } from '../core/errors.js'
 import type { SyncStatus } from '../core/machine.js'
 import type { WatchRecordStore } from '../core/records/recordStore.js'
-import type { OptimisticInput, RecordSnapshot, WatchRecord } from '../core/records/types.js'
+import type { RecordSnapshot, RecordStore, WatchRecord } from '../core/records/types.js'
 import { useSyncContext } from './context.js'
 import { recordStoreFor, retainingSource, serverRecordSource } from './recordStoreSources.js'
 import { suspendUntilSettled } from './suspendUntilSettled.js'
@@ -35,24 +35,11 @@ export interface UseRecordsOptions<V, S = readonly WatchRecord<V>[]> {
   schema?: StandardSchemaV1<unknown, V> | undefined
 }
 
-export interface RecordActions<V> {
-  /** Shows the local user's write at once, marked `optimistic: 'pending'`, until the server confirms it. */
-  addOptimistic(input: OptimisticInput<V>): void
-  /** Keeps the optimistic entry but marks it `optimistic: 'failed'`, with `optimisticError`. */
-  markFailed(rkey: string, error: unknown, did?: string): void
-  /** Rolls an optimistic entry back. */
-  removeOptimistic(rkey: string, did?: string): void
-  /** Writes a record through the store's durable outbox (see `RecordStore.put`). */
-  put(value: V, options?: { rkey?: string }): Promise<WatchRecord<V>>
-  /** Deletes the local user's record through the outbox (see `RecordStore.delete`). */
-  delete(rkey: string): Promise<void>
-  /** Sends a refused write again. */
-  retry(rkey: string): void
-  /** Drops a pending or refused write and rolls it back. */
-  discard(rkey: string): void
-  /** Fetches the next older page and merges it in; resolves false when there is nothing older. */
-  loadOlder(): Promise<boolean>
-}
+/** What `useRecords` hands out to write: the store's own methods (documented on `RecordStore`), with stable identities. */
+export type RecordActions<V> = Pick<
+  RecordStore<V>,
+  'addOptimistic' | 'markFailed' | 'removeOptimistic' | 'put' | 'delete' | 'retry' | 'discard' | 'loadOlder'
+>
 
 export interface UseRecordsResult<V, S = readonly WatchRecord<V>[]> extends RecordActions<V> {
   records: S

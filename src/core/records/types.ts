@@ -114,8 +114,11 @@ export interface RecordStore<V = Record<string, unknown>> {
   start(): void
   /** Flushes the cache, closes the transport; status becomes 'closed'. */
   stop(): Promise<void>
+  /** Shows a write made by other means at once, marked `optimistic: 'pending'`, until the server confirms it. */
   addOptimistic(input: OptimisticInput<V>): void
+  /** Keeps the optimistic entry but marks it `optimistic: 'failed'`, with `optimisticError`. */
   markFailed(rkey: string, error: unknown, did?: string): void
+  /** Rolls an optimistic entry back. */
   removeOptimistic(rkey: string, did?: string): void
   /**
    * Writes a record: shown at once (`optimistic: 'pending'`), stored in the cache's outbox,
