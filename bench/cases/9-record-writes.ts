@@ -11,7 +11,8 @@
  *  - raw: `fetch` POST to putRecord with the same body shape, seen by the same B.
  * The two alternate, so drift on a shared machine falls on both alike. For scale, the bare
  * POST round trip (no watcher waited for) and the time until `put` resolves (the server
- * accepted it) are measured too.
+ * accepted it) are measured too, and how long put works before its POST leaves (A's fetch
+ * notes the moment the writer calls it): the part of the gap to the raw path that is put's own.
  */
 import { performance } from 'node:perf_hooks'
 import { WebSocket } from 'ws'
@@ -72,12 +73,20 @@ class Sighting {
   }
 }
 
-function openStore(base: string, room: string, transport: Transport, withCache: boolean): RecordStore<Message> {
+/** Node's fetch, noting when each putRecord POST leaves (the end of put's outbox work). */
+function timedFetch(onPost: (time: number) => void): typeof globalThis.fetch {
+  return (input, init) => {
+    if (init?.method === 'POST' && String(input instanceof Request ? input.url : input).includes('.putRecord')) onPost(performance.now())
+    return globalThis.fetch(input, init)
+  }
+}
+
+function openStore(base: string, room: string, transport: Transport, fetchImpl: typeof globalThis.fetch, withCache: boolean): RecordStore<Message> {
   return createRecordStore<Message>({
     url: `/xrpc/${COLLECTION}.watchRecords?roomUri=${encodeURIComponent(room)}`,
     baseUrl: base,
     transport,
-    fetch: globalThis.fetch,
+    fetch: fetchImpl,
     WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
     reconnect: { initialDelayMs: 200, maxDelayMs: 1000 },
     did: DID,
@@ -101,14 +110,16 @@ interface Measured {
   raw: Summary
   bare: Summary
   putResolves: Summary
+  putSends: Summary
 }
 
 async function measure(base: string, transport: Transport): Promise<Measured> {
   const room = `writes-${transport}-${Date.now()}`
   const putUrl = `${base}/xrpc/${COLLECTION}.putRecord`
   for (let i = 0; i < PREFILL; i++) await post(putUrl, JSON.stringify({ roomUri: room, rkey: newTid(), value: { text: text(i) }, did: DID }))
-  const writer = openStore(base, room, transport, true)
-  const reader = openStore(base, room, transport, false)
+  let postLeft = Number.NaN
+  const writer = openStore(base, room, transport, timedFetch((time) => (postLeft = time)), true)
+  const reader = openStore(base, room, transport, globalThis.fetch, false)
   const sighting = new Sighting(reader)
   const unsubscribe = reader.subscribe(sighting.check)
   try {
@@ -116,12 +127,13 @@ async function measure(base: string, transport: Transport): Promise<Measured> {
     writer.start()
     reader.start()
     await within(30_000, `${transport} stores going live`, live)
-    const samples = { put: [] as number[], raw: [] as number[], bare: [] as number[], putResolves: [] as number[] }
+    const samples = { put: [] as number[], raw: [] as number[], bare: [] as number[], putResolves: [] as number[], putSends: [] as number[] }
     for (let i = 0; i < WARMUP + ITERATIONS; i++) {
       const keep = i >= WARMUP
       // syncline: put on A → B holds it.
       {
         const value = { text: text(i) }
+        postLeft = Number.NaN
         const start = performance.now()
         // The rkey is the TID put makes itself; B is told which one as soon as put has made it.
         const rkey = newTid()
@@ -131,6 +143,8 @@ async function measure(base: string, transport: Transport): Promise<Measured> {
         if (keep) {
           samples.put.push(end - start)
           samples.putResolves.push(resolved - start)
+          if (Number.isNaN(postLeft)) throw new Error(`put ${rkey} reached B without a putRecord POST from A's fetch`)
+          samples.putSends.push(postLeft - start)
         }
       }
       await sleep(5)
@@ -154,7 +168,7 @@ async function measure(base: string, transport: Transport): Promise<Measured> {
       }
       await sleep(5)
     }
-    return { put: summarize(samples.put), raw: summarize(samples.raw), bare: summarize(samples.bare), putResolves: summarize(samples.putResolves) }
+    return { put: summarize(samples.put), raw: summarize(samples.raw), bare: summarize(samples.bare), putResolves: summarize(samples.putResolves), putSends: summarize(samples.putSends) }
   } finally {
     unsubscribe()
     await Promise.all([writer.stop(), reader.stop()])
@@ -166,7 +180,7 @@ await runCase('9. Record writes', async (rows, notes) => {
   try {
     for (const transport of TRANSPORTS) {
       const result = await measure(server.ready.url, transport)
-      log(`[writes] ${transport}: put → B p50 ${result.put.p50.toFixed(2)} ms, raw POST → B p50 ${result.raw.p50.toFixed(2)} ms, bare POST p50 ${result.bare.p50.toFixed(2)} ms, put resolves p50 ${result.putResolves.p50.toFixed(2)} ms`)
+      log(`[writes] ${transport}: put → B p50 ${result.put.p50.toFixed(2)} ms, raw POST → B p50 ${result.raw.p50.toFixed(2)} ms, bare POST p50 ${result.bare.p50.toFixed(2)} ms, put resolves p50 ${result.putResolves.p50.toFixed(2)} ms, put → its POST leaves p50 ${result.putSends.p50.toFixed(2)} ms`)
       const judged = transport === 'sse'
       for (const stat of ['p50', 'p99'] as const) {
         const goal = judged && stat === 'p50'
@@ -189,10 +203,18 @@ await runCase('9. Record writes', async (rows, notes) => {
         peers: { [BARE_POST]: result.bare.p50 },
         ratioTo: BARE_POST,
       }))
+      rows.push(row({
+        name: `put → its POST leaves (${transport.toUpperCase()})`,
+        metric: 'p50 outbox work before sending',
+        unit: 'ms',
+        syncline: result.putSends.p50,
+        note: 'from the put call until the writer calls fetch: the outbox entry is stored in the cache first',
+      }))
     }
     notes.push(
       `Writer A and reader B are syncline record stores (createRecordStore; A with createMemoryCache, so each put is stored in the outbox before it is sent) watching the same room over the named transport, both in this process; the reference server (memory storage) runs in a child process. ${ITERATIONS} samples per path after ${WARMUP} warm-up rounds; each round does one put, one raw POST and one bare POST, in turn, so the three paths share the same machine load. The room holds ${PREFILL}+ records.`,
       `The raw path is what an app would write by hand: fetch POST putRecord with the same body, waited for until the same B holds the record. Both timings start just before the write and end when B's subscriber finds the rkey in getSnapshot(); put's rkey is passed in so B knows what to wait for (put makes the same TID itself otherwise).`,
+      `"put → its POST leaves" is timed by the fetch handed to A, which notes when the writer calls it for putRecord: what put does before sending (the outbox entry written to the cache, the send lock, which outside browsers just runs). It is about the gap between the put and raw rows' p50s; the rest of the path is the same POST and the same watch.`,
     )
   } finally {
     await server.stop()
