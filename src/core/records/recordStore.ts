@@ -3,7 +3,7 @@ import { ConnectionDriver } from '../connectionDriver.js'
 import type { Environment } from '../environment.js'
 import { defaultEnvironment } from '../environment.js'
 import { SyncError } from '../errors.js'
-import type { MachineState, SyncStatus } from '../machine.js'
+import type { MachineState } from '../machine.js'
 import { backoffDelay } from '../machine.js'
 import { checkHeartbeatMs } from '../silenceWatch.js'
 import { Listeners } from '../subscribable.js'
@@ -13,6 +13,8 @@ import { OptimisticRecords } from './optimisticRecords.js'
 import { connectRecords, DEFAULT_HEARTBEAT_MS } from './recordConnection.js'
 import { RecordPersister } from './recordPersister.js'
 import { WriteSide } from './writeSide.js'
+import { isConnected, sameElements } from './storeState.js'
+import { resolveWatchUrl } from './watchRecordsUrl.js'
 import { compareNewestFirst } from './recordKey.js'
 import type { HistoryPager } from './historyPager.js'
 import { SchemaPipe } from './schemaPipe.js'
@@ -74,7 +76,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     checkHeartbeatMs(options.heartbeatMs)
     this.#options = options
     this.#env = internals.environment ?? defaultEnvironment
-    this.url = resolveUrl(options.url, options.baseUrl)
+    this.url = resolveWatchUrl(options.url, options.baseUrl)
     this.collection = collectionFromWatchUrl(this.url) ?? ''
     this.#compare = options.compareRecords ?? compareNewestFirst
     this.#gate = new SchemaPipe(options.schema)
@@ -314,28 +316,4 @@ export function createRecordStore<V = Record<string, unknown>>(
   internals?: RecordStoreInternals,
 ): WatchRecordStore<V> {
   return new WatchRecordStore(options, internals)
-}
-
-function resolveUrl(url: string, baseUrl: string | undefined): string {
-  const base = baseUrl ?? (typeof location === 'undefined' ? undefined : location.origin)
-  try {
-    return new URL(url, base).toString()
-  } catch (error) {
-    throw new SyncError(
-      'bad-input',
-      `Cannot resolve watch URL "${url}"${base ? ` against "${base}"` : ''}; pass an absolute url or a baseUrl`,
-      { cause: error },
-    )
-  }
-}
-
-/** Writes go out while the watch is connected (catching up counts): the server is reachable then. */
-function isConnected(status: SyncStatus): boolean {
-  return status === 'snapshot' || status === 'live'
-}
-
-function sameElements<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }

@@ -26,3 +26,17 @@ export function watchRecordsUrl(collection: string, params: WatchRecordsParams):
   // URLSearchParams writes a space as '+'; %20 reads the same everywhere, servers included.
   return `/xrpc/${collection}.${WATCH_RECORDS_METHOD}?${query.toString().replace(/\+/g, '%20')}`
 }
+
+/** The absolute watch URL a store connects to. @throws SyncError `'bad-input'` when it cannot be resolved. */
+export function resolveWatchUrl(url: string, baseUrl: string | undefined): string {
+  const base = baseUrl ?? (typeof location === 'undefined' ? undefined : location.origin)
+  try {
+    return new URL(url, base).toString()
+  } catch (error) {
+    throw new SyncError(
+      'bad-input',
+      `Cannot resolve watch URL "${url}"${base ? ` against "${base}"` : ''}; pass an absolute url or a baseUrl`,
+      { cause: error },
+    )
+  }
+}
