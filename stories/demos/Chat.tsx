@@ -1,14 +1,11 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import type { WatchRecord } from 'syncline'
-import { SyncProvider, SyncStatusBadge, createMemoryCache, createSyncClient, useRecords } from 'syncline'
+import { useEffect, useMemo, useRef, useState } from 'react'
+import type { RecordWriter } from 'syncline'
+import { SyncProvider, SyncStatusBadge, createMemoryCache, createSyncClient, referenceWriter, useRecords } from 'syncline'
 import { StatusLog } from '../kit.js'
 import { pacedFetch } from '../network.js'
 import { storyServer } from '../storyServer.js'
-
-const COLLECTION = 'com.example.message'
-interface Message {
-  text: string
-}
+import type { Message } from './messages.js'
+import { COLLECTION, Composer, MessageList, roomUrl } from './messages.js'
 
 interface ChatProps {
   /** The room (a watchRecords `roomUri`). Each story gets a fresh one unless you set it. */
@@ -27,50 +24,46 @@ interface ChatProps {
   transport: 'sse' | 'ws'
 }
 
-async function putMessage(room: string, author: string, rkey: string, text: string, broken = false): Promise<void> {
+/** Another user's message, written straight to the server, to fill the room before the story watches it. */
+async function seedMessage(room: string, author: string, rkey: string, text: string): Promise<void> {
   const response = await fetch(`${storyServer.url}/xrpc/${COLLECTION}.putRecord`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    // A broken write sends a value that is not an object, which the server refuses with 400.
-    body: JSON.stringify({ roomUri: room, rkey, did: author, value: broken ? 'not a record' : { text } }),
+    body: JSON.stringify({ roomUri: room, rkey, did: author, value: { text } }),
   })
   if (!response.ok) throw new Error(`the server refused it (HTTP ${response.status})`)
 }
 
-const nameOf = (did: string): string => did.replace(/^did:example:/, '')
-
-/** A live chat over watchRecords: optimistic send, failed send with retry and rollback, and the status log. */
-function Chat({ room, author, failures, firstMessage, transport }: Omit<ChatProps, 'prefilled' | 'frameDelayMs'>) {
-  const url = `/xrpc/${COLLECTION}.watchRecords?roomUri=${encodeURIComponent(room)}`
-  const { records, status, addOptimistic, markFailed, removeOptimistic } = useRecords<Message>(url, { transport })
-  const [draft, setDraft] = useState('')
-  const failuresLeft = useRef(failures)
-  const sentFirst = useRef(false)
-  const list = useRef<HTMLUListElement>(null)
-  // A chat keeps the newest message in view.
-  useEffect(() => {
-    list.current?.scrollTo({ top: list.current.scrollHeight })
-  }, [records.length])
-
-  const send = useCallback(
-    async (rkey: string, text: string): Promise<void> => {
-      addOptimistic({ rkey, did: author, value: { text } })
-      const broken = failuresLeft.current > 0
-      if (broken) failuresLeft.current--
-      try {
-        await putMessage(room, author, rkey, text, broken)
-      } catch (error) {
-        markFailed(rkey, error, author)
-      }
+/**
+ * The reference server's writer, except that the first `failures` puts send a value that is
+ * not an object, which the server refuses with 400: a refused write to retry or discard.
+ */
+function refusingWriter(failures: number): RecordWriter {
+  let left = failures
+  return {
+    put(request) {
+      if (left <= 0) return referenceWriter.put(request)
+      left--
+      return referenceWriter.put({ ...request, value: 'not a record' })
     },
-    [addOptimistic, markFailed, room, author],
-  )
+    delete: (request) => referenceWriter.delete(request),
+  }
+}
+
+/** A live chat over watchRecords: `put` through the outbox, a refused send with Retry and Discard, and the status log. */
+function Chat({ room, author, firstMessage, transport }: Pick<ChatProps, 'room' | 'author' | 'firstMessage' | 'transport'>) {
+  const url = roomUrl(room)
+  const { records, status, put, retry, discard } = useRecords<Message>(url, { transport })
+  const sentFirst = useRef(false)
+  // The promise settles when the server answers; the list shows the message (pending, then
+  // confirmed or failed) either way, so nothing here waits for it.
+  const send = (text: string): void => void put({ text }).catch(() => {})
 
   useEffect(() => {
     if (status !== 'live' || sentFirst.current || !firstMessage) return
     sentFirst.current = true
-    void send(newRkey(), firstMessage)
-  }, [status, firstMessage, send])
+    void put({ text: firstMessage }).catch(() => {})
+  }, [status, firstMessage, put])
 
   return (
     <div className="sl-card sl-chat">
@@ -78,67 +71,42 @@ function Chat({ room, author, failures, firstMessage, transport }: Omit<ChatProp
         <h3># {room.replace(/-[a-z0-9]+-[a-z0-9]+$/, '')}</h3>
         <SyncStatusBadge recordsUrl={url} transport={transport} />
       </div>
-      <ul ref={list} className="sl-messages sl-scroll" aria-label="Messages">
-        {[...records].reverse().map((record: WatchRecord<Message>) => (
-          <li key={record.uri} className={`sl-message${record.did === author ? ' mine' : ''}${record.optimistic ? ` ${record.optimistic}` : ''}`}>
-            <div className="sl-message-meta">
-              <strong>{nameOf(record.did)}</strong>
-              {record.optimistic === 'pending' && <span>sending…</span>}
-            </div>
-            <div>{record.value.text}</div>
-            {record.optimistic === 'failed' && (
-              <div className="sl-message-failed">
-                <span>Not sent: {record.optimisticError?.message ?? 'unknown error'}</span>
-                <span className="sl-message-actions">
-                  <button className="sl-button small" type="button" onClick={() => void send(record.rkey, record.value.text)}>Retry</button>
-                  <button className="sl-button small" type="button" onClick={() => removeOptimistic(record.rkey, author)}>Discard</button>
-                </span>
-              </div>
-            )}
-          </li>
-        ))}
-        {records.length === 0 && <li className="sl-empty">{status === 'live' ? 'No messages yet. Say hello!' : 'Loading…'}</li>}
-      </ul>
-      <form
-        className="sl-form"
-        onSubmit={(event) => {
-          event.preventDefault()
-          if (!draft.trim()) return
-          void send(newRkey(), draft.trim())
-          setDraft('')
-        }}
-      >
-        <input className="sl-input" aria-label="Message" value={draft} onChange={(event) => setDraft(event.target.value)} placeholder="Say something" />
-        <button className="sl-button primary" type="submit">Send</button>
-      </form>
+      <MessageList records={records} author={author} empty={status === 'live' ? 'No messages yet. Say hello!' : 'Loading…'} retry={retry} discard={discard} />
+      <Composer onSend={send} />
       <StatusLog status={status} detail={`${records.length} message${records.length === 1 ? '' : 's'}`} />
     </div>
   )
 }
 
-/** Made on the client, so the optimistic entry and the confirmed record share it; sorts by time. */
-const newRkey = (): string => `m${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
-
-/** A chat room: `useRecords` with optimistic sends, `<SyncStatusBadge recordsUrl>` and a log of connection states. */
+/** A chat room: `useRecords` with `put` (the durable outbox), `<SyncStatusBadge recordsUrl>` and a log of connection states. */
 export function ChatDemo({ room, author, failures, prefilled, firstMessage, frameDelayMs, transport }: ChatProps) {
   const [ready, setReady] = useState(prefilled === 0)
-  // A new client (and cache) when the pace changes, so the whole stream replays at that pace.
+  // A new client (and cache) when the pace changes, so the whole stream replays at that pace,
+  // or when the refusals or the author do, so they apply from the next send.
   const client = useMemo(
-    () => createSyncClient({ recordsBaseUrl: storyServer.url, cache: createMemoryCache(), fetch: pacedFetch(frameDelayMs) }),
-    [frameDelayMs],
+    () =>
+      createSyncClient({
+        recordsBaseUrl: storyServer.url,
+        cache: createMemoryCache(),
+        fetch: pacedFetch(frameDelayMs),
+        // The story server runs without authentication, so it takes a write's author from its body.
+        did: author,
+        writer: refusingWriter(failures),
+      }),
+    [frameDelayMs, failures, author],
   )
   useEffect(() => {
     if (prefilled === 0) return
     void (async () => {
       // One at a time, so they keep their order.
-      for (let i = 0; i < prefilled; i++) await putMessage(room, 'did:example:ada', `p${String(i).padStart(3, '0')}`, SAMPLE[i] ?? `Note ${i + 1} from the archive`)
+      for (let i = 0; i < prefilled; i++) await seedMessage(room, 'did:example:ada', `p${String(i).padStart(3, '0')}`, SAMPLE[i] ?? `Note ${i + 1} from the archive`)
       setReady(true)
     })()
   }, [room, prefilled])
   if (!ready) return <p className="sl-muted">Preparing the room…</p>
   return (
     <SyncProvider client={client}>
-      <Chat key={`${room} ${failures}`} room={room} author={author} failures={failures} firstMessage={firstMessage} transport={transport} />
+      <Chat key={`${room} ${failures}`} room={room} author={author} firstMessage={firstMessage} transport={transport} />
     </SyncProvider>
   )
 }

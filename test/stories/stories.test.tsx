@@ -11,7 +11,7 @@ import { storyServer } from '../../stories/storyServer.js'
  * reference server, which the same Vite plugin as in `storybook dev` starts for this project
  * (vite.config.ts): each must reach `live` with no console error. Then the stories' own
  * promises, clicked through: retry and rollback, concurrent counters, stopping and restarting
- * the server, going offline, and per-row render counts.
+ * the server, going offline, the offline outbox across a reload, and per-row render counts.
  */
 setProjectAnnotations(preview)
 
@@ -65,7 +65,7 @@ async function badgesAre(container: HTMLElement, status: string): Promise<void> 
 
 describe('Storybook stories', () => {
   it('finds the stories', () => {
-    expect(Object.keys(stories).sort()).toEqual(['Chat', 'Connection', 'Counter', 'Documents', 'Guard', 'Selectors'])
+    expect(Object.keys(stories).sort()).toEqual(['Chat', 'Connection', 'Counter', 'Documents', 'Guard', 'Outbox', 'Selectors'])
     expect(all.length).toBeGreaterThanOrEqual(10)
   })
 
@@ -95,7 +95,8 @@ describe('what the stories show', () => {
     const Story = story('Chat', 'FailedSendWithRetryAndRollback')
     const screen = within(render(<Story room={`retry-${Date.now()}`} />).container)
     const retry = await screen.findByRole('button', { name: 'Retry' }, { timeout: 10_000 })
-    expect(screen.getByText(/Not sent: the server refused it \(HTTP 400\)/)).toBeTruthy()
+    // The writer's refusal, as a SyncError the outbox keeps until Retry or Discard.
+    expect(screen.getByText(/^Not sent: .*400/)).toBeTruthy()
     await userEvent.click(retry)
     await vi.waitFor(() => expect(document.querySelector('.sl-message.failed, .sl-message.pending')).toBeNull())
     expect(screen.getByText('This one bounces: press Retry or Discard')).toBeTruthy()
@@ -117,6 +118,42 @@ describe('what the stories show', () => {
     await vi.waitFor(() => expect(container.querySelector('.sl-timeline [data-status="live"]')?.textContent).toMatch(/40 messages/), { timeout: 10_000 })
     const log = [...container.querySelectorAll('.sl-timeline li')].map((entry) => entry.getAttribute('data-status'))
     expect(log.slice(-2)).toEqual(['snapshot', 'live'])
+  })
+
+  it('offline outbox: a message sent while the server is down waits as pending, survives a reload of the chat, and is delivered once', async () => {
+    const room = `outbox-${Date.now()}`
+    const text = 'typed while the server was down'
+    const Story = story('Outbox', 'SendWhileTheServerIsDown')
+    const { container } = render(<Story room={room} />)
+    const screen = within(container)
+    const messageClass = (): string | undefined => screen.queryByText(text)?.closest('.sl-message')?.className
+    const saved = (): [string | null | undefined, string | null | undefined] => [
+      container.querySelector('[data-saved-local]')?.getAttribute('data-saved-local'),
+      container.querySelector('[data-saved-server]')?.getAttribute('data-saved-server'),
+    ]
+    await badgesAre(container, 'live')
+
+    await userEvent.click(screen.getByRole('button', { name: 'Stop' }))
+    await badgesAre(container, 'reconnecting')
+    await userEvent.fill(screen.getByRole('textbox', { name: 'Message' }), text)
+    await userEvent.click(screen.getByRole('button', { name: 'Send' }))
+    await expect.poll(messageClass, { timeout: 10_000 }).toBe('sl-message mine pending')
+    await expect.poll(saved, { timeout: 10_000 }).toEqual(['true', 'false'])
+
+    // A new client and cache on the same IndexedDB database find the message in the outbox.
+    await userEvent.click(screen.getByRole('button', { name: 'Reload the chat' }))
+    await expect.poll(() => screen.getByLabelText('Page load').textContent, { timeout: 10_000 }).toBe('Page load 2')
+    await expect.poll(messageClass, { timeout: 10_000 }).toBe('sl-message mine pending')
+    await expect.poll(saved, { timeout: 10_000 }).toEqual(['true', 'false'])
+
+    await userEvent.click(screen.getByRole('button', { name: 'Start' }))
+    await badgesAre(container, 'live')
+    await expect.poll(messageClass, { timeout: 10_000 }).toBe('sl-message mine')
+    await expect.poll(saved, { timeout: 10_000 }).toEqual(['true', 'true'])
+    const listed = (await (await fetch(`${storyServer.url}/xrpc/com.example.message.listRecords?roomUri=${encodeURIComponent(room)}`)).json()) as {
+      records: { did: string; value: { text?: unknown } }[]
+    }
+    expect(listed.records.filter((record) => record.value.text === text).map((record) => record.did)).toEqual(['did:example:you'])
   })
 
   it('shared counter: every panel adding 1 at the same moment adds up in every panel', async () => {
