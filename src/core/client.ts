@@ -209,9 +209,10 @@ export class SyncClient {
     // No await before the stores are closed: a write that lands later throws instead of
     // being deleted unsent, and the check sees everything written so far.
     this.#recompute()
-    const { pending } = this.#summary
-    if (pending > 0 && options.discardUnsent !== true) {
-      throw new SyncError('unsaved', `${pending} unsent write(s): wait, or pass { discardUnsent: true }`)
+    // A write the server refused is unsent too: its text lives only here until retry or discard.
+    const unsent = this.#summary.pending + this.#records.values().reduce((n, store) => n + countRefused(store), 0)
+    if (unsent > 0 && options.discardUnsent !== true) {
+      throw new SyncError('unsaved', `${unsent} unsent write(s): wait, retry or discard them, or pass { discardUnsent: true }`)
     }
     await this.#forgetStores(true)
   }
@@ -280,6 +281,10 @@ function nextChange(store: { subscribe(listener: () => void): () => void }): Pro
       resolve()
     })
   })
+}
+
+function countRefused(store: WatchRecordStore<unknown>): number {
+  return store.getSnapshot().records.filter((record) => record.optimistic === 'failed').length
 }
 
 function isParkedUnauthorized(snapshot: { status: SyncStatus; error: SyncError | null }): boolean {

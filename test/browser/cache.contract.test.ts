@@ -133,17 +133,19 @@ const fullCaches: Array<[string, () => { open: () => RecordCache & DocCache }]> 
 ]
 
 describe.each(fullCaches)('%s cache clear', (_name, make) => {
-  it('deletes every record list and every document, and the cache keeps working afterwards', async () => {
+  it('deletes every record list, every document and the outbox, and the cache keeps working afterwards', async () => {
     const factory = make()
     const cache = factory.open()
     await cache.saveRecords('room-a', [record('r1', 'one')])
     await cache.saveRecords('room-b', [record('r2', 'two')])
     await cache.saveDocChunk('doc', { key: 's-1', kind: 'snapshot', data: Uint8Array.from([1]) })
+    await cache.saveOutboxEntry('room-a', { id: 'o1', op: 'put', rkey: 'unsent', value: { text: 'unsent' }, time_us: 1, tries: 0 })
     await cache.clear()
     const reader = factory.open()
     expect(await reader.loadRecords('room-a')).toBeUndefined()
     expect(await reader.loadRecords('room-b')).toBeUndefined()
     expect(await reader.loadDoc('doc')).toEqual([])
+    expect(await reader.loadOutbox('room-a')).toEqual([])
     await cache.saveRecords('room-a', [record('r3', 'after')])
     expect((await reader.loadRecords('room-a'))?.map((r) => r.rkey)).toEqual(['r3'])
   })

@@ -108,6 +108,19 @@ describe('SyncClient.clearLocalData', () => {
     await server.start()
   })
 
+  it("refuses while a write the server refused waits for retry or discard (its text lives only here), and clears once it is discarded", async () => {
+    const cache = createMemoryCache()
+    const client = makeClient(cache)
+    const { store } = await cachedRoom(client, cache)
+    store.addOptimistic({ rkey: 'refused', did: 'did:example:alice', value: { text: 'refused' } })
+    store.markFailed('refused', new Error('HTTP 403'))
+    expect(client.getSyncStatus().pending).toBe(0)
+    await expect(client.clearLocalData()).rejects.toMatchObject({ name: 'SyncError', code: 'unsaved' })
+    store.removeOptimistic('refused')
+    await client.clearLocalData()
+    expect(store.getSnapshot().status).toBe('closed')
+  })
+
   it("refuses with 'unsaved' while a document has changes the server has not confirmed, and clears with discardUnsent", async () => {
     const cache = createMemoryCache()
     const client = makeClient(cache)
