@@ -14,10 +14,18 @@ let roomCounter = 0
 export const newRoom = (): string => `room-${process.pid}-${Date.now()}-${roomCounter++}`
 export const watchUrl = (room: string): string => `/xrpc/${COLLECTION}.watchRecords?roomUri=${encodeURIComponent(room)}`
 
+/**
+ * Every helper request gets its own connection. Tests stop a server and start another on the
+ * same port; a pooled keep-alive socket of the old server can still look open for a moment,
+ * and fetch does not retry a POST on it ("other side closed"). That is the test's own
+ * socket reuse, not the store's behaviour (the outbox retries its writes).
+ */
+const ownConnection = { 'content-type': 'application/json', connection: 'close' }
+
 export async function putRecord(baseUrl: string, room: string, value: Message, options: { rkey?: string; did?: string } = {}) {
   const response = await fetch(`${baseUrl}/xrpc/${COLLECTION}.putRecord`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: ownConnection,
     body: JSON.stringify({ roomUri: room, value, rkey: options.rkey, did: options.did ?? 'did:example:alice' }),
   })
   expect(response.status).toBe(200)
@@ -27,7 +35,7 @@ export async function putRecord(baseUrl: string, room: string, value: Message, o
 export async function deleteRecord(baseUrl: string, room: string, rkey: string, did = 'did:example:alice') {
   const response = await fetch(`${baseUrl}/xrpc/${COLLECTION}.deleteRecord`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: ownConnection,
     body: JSON.stringify({ roomUri: room, rkey, did }),
   })
   expect(response.status).toBe(200)
