@@ -71,8 +71,13 @@ async function openTab(context: BrowserContext, room: { room: string; db: string
 const view = (page: Page): Promise<OutboxTabsView> => page.evaluate(() => window.outboxTabsPage!.view())
 const records = async (page: Page): Promise<string[]> => (await view(page)).records
 
-/** The putRecord requests for `rkey` that reached the server. */
-const requestsFor = (rkey: string): number => proxy.forwarded.filter((body) => (JSON.parse(body) as { rkey?: string }).rkey === rkey).length
+/** The putRecord requests for `rkey` in `room` that reached the server. */
+function requestsFor(room: string, rkey: string): number {
+  return proxy.forwarded.filter((body) => {
+    const request = JSON.parse(body) as { roomUri?: string; rkey?: string }
+    return request.roomUri === room && request.rkey === rkey
+  }).length
+}
 
 async function recordsOnServer(room: string): Promise<string[]> {
   const response = await fetch(`${server.url}/xrpc/com.example.message.listRecords?roomUri=${encodeURIComponent(room)}`)
@@ -113,7 +118,7 @@ describe.each([
       await expect.poll(() => records(page)).toEqual(['one-sender:hello:confirmed'])
       await expect.poll(() => view(page).then((shown) => shown.savedServer)).toBe(true)
     }
-    expect(requestsFor('one-sender')).toBe(1)
+    expect(requestsFor(room.room, 'one-sender')).toBe(1)
     expect(await recordsOnServer(room.room)).toEqual(['one-sender:hello'])
     await context.close()
   })
@@ -131,7 +136,7 @@ describe.each([
     await context.setOffline(false)
     await expect.poll(() => records(b)).toEqual(['taken-over:typed offline:confirmed'])
     await expect.poll(() => view(b).then((shown) => shown.savedServer)).toBe(true)
-    expect(requestsFor('taken-over')).toBe(1)
+    expect(requestsFor(room.room, 'taken-over')).toBe(1)
     expect(await recordsOnServer(room.room)).toEqual(['taken-over:typed offline'])
     await context.close()
   })

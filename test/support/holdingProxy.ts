@@ -1,5 +1,6 @@
 import { createServer, request } from 'node:http'
-import type { AddressInfo, IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 
 /**
  * An HTTP proxy on loopback in front of a server that holds the requests whose path contains
