@@ -71,9 +71,9 @@ async function openTab(context: BrowserContext, room: { room: string; db: string
 const view = (page: Page): Promise<OutboxTabsView> => page.evaluate(() => window.outboxTabsPage!.view())
 const records = async (page: Page): Promise<string[]> => (await view(page)).records
 
-/** The putRecord requests for `rkey` in `room` that reached the server. */
+/** The putRecord requests for `rkey` in `room` that the pages sent. */
 function requestsFor(room: string, rkey: string): number {
-  return proxy.forwarded.filter((body) => {
+  return proxy.held.filter((body) => {
     const request = JSON.parse(body) as { roomUri?: string; rkey?: string }
     return request.roomUri === room && request.rkey === rkey
   }).length

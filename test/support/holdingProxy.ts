@@ -10,14 +10,14 @@ import type { AddressInfo } from 'node:net'
 export interface HoldingProxy {
   /** `http://127.0.0.1:<port>` of the proxy. */
   readonly url: string
-  /** Bodies of the held requests that reached the server, in arrival order. */
-  readonly forwarded: readonly string[]
+  /** Bodies of the held requests, counted as they arrive (before the hold), in arrival order. */
+  readonly held: readonly string[]
   close(): Promise<void>
 }
 
 export async function startHoldingProxy(target: string, options: { holdPath: string; holdMs: number }): Promise<HoldingProxy> {
   const upstream = new URL(target)
-  const forwarded: string[] = []
+  const held: string[] = []
   const open = new Set<ServerResponse>()
 
   const forward = (incoming: IncomingMessage, outgoing: ServerResponse, body: Buffer): void => {
@@ -41,17 +41,15 @@ export async function startHoldingProxy(target: string, options: { holdPath: str
     incoming.on('end', () => {
       const body = Buffer.concat(chunks)
       if (incoming.method !== 'POST' || !incoming.url?.includes(options.holdPath)) return forward(incoming, outgoing, body)
-      setTimeout(() => {
-        forwarded.push(body.toString())
-        forward(incoming, outgoing, body)
-      }, options.holdMs)
+      held.push(body.toString())
+      setTimeout(() => forward(incoming, outgoing, body), options.holdMs)
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
-    forwarded,
+    held,
     close: () => {
       for (const response of open) response.destroy()
       return new Promise((resolve) => server.close(() => resolve()))
