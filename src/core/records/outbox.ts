@@ -150,6 +150,7 @@ export class Outbox {
     }
     for (const entry of this.#entries) if (!storedIds.has(entry.id) && this.#unsaved.has(entry.id)) next.push(entry)
     next.sort(byId)
+    this.#settleFinishedElsewhere(stored, storedIds)
     const same = next.length === this.#entries.length && next.every((entry, i) => sameEntry(entry, this.#entries[i]!))
     if (same) return
     // Unchanged entries keep their objects, so the optimistic view keeps its records too.
@@ -158,6 +159,28 @@ export class Outbox {
       return current !== undefined && sameEntry(current, entry) ? current : entry
     })
     this.#o.changed()
+  }
+
+  /**
+   * Another tab sent (or refused) an entry this store queued: its promise settles here too. An
+   * entry that left the cache was accepted there (the cache cannot tell a discard apart), so
+   * it resolves without the server's answer; one the server refused rejects with its error.
+   */
+  #settleFinishedElsewhere(stored: readonly OutboxEntry<unknown>[], storedIds: ReadonlySet<string>): void {
+    for (const entry of this.#entries) {
+      const waiter = this.#waiters.get(entry.id)
+      if (waiter === undefined || this.#unsaved.has(entry.id) || storedIds.has(entry.id)) continue
+      this.#waiters.delete(entry.id)
+      waiter.resolve(undefined)
+    }
+    for (const entry of stored) {
+      const waiter = this.#waiters.get(entry.id)
+      // `failed` writes keep their `lastError` (see `failed` above).
+      if (waiter === undefined || !entry.failed || !entry.lastError || this.#unsaved.has(entry.id)) continue
+      this.#waiters.delete(entry.id)
+      const { code, message, status } = entry.lastError
+      waiter.reject(new SyncError(code, message, status === undefined ? undefined : { status }))
+    }
   }
 
   #replace(id: string, update: (entry: OutboxEntry<unknown>) => OutboxEntry<unknown>): void {

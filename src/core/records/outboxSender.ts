@@ -108,6 +108,9 @@ export class OutboxSender {
             sent = false
           }
         }
+        // Held until the outcome is in the shared cache: a tab that takes the lock next reads
+        // the cache to see whether the entry still waits, and would send it again.
+        await outbox.flush()
       })
     } catch {
       // The lock itself failed (a closing page): try again later.

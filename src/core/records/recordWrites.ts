@@ -220,8 +220,9 @@ export class RecordWrites<V> {
   }
 
   #confirmedRecord(rkey: string, value: V, timeUs: number, result: RecordWriteResult | undefined): WatchRecord<V> {
-    const uri = result?.uri ?? ''
-    const did = didOfUri(uri) ?? this.#did ?? ''
+    // Without an answer (another tab sent the write), the uri is the one the server gives it.
+    const did = (result && didOfUri(result.uri)) ?? this.#did ?? ''
+    const uri = result?.uri ?? (did === '' ? '' : `at://${did}/${this.#o.collection}/${rkey}`)
     return { uri, did, rkey: result?.rkey ?? rkey, collection: this.#o.collection, value, cid: result?.cid ?? null, time_us: timeUs }
   }
 }

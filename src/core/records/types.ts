@@ -90,7 +90,7 @@ export interface RecordStoreOptions<V> {
   writer?: RecordWriter
   /**
    * Runs one send of an outbox entry while holding `name`, so that only one tab sends it.
-   * @default runs `send` at once
+   * @default in browsers a lock across the origin's tabs (Web Locks, else a BroadcastChannel lease); elsewhere runs `send` at once
    */
   sendLock?: (name: string, send: () => Promise<void>) => Promise<void>
   /**
