@@ -42,10 +42,10 @@ function defaultSendLock(): SendOne {
 
 /**
  * The write side of a record store: `put`/`delete` go into a durable `Outbox` and show at
- * once in the view (`merge`); the `OutboxSender` delivers them. The store loads this module
- * (with the outbox, the sender and the writers) on its first write, or when the cache holds
- * writes, so an app that only reads never downloads it. What the server accepts moves into the confirmed records at once,
- * so the view does not flicker while the watch's echo is on its way.
+ * once in the view (`merge`); the `OutboxSender` delivers them. The store fetches this module
+ * (with the outbox, the sender and the writers) when it starts, after first paint (see
+ * `writeSide.ts` for why not at the first write). What the server accepts moves into the
+ * confirmed records at once, so the view does not flicker while the watch's echo is on its way.
  */
 export class RecordWrites<V> {
   readonly #o: RecordWritesOptions<V>
