@@ -24,6 +24,16 @@ export async function pageRecords(storage: StorageProvider, scope: RecordScope, 
   return { records, cursor: last && start + limit < sorted.length ? encodeCursor(last) : undefined }
 }
 
+/**
+ * A `cursor` query parameter, checked before anything is sent: an SSE stream that has
+ * started cannot answer 400 any more.
+ */
+export function requireCursor(value: string | null): string | undefined {
+  if (value === null) return undefined
+  decodeCursor(value)
+  return value
+}
+
 const encodeCursor = ({ time_us, rkey, did }: StoredRecord): string => Buffer.from(JSON.stringify([time_us, rkey, did])).toString('base64url')
 
 function decodeCursor(cursor: string): { time_us: number; rkey: string; did: string } {

@@ -1,6 +1,6 @@
 import type { RecordScope } from '../storage/types.js'
 import type { WatchFrame } from './recordHub.js'
-import { SNAPSHOT_LIMIT } from './paging.js'
+import { requireCursor, SNAPSHOT_LIMIT } from './paging.js'
 import { optionalAuthor, parseLimit, requireQueryRoom } from './validation.js'
 
 /** What a watchRecords request asks for, read the same way by the SSE stream and the `mode=ws` handshake. */
@@ -17,7 +17,7 @@ export function parseWatchQuery(collection: string, url: URL): WatchQuery {
   return {
     scope: { collection, room: requireQueryRoom(url) },
     limit: parseLimit(url.searchParams.get('limit'), SNAPSHOT_LIMIT.fallback, SNAPSHOT_LIMIT.max),
-    cursor: url.searchParams.get('cursor') ?? undefined,
+    cursor: requireCursor(url.searchParams.get('cursor')),
     author: optionalAuthor(url),
   }
 }
