@@ -78,6 +78,16 @@ describe('realtime.ticket for contrail clients', () => {
     await expectRefusal(await mint({ topic: 'space:r1', roomUri: 'r1', collection: COLLECTION }), 400, 'InvalidRequest')
   })
 
+  it('answers under contrail\'s namespaced name too', async () => {
+    const response = await fetch(`${server.url}/xrpc/com.example.realtime.ticket`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ topic: 'space:r1' }),
+    })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({ topics: ['space:r1'] })
+  })
+
   it('still wants the token to mint one', async () => {
     const response = await fetch(`${server.url}/xrpc/realtime.ticket`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ topic: 'space:r1' }) })
     await expectRefusal(response, 401, 'AuthRequired')
