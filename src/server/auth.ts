@@ -42,13 +42,17 @@ export interface RevokeRequest {
   room?: string
 }
 
+/** The query parameter a development-mode request names its caller with. */
+export const DEV_DID_PARAM = 'devDid'
+
 /** Used when no `authenticate` is configured and the request names nobody. */
 export const ANONYMOUS_DID = 'did:web:anonymous'
 
 /**
  * Applies the server's `authenticate` and `authorize` hooks. Without `authenticate` the
  * server is in development mode: anyone may act as the did they name (a `did` body field or
- * an `actor` query parameter), which is what the playground and tests rely on.
+ * a `devDid` query parameter), which is what the playground and tests rely on. Not `actor`:
+ * in contrail's query that names the author being watched, and it does here too.
  */
 export class Gatekeeper {
   readonly #authenticate: Authenticate | undefined
@@ -69,7 +73,7 @@ export class Gatekeeper {
    */
   async identify(request: IncomingMessage, url: URL, claimedDid?: unknown): Promise<Identity> {
     if (!this.#authenticate) {
-      const did = claimedDid ?? url.searchParams.get('actor') ?? undefined
+      const did = claimedDid ?? url.searchParams.get(DEV_DID_PARAM) ?? undefined
       return { userId: did === undefined ? ANONYMOUS_DID : requireDid(did) }
     }
     const token = bearerToken(request) ?? url.searchParams.get('token') ?? undefined

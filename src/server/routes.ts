@@ -51,7 +51,8 @@ export function createRoutes({ records, documents, hub, events, requestLimiter, 
       throw new HttpError(429, 'RateLimited', 'Too many requests from this address; retry in a second', { 'retry-after': '1' })
     }
     if (method.endsWith('.watchRecords') && url.searchParams.get('mode') !== 'ws') assertConnectionRoom()
-    if (method === 'realtime.ticket') return records.mintTicket(req, res, url, op, assertCollection)
+    // Contrail names it under its namespace (`<ns>.realtime.ticket`); both reach the same method.
+    if (method === 'realtime.ticket' || method.endsWith('.realtime.ticket')) return records.mintTicket(req, res, url, op, assertCollection)
     const { collection, name } = splitMethod(method)
     Object.assign(op, { type: name, collection })
     return records.handle(name, collection, req, res, url, op)

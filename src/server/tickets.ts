@@ -8,7 +8,7 @@ import { checkTicketPayload, DEFAULT_TICKET_TTL_MS, splitTicket, TICKET_SECRET_B
  * (payload fields, topics, the two-part grammar) is declared in `src/wire/tickets.ts`.
  */
 export type { TicketPayload } from '../wire/tickets.js'
-export { DEFAULT_TICKET_TTL_MS, DOCUMENTS_TOPIC, TICKET_SECRET_BYTES, watchTopic } from '../wire/tickets.js'
+export { DEFAULT_TICKET_TTL_MS, DOCUMENTS_TOPIC, spaceTopic, TICKET_SECRET_BYTES, watchTopic } from '../wire/tickets.js'
 
 export type TicketCheck =
   | { ok: true; payload: TicketPayload }

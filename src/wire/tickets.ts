@@ -13,7 +13,8 @@ export interface TicketPayload {
   /** Unix milliseconds. */
   exp: number
   iat: number
-  querySpec?: { collection: string; roomUri: string; sinceTs?: number }
+  /** What a `mode=ws` handshake read; `actor` narrows the socket to that author's records, as the handshake was. */
+  querySpec?: { collection: string; roomUri: string; sinceTs?: number; actor?: string }
   /**
    * The `context` that `authenticate` returned, sealed (AES-256-GCM, base64url) so a ticket in a
    * logged URL does not reveal it; `authorize` gets it back whenever the ticket is used.
@@ -29,6 +30,13 @@ export const DEFAULT_TICKET_TTL_MS = 120_000
 
 /** The one topic a watchRecords ticket names. */
 export const watchTopic = (collection: string, roomUri: string): string => `watchRecords:${collection}:${roomUri}`
+
+/**
+ * Contrail's topic for one space (our room): a ticket naming it lets its holder watch any
+ * collection there, each watch still authorized on its own. `realtime.ticket` takes it as
+ * `{ topic }`, as contrail's does.
+ */
+export const spaceTopic = (roomUri: string): string => `space:${roomUri}`
 
 /**
  * The topic of a ticket for the document socket (`/`), and the `scope` a client asks

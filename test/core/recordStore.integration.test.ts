@@ -99,9 +99,9 @@ describe.each(transports)('record store over %s against the reference server', (
   it('closes without reconnecting when the member is removed, and clears the records', async () => {
     const room = newRoom()
     await putRecord(server.url, room, { text: 'secret' })
-    // Without authentication the reference server takes the watcher's word (`actor`) for who it is.
-    const store = open(room, { url: `${watchUrl(room)}&actor=did:example:alice` })
-    const bystander = open(room, { url: `${watchUrl(room)}&actor=did:example:bob` })
+    // Without authentication the reference server takes the watcher's word (`devDid`) for who it is.
+    const store = open(room, { url: `${watchUrl(room)}&devDid=did:example:alice` })
+    const bystander = open(room, { url: `${watchUrl(room)}&devDid=did:example:bob` })
     await until(store, (s) => s.status === 'live' && s.records.length === 1)
     await until(bystander, (s) => s.status === 'live' && s.records.length === 1)
     server.removeMember('com.example.message', room, 'did:example:alice')

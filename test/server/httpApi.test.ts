@@ -167,7 +167,8 @@ describe('reference server HTTP API', () => {
     const { ticket } = (await (await post(server, 'realtime.ticket', { collection: COLLECTION, roomUri: 'r' }, auth)).json()) as { ticket: string }
     const watched = await fetch(`${server.url}/xrpc/${COLLECTION}.watchRecords?roomUri=r&ticket=${ticket}`)
     expect(watched.status).toBe(200)
-    expect((await readEvents(watched, 1))[0]).toMatchObject({ kind: 'snapshot.start', data: { actor: 'did:example:alice' } })
+    // snapshot.start names the room; `actor` would name an author being watched, not the caller.
+    expect((await readEvents(watched, 1))[0]).toEqual({ kind: 'snapshot.start', data: { collection: COLLECTION, spaceUri: 'r' } })
   })
 })
 
@@ -187,7 +188,7 @@ describe('server events', () => {
 
     await post(server, `${COLLECTION}.putRecord`, { roomUri: 'r', value: { text: 'hi' }, did: 'did:example:alice' })
     await post(server, `${COLLECTION}.putRecord`, { roomUri: 'r', value: 'not an object' })
-    const watch = await fetch(`${server.url}/xrpc/${COLLECTION}.watchRecords?roomUri=r&actor=did:example:bob`)
+    const watch = await fetch(`${server.url}/xrpc/${COLLECTION}.watchRecords?roomUri=r&devDid=did:example:bob`)
     await readEvents(watch, 3)
     await expect.poll(() => disconnects.length).toBe(1)
 

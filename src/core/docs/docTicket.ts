@@ -22,7 +22,7 @@ const PASSING = new Set([408, 429, 500, 502, 503, 504])
 export function ticketEndpoint(socketUrl: string, option: string | false | undefined): string | null {
   if (option === false) return null
   const url = new URL(option ?? `xrpc/${TICKET_METHOD}`, socketUrl)
-  // The socket's own query (a development server's `actor`, say) names the same caller.
+  // The socket's own query (a development server's `devDid`, say) names the same caller.
   if (option === undefined) url.search = new URL(socketUrl).search
   if (url.protocol === 'ws:') url.protocol = 'http:'
   else if (url.protocol === 'wss:') url.protocol = 'https:'

@@ -9,7 +9,7 @@ export interface WatchFrame {
 
 /** A connected watcher of one room, whatever its transport. */
 export interface Watcher {
-  /** Who is watching, when known (a ticket's did, an authenticated user, a dev `actor`). */
+  /** Who is watching, when known (a ticket's did, an authenticated user, a dev-mode `devDid`). */
   readonly did: string | undefined
   send(frame: WatchFrame): void
   /** Ends the stream after an optional last frame (e.g. `member.removed`). */

@@ -4,12 +4,12 @@ import type { RevokeRequest } from '../auth.js'
 import type { OperationInfo } from '../events.js'
 import { HttpError, readJsonObject, sendJson } from '../http.js'
 import type { StoredRecord } from '../storage/types.js'
-import { DOCUMENTS_TOPIC, watchTopic } from '../tickets.js'
 import { pageRecords, LIST_LIMIT } from './paging.js'
 import type { RecordContext, RecordServiceOptions } from './recordContext.js'
 import { contentId, newTid } from './recordIds.js'
 import { watchSse } from './sseWatch.js'
-import { parseLimit, requireRecordDepth, requireRkey, requireRoom } from './validation.js'
+import { mintTicketFor } from './ticketRequest.js'
+import { optionalAuthor, parseLimit, requireQueryRoom, requireRecordDepth, requireRkey, requireRoomOf } from './validation.js'
 import { WatchAccess } from './watchAccess.js'
 import { WatchSockets } from './wsWatch.js'
 
@@ -35,7 +35,7 @@ export class RecordService {
   }
 
   async handle(method: string, collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
-    op.room = url.searchParams.get('roomUri') ?? undefined
+    op.room = url.searchParams.get('roomUri') ?? url.searchParams.get('spaceUri') ?? undefined
     const expected = method === 'putRecord' || method === 'deleteRecord' ? 'POST' : 'GET'
     if (req.method !== expected) throw new HttpError(405, 'MethodNotAllowed', `${method} takes ${expected}`, { allow: `${expected}, OPTIONS` })
     switch (method) {
@@ -52,27 +52,11 @@ export class RecordService {
     }
   }
 
-  /**
-   * `POST /xrpc/realtime.ticket` `{ collection, roomUri }` → `{ ticket, expiresAt }`, or
-   * `{ scope: 'documents' }` for a ticket the document socket accepts instead of a token.
-   */
+  /** `POST /xrpc/realtime.ticket`: see `mintTicketFor`. */
   async mintTicket(req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo, assertCollection: (c: string) => void): Promise<void> {
     if (req.method !== 'POST') throw new HttpError(405, 'MethodNotAllowed', 'realtime.ticket takes POST', { allow: 'POST, OPTIONS' })
     const body = await readJsonObject(req, this.#o.maxBodyBytes)
-    if (body.scope === 'documents') {
-      // Each document is authorized on the socket itself, as it is with a token.
-      const identity = await this.#o.gate.identify(req, url, body.did)
-      op.userId = identity.userId
-      return sendJson(res, 200, this.access.mint(identity, { topics: [DOCUMENTS_TOPIC] }))
-    }
-    if (typeof body.collection !== 'string') throw new HttpError(400, 'InvalidRequest', 'collection is required')
-    assertCollection(body.collection)
-    const scope = { collection: body.collection, room: requireRoom(body.roomUri) }
-    Object.assign(op, scope)
-    const identity = await this.#o.gate.identify(req, url, body.did)
-    op.userId = identity.userId
-    await this.access.authorize('read', identity, scope)
-    sendJson(res, 200, this.access.mint(identity, { topics: [watchTopic(scope.collection, scope.room)], querySpec: { collection: scope.collection, roomUri: scope.room } }))
+    sendJson(res, 200, await mintTicketFor(body, { gate: this.#o.gate, access: this.access, req, url, op, assertCollection }))
   }
 
   /** A WebSocket upgrade on a watchRecords path: the second step of `mode=ws`, authorized again. */
@@ -92,17 +76,17 @@ export class RecordService {
   }
 
   async #list(collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
-    const scope = { collection, room: requireRoom(url.searchParams.get('roomUri')) }
+    const scope = { collection, room: requireQueryRoom(url) }
     op.userId = (await this.access.caller(req, url, scope)).identity.userId
     const limit = parseLimit(url.searchParams.get('limit'), LIST_LIMIT.fallback, LIST_LIMIT.max)
-    const page = await pageRecords(this.#o.storage, scope, limit, url.searchParams.get('cursor') ?? undefined)
+    const page = await pageRecords(this.#o.storage, scope, limit, url.searchParams.get('cursor') ?? undefined, optionalAuthor(url))
     sendJson(res, 200, page.cursor === undefined ? { records: page.records } : page)
   }
 
   /** The write's body, room and caller, once the caller may write there (both write methods start so). */
   async #authorizeWrite(collection: string, req: IncomingMessage, url: URL, op: OperationInfo) {
     const body = await readJsonObject(req, this.#o.maxBodyBytes)
-    const scope = { collection, room: requireRoom(body.roomUri) }
+    const scope = { collection, room: requireRoomOf(body) }
     op.room = scope.room
     const identity = await this.#o.gate.identify(req, url, body.did)
     op.userId = identity.userId

@@ -5,15 +5,15 @@ import { CORS_HEADERS } from '../http.js'
 import type { RecordContext } from './recordContext.js'
 import { MAX_BUFFERED_BYTES } from './recordContext.js'
 import type { WatchFrame, Watcher } from './recordHub.js'
-import { pageRecords, SNAPSHOT_LIMIT } from './paging.js'
-import { parseLimit, requireRoom } from './validation.js'
+import { pageRecords } from './paging.js'
+import { isForAuthor, parseWatchQuery, snapshotStart } from './watchQuery.js'
 
 /** A watchRecords stream over Server-Sent Events: snapshot, then live events (DESIGN §6). */
 export async function watchSse(context: RecordContext, collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
-  const scope = { collection, room: requireRoom(url.searchParams.get('roomUri')) }
+  const query = parseWatchQuery(collection, url)
+  const { scope, author } = query
   const { identity } = await context.access.caller(req, url, scope)
   op.userId = identity.userId
-  const limit = parseLimit(url.searchParams.get('limit'), SNAPSHOT_LIMIT.fallback, SNAPSHOT_LIMIT.max)
   const clientId = (op.clientId = context.events.newClientId())
   releaseWhenClosed(res, context.admit(identity.userId, req))
 
@@ -45,7 +45,11 @@ export async function watchSse(context: RecordContext, collection: string, req: 
   let held: WatchFrame[] | null = []
   const watcher: Watcher = {
     did: identity.userId,
-    send: (frame) => (held ? held.push(frame) : write(frame)),
+    send: (frame) => {
+      if (!isForAuthor(frame, author)) return
+      if (held) held.push(frame)
+      else write(frame)
+    },
     end: (lastFrame) => {
       if (lastFrame) write(lastFrame)
       finish(lastFrame?.kind === 'member.removed' ? 'member removed' : 'server shutting down')
@@ -69,9 +73,9 @@ export async function watchSse(context: RecordContext, collection: string, req: 
   req.socket.once('close', () => finish())
   res.once('close', () => finish())
 
-  write({ kind: 'snapshot.start', data: { collection, spaceUri: scope.room, actor: identity.userId } })
+  write(snapshotStart(query))
   try {
-    const { records, cursor } = await pageRecords(context.storage, scope, limit, undefined)
+    const { records, cursor } = await pageRecords(context.storage, scope, query.limit, query.cursor, author)
     for (const record of records) write({ kind: 'snapshot.record', data: { record } })
     write({ kind: 'snapshot.end', data: cursor === undefined ? {} : { cursor } })
   } catch (error) {

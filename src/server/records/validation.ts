@@ -15,9 +15,38 @@ export function assertCollection(collection: string): void {
 }
 
 export function requireRoom(value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) throw new HttpError(400, 'InvalidRequest', 'roomUri is required')
+  if (typeof value !== 'string' || value.length === 0) throw new HttpError(400, 'InvalidRequest', 'roomUri (or spaceUri) is required')
   if (value.length > MAX_ROOM_LENGTH) throw new HttpError(400, 'InvalidRequest', `roomUri is longer than ${MAX_ROOM_LENGTH} characters`)
   return value
+}
+
+/**
+ * The room of a query or a JSON body: `roomUri`, or `spaceUri` as contrail calls it. Both may
+ * be sent when they agree; two different rooms get a 400 rather than a guess.
+ */
+export function requireRoomOf(source: { roomUri?: unknown; spaceUri?: unknown }): string {
+  const { roomUri, spaceUri } = source
+  if (roomUri !== undefined && roomUri !== null && spaceUri !== undefined && spaceUri !== null && roomUri !== spaceUri) {
+    throw new HttpError(400, 'InvalidRequest', 'roomUri and spaceUri name different rooms; send one of them (spaceUri is contrail\'s name for roomUri)')
+  }
+  return requireRoom(roomUri ?? spaceUri)
+}
+
+/** The room named by a URL's query (`roomUri` or `spaceUri`). */
+export const requireQueryRoom = (url: URL): string => requireRoomOf({ roomUri: url.searchParams.get('roomUri'), spaceUri: url.searchParams.get('spaceUri') })
+
+/**
+ * The author a watch or list narrows to: contrail's `actor` (or its other name `did`), a DID.
+ * Contrail also resolves handles here; this server does not, and says so with a 400.
+ */
+export function optionalAuthor(url: URL): string | undefined {
+  const actor = url.searchParams.get('actor')
+  const did = url.searchParams.get('did')
+  if (actor !== null && did !== null && actor !== did) throw new HttpError(400, 'InvalidRequest', 'actor and did name different authors; send one of them')
+  const author = actor ?? did
+  if (author === null) return undefined
+  if (!DID.test(author)) throw new HttpError(400, 'InvalidRequest', 'actor must be a DID (did:method:identifier); this server does not resolve handles')
+  return author
 }
 
 export function requireRkey(value: unknown): string {

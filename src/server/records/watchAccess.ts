@@ -3,7 +3,7 @@ import type { Gatekeeper, Identity } from '../auth.js'
 import { HttpError } from '../http.js'
 import type { RecordScope } from '../storage/types.js'
 import type { TicketPayload, TicketSigner } from '../tickets.js'
-import { watchTopic } from '../tickets.js'
+import { spaceTopic, watchTopic } from '../tickets.js'
 
 /** Who a watch is for, and the ticket it came with (when it came with one). */
 export interface WatchCaller {
@@ -28,10 +28,13 @@ export class WatchAccess {
     this.#ttlMs = ttlMs
   }
 
-  /** The caller of a watch or list: by its `ticket` parameter if any, else by its token; authorized to read. */
+  /**
+   * The caller of a watch or list: by its `ticket` parameter if any (one for this watch, or
+   * contrail's `space:` ticket for the whole room), else by its token; authorized to read.
+   */
   async caller(req: IncomingMessage, url: URL, scope: RecordScope): Promise<WatchCaller> {
     const ticket = url.searchParams.get('ticket')
-    const payload = ticket === null ? undefined : this.verify(ticket, watchTopic(scope.collection, scope.room))
+    const payload = ticket === null ? undefined : this.verify(ticket, watchTopic(scope.collection, scope.room), spaceTopic(scope.room))
     const identity = payload ? this.identityOf(payload) : await this.#gate.identify(req, url)
     await this.authorize('read', identity, scope)
     return { identity, ticket: payload }
@@ -51,14 +54,14 @@ export class WatchAccess {
     return context === undefined ? { userId: payload.did } : { userId: payload.did, context }
   }
 
-  /** A valid, unexpired ticket that names `topic`, or a 401/403. */
-  verify(ticket: string, topic: string): TicketPayload {
+  /** A valid, unexpired ticket that names one of `topics`, or a 401/403. */
+  verify(ticket: string, ...topics: string[]): TicketPayload {
     const check = this.#tickets.verify(ticket)
     if (!check.ok) {
       if (check.reason === 'expired') throw new HttpError(401, 'ExpiredTicket', 'The ticket has expired; mint a new one')
       throw new HttpError(401, 'InvalidTicket', check.reason === 'bad-signature' ? 'The ticket signature does not match' : 'The ticket is malformed')
     }
-    if (!check.payload.topics.includes(topic)) throw new HttpError(403, 'TicketScope', 'The ticket is for another collection, room or purpose')
+    if (!topics.some((topic) => check.payload.topics.includes(topic))) throw new HttpError(403, 'TicketScope', 'The ticket is for another collection, room or purpose')
     return check.payload
   }
 

@@ -5,12 +5,14 @@ import { releaseWhenClosed } from '../admission.js'
 import type { OperationInfo } from '../events.js'
 import { HttpError, sendJson } from '../http.js'
 import type { RecordScope } from '../storage/types.js'
+import type { TicketPayload } from '../tickets.js'
 import { watchTopic } from '../tickets.js'
 import type { RecordContext } from './recordContext.js'
 import { MAX_BUFFERED_BYTES } from './recordContext.js'
 import type { WatchFrame } from './recordHub.js'
-import { pageRecords, SNAPSHOT_LIMIT } from './paging.js'
-import { parseLimit, requireRoom } from './validation.js'
+import { pageRecords } from './paging.js'
+import { requireQueryRoom } from './validation.js'
+import { isForAuthor, parseWatchQuery } from './watchQuery.js'
 import { CLOSE_GOING_AWAY, CLOSE_NO_PONG, CLOSE_RESNAPSHOT, CLOSE_TRY_AGAIN_LATER } from '../../wire/closeCodes.js'
 
 /** Sent on every watch socket each `keepaliveMs`: a sign of life a browser page can see. */
@@ -30,22 +32,25 @@ export class WatchSockets {
   }
 
   async handshake(collection: string, req: IncomingMessage, res: ServerResponse, url: URL, op: OperationInfo): Promise<void> {
-    const scope = { collection, room: requireRoom(url.searchParams.get('roomUri')) }
+    const { scope, limit, cursor, author } = parseWatchQuery(collection, url)
     const { identity, ticket: from } = await this.#context.access.caller(req, url, scope)
     op.userId = identity.userId
-    const limit = parseLimit(url.searchParams.get('limit'), SNAPSHOT_LIMIT.fallback, SNAPSHOT_LIMIT.max)
     // Taken before reading: anything published after it is replayed when the socket opens,
     // anything before it was stored before it was published, so the snapshot has it.
     const sinceTs = this.#context.hub.now()
-    const snapshot = await pageRecords(this.#context.storage, scope, limit, undefined)
-    const { ticket, expiresAt } = this.#context.access.mint(identity, { topics: [watchTopic(collection, scope.room)], querySpec: { collection, roomUri: scope.room, sinceTs } }, from)
+    const snapshot = await pageRecords(this.#context.storage, scope, limit, cursor, author)
+    // The socket narrows to the author the ticket names, so it streams what this snapshot showed.
+    const querySpec = { collection, roomUri: scope.room, sinceTs, ...(author !== undefined && { actor: author }) }
+    const { ticket, expiresAt } = this.#context.access.mint(identity, { topics: [watchTopic(collection, scope.room)], querySpec }, from)
     const ticketTtlMs = Math.max(0, expiresAt - Date.now())
     const wsUrl = `/xrpc/${collection}.watchRecords?${new URLSearchParams({ roomUri: scope.room, ticket })}`
     // keepaliveMs tells the client how often the socket will say something, so it can tell silence from quiet.
     sendJson(res, 200, { transport: 'ws', snapshot: { records: snapshot.records, cursor: snapshot.cursor ?? null }, ticket, ticketTtlMs, sinceTs, wsUrl, keepaliveMs: this.#context.keepaliveMs })
   }
 
-  #watch(ws: WebSocket, scope: RecordScope, did: string, sinceTs: number | undefined, clientId: string, remoteAddress: string | undefined): void {
+  #watch(ws: WebSocket, scope: RecordScope, did: string, ticket: TicketPayload | undefined, clientId: string, remoteAddress: string | undefined): void {
+    const sinceTs = ticket?.querySpec?.sinceTs
+    const author = ticket?.querySpec?.actor
     this.#sockets.add(ws)
     this.#context.events.clientConnected({ userId: did, clientId, transport: 'ws', remoteAddress })
     const account = this.#context.sendBudget.open((reason) => {
@@ -55,7 +60,7 @@ export class WatchSockets {
       setTimeout(() => ws.terminate(), 1000).unref()
     })
     const send = (frame: WatchFrame): void => {
-      if (ws.readyState !== ws.OPEN) return
+      if (ws.readyState !== ws.OPEN || !isForAuthor(frame, author)) return
       const bytes = wsBytes(frame)
       account.write(bytes.byteLength, (done) => ws.send(bytes, { binary: false }, done))
       if (ws.bufferedAmount > MAX_BUFFERED_BYTES) ws.close(CLOSE_RESNAPSHOT, 'too far behind; take a fresh snapshot')
@@ -97,15 +102,14 @@ export class WatchSockets {
 
   /** A WebSocket upgrade on a watchRecords path: the second step of `mode=ws`, authorized again. */
   async upgrade(collection: string, req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, op: OperationInfo): Promise<void> {
-    const scope = { collection, room: requireRoom(url.searchParams.get('roomUri')) }
+    const scope = { collection, room: requireQueryRoom(url) }
     op.room = scope.room
     if (url.searchParams.get('ticket') === null) throw new HttpError(401, 'AuthRequired', 'A watch socket needs the ticket from its mode=ws handshake')
     const { identity, ticket } = await this.#context.access.caller(req, url, scope)
     op.userId = identity.userId
     releaseWhenClosed(socket, this.#context.admit(identity.userId, req))
     const clientId = (op.clientId = this.#context.events.newClientId())
-    const sinceTs = ticket?.querySpec?.sinceTs
-    this.#context.wss.handleUpgrade(req, socket, head, (ws) => this.#watch(ws, scope, identity.userId, sinceTs, clientId, req.socket.remoteAddress))
+    this.#context.wss.handleUpgrade(req, socket, head, (ws) => this.#watch(ws, scope, identity.userId, ticket, clientId, req.socket.remoteAddress))
   }
 
   /** Ends every watch socket. */

@@ -72,13 +72,13 @@ describe('documents tickets on the document socket', () => {
     }
   })
 
-  it('asks for the ticket with the socket URL\'s query, so a development server\'s actor still names the caller', async () => {
+  it('asks for the ticket with the socket URL\'s query, so a development server\'s devDid still names the caller', async () => {
     const server = createSyncServer({ port: 0, storage: memoryStorage() })
     const users: string[] = []
     server.onClientConnect((event) => users.push(event.userId))
     await server.start()
     try {
-      const connection = connect(`${server.url.replace('http', 'ws')}/?actor=${encodeURIComponent('did:example:carol')}`)
+      const connection = connect(`${server.url.replace('http', 'ws')}/?devDid=${encodeURIComponent('did:example:carol')}`)
       await until(() => connection.getSnapshot().status === 'live', 'live on the development server')
       expect(users).toEqual(['did:example:carol'])
     } finally {
