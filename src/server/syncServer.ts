@@ -82,6 +82,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     wss,
     ticketTtlMs,
     keepaliveMs,
+    publicOrigin: settings.publicOrigin,
     maxBodyBytes: settings.maxBodyBytes,
     maxRecordDepth: settings.maxRecordDepth,
     admit,
