@@ -37,7 +37,7 @@ const HEADER_NAMES = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*,[ \t]*[!#$%&'*+.^_`|
  */
 export function preflightHeaders(req: IncomingMessage): Record<string, string> {
   const requested = req.headers['access-control-request-headers']?.trim()
-  const headers = { ...CORS_HEADERS, vary: 'access-control-request-headers' }
+  const headers: Record<string, string> = { ...CORS_HEADERS, vary: 'access-control-request-headers' }
   if (requested !== undefined && HEADER_NAMES.test(requested)) headers['access-control-allow-headers'] = requested
   return headers
 }
