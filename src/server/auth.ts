@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { HttpError, bearerToken } from './http.js'
+import type { Lockouts } from './lockouts.js'
 import { requireDid } from './records/validation.js'
 
 /** Who a request comes from, as `authenticate` said (or the dev-mode stand-in). */
@@ -53,10 +54,12 @@ export const ANONYMOUS_DID = 'did:web:anonymous'
 export class Gatekeeper {
   readonly #authenticate: Authenticate | undefined
   readonly #authorize: Authorize | undefined
+  readonly #lockouts: Lockouts | undefined
 
-  constructor(options: { authenticate?: Authenticate | undefined; authorize?: Authorize | undefined }) {
+  constructor(options: { authenticate?: Authenticate | undefined; authorize?: Authorize | undefined; lockouts?: Lockouts }) {
     this.#authenticate = options.authenticate
     this.#authorize = options.authorize
+    this.#lockouts = options.lockouts
   }
 
   get requiresAuthentication(): boolean {
@@ -79,7 +82,11 @@ export class Gatekeeper {
     return identity
   }
 
+  /** A revoked user stays out (until `server.restore`) whatever `authorize` says; then `authorize` decides. */
   async authorize(request: AuthorizeRequest): Promise<void> {
+    if (this.#lockouts?.blocks(request)) {
+      throw new HttpError(403, 'AccessRevoked', `${request.userId} was removed from ${request.documentId ?? `${request.collection ?? 'this server'} in ${request.room ?? 'any room'}`}`)
+    }
     if (this.#authorize && !(await this.#authorize(request))) {
       throw new HttpError(403, 'Forbidden', `${request.userId} may not ${request.type === 'sync' ? `${request.access}` : request.type} ${request.documentId ?? `${request.collection} in ${request.room}`}`)
     }
