@@ -30,12 +30,14 @@ afterAll(async () => {
 })
 
 /** The HTTP status of each way into a room, as `did`, on `server`. */
-async function statuses(server: SyncServer, did: string, room = ROOM): Promise<Record<string, number>> {
+type Way = 'sse' | 'handshake' | 'list' | 'ticket' | 'put' | 'delete'
+
+async function statuses(server: SyncServer, did: string, room = ROOM): Promise<Record<Way, number>> {
   const auth = { authorization: `Bearer ${did}` }
   const post = (method: string, body: unknown): Promise<Response> =>
     fetch(`${server.url}/xrpc/${method}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) })
   const watch = `${server.url}/xrpc/${COLLECTION}.watchRecords?roomUri=${room}`
-  const answers = {
+  const answers: Record<Way, Response> = {
     sse: await fetch(watch, { headers: { ...auth, accept: 'text/event-stream' } }),
     handshake: await fetch(`${watch}&mode=ws`, { headers: auth }),
     list: await fetch(`${server.url}/xrpc/${COLLECTION}.listRecords?roomUri=${room}`, { headers: auth }),
@@ -44,7 +46,7 @@ async function statuses(server: SyncServer, did: string, room = ROOM): Promise<R
     delete: await post(`${COLLECTION}.deleteRecord`, { roomUri: room, rkey: 'r1' }),
   }
   await Promise.all(Object.values(answers).map((response) => response.body?.cancel()))
-  return Object.fromEntries(Object.entries(answers).map(([way, response]) => [way, response.status]))
+  return Object.fromEntries(Object.entries(answers).map(([way, response]) => [way, response.status])) as Record<Way, number>
 }
 
 const allowed = { sse: 200, handshake: 200, list: 200, ticket: 200, put: 200, delete: 200 }
