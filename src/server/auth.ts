@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http'
 import { HttpError, bearerToken } from './http.js'
-import type { Lockouts } from './lockouts.js'
 import { requireDid } from './records/validation.js'
 
 /** Who a request comes from, as `authenticate` said (or the dev-mode stand-in). */
@@ -54,12 +53,13 @@ export const ANONYMOUS_DID = 'did:web:anonymous'
 export class Gatekeeper {
   readonly #authenticate: Authenticate | undefined
   readonly #authorize: Authorize | undefined
-  readonly #lockouts: Lockouts | undefined
+  readonly #lockedOut: ((request: AuthorizeRequest) => boolean) | undefined
 
-  constructor(options: { authenticate?: Authenticate | undefined; authorize?: Authorize | undefined; lockouts?: Lockouts }) {
+  /** `lockedOut`: whether `server.revoke` shut this request out (lockouts.ts). */
+  constructor(options: { authenticate?: Authenticate | undefined; authorize?: Authorize | undefined; lockedOut?: (request: AuthorizeRequest) => boolean }) {
     this.#authenticate = options.authenticate
     this.#authorize = options.authorize
-    this.#lockouts = options.lockouts
+    this.#lockedOut = options.lockedOut
   }
 
   get requiresAuthentication(): boolean {
@@ -84,7 +84,7 @@ export class Gatekeeper {
 
   /** A revoked user stays out (until `server.restore`) whatever `authorize` says; then `authorize` decides. */
   async authorize(request: AuthorizeRequest): Promise<void> {
-    if (this.#lockouts?.blocks(request)) {
+    if (this.#lockedOut?.(request)) {
       throw new HttpError(403, 'AccessRevoked', `${request.userId} was removed from ${request.documentId ?? `${request.collection ?? 'this server'} in ${request.room ?? 'any room'}`}`)
     }
     if (this.#authorize && !(await this.#authorize(request))) {

@@ -69,7 +69,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const settings = serverSettings(options)
   const { host, storage, pubsub, onError, ticketTtlMs, keepaliveMs } = settings
   const lockouts = new Lockouts()
-  const gate = new Gatekeeper({ authenticate: options.authenticate, authorize: options.authorize, lockouts })
+  const gate = new Gatekeeper({ authenticate: options.authenticate, authorize: options.authorize, lockedOut: (request) => lockouts.blocks(request) })
   const events = new ServerEvents(onError)
   const fanout = new InstanceFanout(pubsub, onError, settings.documentFanout)
   // A room's catch-up log must outlive every ticket that can still ask for it.
