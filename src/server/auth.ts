@@ -57,10 +57,13 @@ export const ANONYMOUS_DID = 'did:web:anonymous'
 export class Gatekeeper {
   readonly #authenticate: Authenticate | undefined
   readonly #authorize: Authorize | undefined
+  readonly #lockedOut: ((request: AuthorizeRequest) => boolean) | undefined
 
-  constructor(options: { authenticate?: Authenticate | undefined; authorize?: Authorize | undefined }) {
+  /** `lockedOut`: whether `server.revoke` shut this request out (lockouts.ts). */
+  constructor(options: { authenticate?: Authenticate | undefined; authorize?: Authorize | undefined; lockedOut?: (request: AuthorizeRequest) => boolean }) {
     this.#authenticate = options.authenticate
     this.#authorize = options.authorize
+    this.#lockedOut = options.lockedOut
   }
 
   get requiresAuthentication(): boolean {
@@ -83,7 +86,11 @@ export class Gatekeeper {
     return identity
   }
 
+  /** A revoked user stays out (until `server.restore`) whatever `authorize` says; then `authorize` decides. */
   async authorize(request: AuthorizeRequest): Promise<void> {
+    if (this.#lockedOut?.(request)) {
+      throw new HttpError(403, 'AccessRevoked', `${request.userId} was removed from ${request.documentId ?? `${request.collection ?? 'this server'} in ${request.room ?? 'any room'}`}`)
+    }
     if (this.#authorize && !(await this.#authorize(request))) {
       throw new HttpError(403, 'Forbidden', `${request.userId} may not ${request.type === 'sync' ? `${request.access}` : request.type} ${request.documentId ?? `${request.collection} in ${request.room}`}`)
     }

@@ -24,6 +24,10 @@ Options (each also read from the environment variable shown; a flag wins):
   --ticket-secret <hex>   SYNCLINE_TICKET_SECRET  32-byte secret for watch tickets (64 hex characters), so
                                                   tickets stay valid across restarts and instances;
                                                   random per process otherwise
+  --public-url <url>      SYNCLINE_PUBLIC_URL     the address clients reach the server at (https://sync.example.com),
+                                                  the base of the wsUrl handshakes return (default: the Host header)
+  --trust-proxy           SYNCLINE_TRUST_PROXY=1  take scheme and host from X-Forwarded-Proto/-Host (only behind
+                                                  a proxy that sets them)
   -h, --help                                      show this help`
 
 async function main(argv: string[]): Promise<number> {
@@ -40,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
         'ticket-secret': { type: 'string' },
         postgres: { type: 'string' },
         redis: { type: 'string' },
+        'public-url': { type: 'string' },
+        'trust-proxy': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -71,6 +77,8 @@ async function main(argv: string[]): Promise<number> {
     console.error('--memory and --postgres exclude each other')
     return 2
   }
+  const publicUrl = values['public-url'] ?? (env.SYNCLINE_PUBLIC_URL || undefined)
+  const trustProxy = values['trust-proxy'] ?? env.SYNCLINE_TRUST_PROXY === '1'
   const pubsub = redisUrl === undefined ? undefined : redisPubSub({ url: redisUrl })
   const server = createSyncServer({
     port,
@@ -78,6 +86,8 @@ async function main(argv: string[]): Promise<number> {
     storage: values.memory ? memoryStorage() : postgresUrl !== undefined ? postgresStorage({ connectionString: postgresUrl }) : fileStorage(dataDir),
     ...(secret ? { ticketSecret: secret } : {}),
     ...(pubsub !== undefined && { pubsub }),
+    ...(publicUrl !== undefined && { publicUrl }),
+    trustProxy,
   })
   await server.start()
   const where = values.memory ? 'memory storage' : postgresUrl !== undefined ? `data in PostgreSQL at ${new URL(postgresUrl).host}` : `data in ${dataDir}`

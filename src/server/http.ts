@@ -26,6 +26,22 @@ export const CORS_HEADERS: Record<string, string> = {
   'access-control-max-age': '600',
 }
 
+/** A comma-separated list of header names, as `Access-Control-Request-Headers` holds. */
+const HEADER_NAMES = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*,[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*$/
+
+/**
+ * The answer to a CORS preflight: the headers the browser asks to send are allowed back,
+ * whatever they are (contrail's clients send `atproto-*` ones, for example). That adds no
+ * risk beyond allowing any origin: no credentials ride on cookies. A list that is not one of
+ * header names gets the default list.
+ */
+export function preflightHeaders(req: IncomingMessage): Record<string, string> {
+  const requested = req.headers['access-control-request-headers']?.trim()
+  const headers: Record<string, string> = { ...CORS_HEADERS, vary: 'access-control-request-headers' }
+  if (requested !== undefined && HEADER_NAMES.test(requested)) headers['access-control-allow-headers'] = requested
+  return headers
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.end()

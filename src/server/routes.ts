@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream'
 import type { DocumentMount } from './docs/mount.js'
 import type { OperationInfo, ServerEvents } from './events.js'
 import { requestStatus } from './events.js'
-import { CORS_HEADERS, HttpError, sendError, sendJson } from './http.js'
+import { HttpError, preflightHeaders, sendError, sendJson } from './http.js'
 import type { RecordHub } from './records/recordHub.js'
 import type { RecordService } from './records/recordService.js'
 import { splitXrpcMethod } from '../wire/watchRecords.js'
@@ -38,7 +38,7 @@ export function createRoutes({ records, documents, hub, events, requestLimiter, 
   const route = async (req: IncomingMessage, res: ServerResponse, op: OperationInfo): Promise<void> => {
     const url = requestUrl(req)
     if (req.method === 'OPTIONS') {
-      res.writeHead(204, CORS_HEADERS)
+      res.writeHead(204, preflightHeaders(req))
       return void res.end()
     }
     if (url.pathname === '/health' || url.pathname === '/') {

@@ -1,5 +1,7 @@
+import type { IncomingMessage } from 'node:http'
 import type { Authenticate, Authorize } from './auth.js'
 import type { DocumentMountOptions } from './docs/mount.js'
+import { createPublicOrigin } from './publicOrigin.js'
 import { memoryPubSub } from './pubsub/memoryPubSub.js'
 import type { PubSub } from './pubsub/types.js'
 import { fileStorage } from './storage/fileStorage.js'
@@ -20,6 +22,18 @@ export interface SyncServerOptions {
   ticketSecret?: string | Uint8Array
   /** @default 120000 */
   ticketTtlMs?: number
+  /**
+   * The server's address as its clients reach it (`https://sync.example.com`, a path prefix
+   * kept), the base of the absolute `wsUrl` a `mode=ws` handshake returns. Set it behind a
+   * proxy or load balancer. @default the request's Host header (see trustProxy)
+   */
+  publicUrl?: string
+  /**
+   * Without `publicUrl`, take the scheme and host from `X-Forwarded-Proto` and
+   * `X-Forwarded-Host`. Only behind a proxy that sets (and overwrites) them: anyone else can
+   * send them. @default false
+   */
+  trustProxy?: boolean
   /**
    * How often every open stream says something while nothing else happens: an SSE comment on
    * record watches; a ping and a `{ "kind": "keepalive" }` frame on record watch sockets; a
@@ -124,6 +138,8 @@ export interface ServerSettings {
   onError: (error: unknown) => void
   ticketTtlMs: number
   keepaliveMs: number
+  /** The base URL of a request's absolute URLs (publicOrigin.ts). */
+  publicOrigin: (request: IncomingMessage) => URL
   maxBodyBytes: number
   maxMessageBytes: number
   maxConnections: number
@@ -151,6 +167,7 @@ export function serverSettings(options: SyncServerOptions): ServerSettings {
     onError: options.onError ?? ((error: unknown) => console.error('[syncline]', error)),
     ticketTtlMs: options.ticketTtlMs ?? DEFAULT_TICKET_TTL_MS,
     keepaliveMs: options.keepaliveMs ?? 15_000,
+    publicOrigin: createPublicOrigin({ publicUrl: options.publicUrl, trustProxy: options.trustProxy }),
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     maxMessageBytes: options.maxMessageBytes ?? 16 * MIB,
     maxConnections: limits.maxConnections ?? 10_000,

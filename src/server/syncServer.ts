@@ -9,6 +9,7 @@ import { DocumentAccess } from './docAccess.js'
 import { mountDocuments } from './docs/mount.js'
 import type { ClientConnectEvent, ClientDisconnectEvent, SyncRequestEvent } from './events.js'
 import { ServerEvents } from './events.js'
+import { Lockouts } from './lockouts.js'
 import { InstanceFanout } from './pubsub/instanceFanout.js'
 import { RecordHub } from './records/recordHub.js'
 import { RecordService } from './records/recordService.js'
@@ -30,18 +31,23 @@ export interface SyncServer {
   start(): Promise<void>
   /** Ends every stream and socket, finishes storage writes and stops listening. */
   close(): Promise<void>
-  /**
-   * Ends a member's watches of a room at once (`member.removed`), on every instance, like `revoke`. Keeping them
-   * out is `authorize`'s job: it is asked again whenever they reconnect, with a token or a ticket.
-   */
+  /** `revoke({ userId: did, collection, room })`: ends the member's watches of that room and keeps them out. */
   removeMember(collection: string, roomUri: string, did: string): number
+  /** `restore({ userId: did, collection, room })`: lets a removed member back into that room. */
+  addMember(collection: string, roomUri: string, did: string): void
   /**
    * Ends at once what `userId` has open: document subscriptions (the peer gets `doc-unavailable`
    * and no further changes) and watches (`member.removed`), narrowed by `documentId` or by
    * `collection`/`room`, here and, through the pub/sub, on the other instances. Returns how many
-   * ended here. Whatever they open next is authorized again, so make `authorize` refuse first.
+   * ended here. From then on the same scope is refused with 403 (watches, lists, tickets,
+   * writes, document syncs) whatever `authorize` says, until `restore` lifts it.
    */
   revoke(request: RevokeRequest): number
+  /**
+   * Lifts the lockouts of `revoke`/`removeMember` that this request names (`{ userId }` alone:
+   * all of that user's), on every instance; `authorize` decides again. A wider lockout stays.
+   */
+  restore(request: RevokeRequest): void
   /** A watch stream or socket opened. Returns an unsubscribe function, as do the two below. */
   onClientConnect(handler: (event: ClientConnectEvent) => void): () => void
   onClientDisconnect(handler: (event: ClientDisconnectEvent) => void): () => void
@@ -62,7 +68,8 @@ export interface SyncServer {
 export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const settings = serverSettings(options)
   const { host, storage, pubsub, onError, ticketTtlMs, keepaliveMs } = settings
-  const gate = new Gatekeeper({ authenticate: options.authenticate, authorize: options.authorize })
+  const lockouts = new Lockouts()
+  const gate = new Gatekeeper({ authenticate: options.authenticate, authorize: options.authorize, lockedOut: (request) => lockouts.blocks(request) })
   const events = new ServerEvents(onError)
   const fanout = new InstanceFanout(pubsub, onError, settings.documentFanout)
   // A room's catch-up log must outlive every ticket that can still ask for it.
@@ -82,6 +89,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     wss,
     ticketTtlMs,
     keepaliveMs,
+    publicOrigin: settings.publicOrigin,
     maxBodyBytes: settings.maxBodyBytes,
     maxRecordDepth: settings.maxRecordDepth,
     admit,
@@ -115,10 +123,22 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   httpServer.on('upgrade', routes.upgrade)
 
   /** `revoke` on this instance; the others do the same when the fan-out tells them. */
-  const revokeHere = ({ userId, documentId, collection, room }: RevokeRequest): number => {
+  const revokeHere = (request: RevokeRequest): number => {
+    const { userId, documentId, collection, room } = request
+    // Locked out first: a reconnect racing this revoke must not slip back in.
+    lockouts.add(request)
     const ofUser = (req: IncomingMessage): boolean => docAccess.userOf(req) === userId
     const documents = collection === undefined && room === undefined ? docs.revoke({ request: ofUser, ...(documentId !== undefined && { documentId }) }) : 0
     return documents + (documentId === undefined ? records.revoke({ userId, ...(collection !== undefined && { collection }), ...(room !== undefined && { room }) }) : 0)
+  }
+
+  const revoke = (request: RevokeRequest): number => {
+    fanout.revoked(request)
+    return revokeHere(request)
+  }
+  const restore = (request: RevokeRequest): void => {
+    fanout.restored(request)
+    lockouts.lift(request)
   }
 
   let port = settings.port
@@ -143,7 +163,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
             if (changes === undefined) void docs.refreshFromStorage(documentId)
             else docs.applyRemoteChanges(documentId, Buffer.from(changes, 'base64'))
           },
-          revoke: ({ request }) => revokeHere(request),
+          revoke: ({ request, restore }) => (restore ? lockouts.lift(request) : revokeHere(request)),
           // Notices were lost while the broker was away: watchers take a fresh snapshot from
           // the shared storage, and documents in memory merge what storage holds.
           resync: () => {
@@ -180,14 +200,10 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
       })()
       return closing
     },
-    removeMember(collection, roomUri, did) {
-      fanout.revoked({ userId: did, collection, room: roomUri })
-      return hub.removeMember({ collection, room: roomUri }, did)
-    },
-    revoke(request) {
-      fanout.revoked(request)
-      return revokeHere(request)
-    },
+    removeMember: (collection, roomUri, did) => revoke({ userId: did, collection, room: roomUri }),
+    addMember: (collection, roomUri, did) => restore({ userId: did, collection, room: roomUri }),
+    revoke,
+    restore,
     onClientConnect: events.onClientConnect,
     onClientDisconnect: events.onClientDisconnect,
     onSyncRequest: events.onSyncRequest,

@@ -81,6 +81,13 @@ describe('syncline serve', { timeout: TEST_MS }, () => {
     expect(badSecret.output()).toMatch(/secret/i)
   })
 
+  it('builds the handshake\'s wsUrl on --public-url', async () => {
+    const server = await serve(dir, ['--memory', '--public-url', 'https://sync.example.test/base'])
+    const handshake = (await (await fetch(`${server.url}/xrpc/com.example.message.watchRecords?roomUri=r&mode=ws`)).json()) as { wsUrl: string }
+    expect(handshake.wsUrl.startsWith('wss://sync.example.test/base/xrpc/com.example.message.watchRecords?')).toBe(true)
+    expect(await server.stop()).toBe(0)
+  })
+
   it('serves from a data directory that survives a restart, and shuts down cleanly on SIGTERM', async () => {
     const first = await serve(dir)
     const put = await fetch(`${first.url}/xrpc/com.example.message.putRecord`, {

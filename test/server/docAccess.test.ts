@@ -71,6 +71,26 @@ describe('revoke', () => {
   })
 })
 
+describe('revoke keeps the user out of the document until restore', () => {
+  it('refuses the document again while authorize still says yes, and serves it after restore', async () => {
+    const alice = await connect(ALICE)
+    const documentId = await aliceDocument(alice)
+    const bob = await connect(BOB)
+    bob.open(documentId)
+    await until(() => bob.doc(documentId)?.title === 'draft', 3000, 'bob to receive the document')
+    // The app's rules still let bob read: only the revoke keeps him out.
+    expect(readers.has(BOB)).toBe(true)
+    expect(access.server.revoke({ userId: BOB, documentId })).toBe(1)
+    await bob.waitFor((message) => message.type === 'doc-unavailable' && message.documentId === documentId)
+    bob.open(documentId)
+    await until(() => bob.messages.filter((message) => message.type === 'doc-unavailable').length >= 2, 3000, 'a second doc-unavailable')
+    access.server.restore({ userId: BOB, documentId })
+    const reader = await connect(BOB)
+    reader.open(documentId)
+    await until(() => reader.doc(documentId)?.title === 'draft', 3000, 'bob to receive the document after restore')
+  })
+})
+
 describe('documents tickets', () => {
   async function mintDocumentsTicket(token: string): Promise<Response> {
     return fetch(`${access.server.url}/xrpc/realtime.ticket`, {

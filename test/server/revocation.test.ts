@@ -35,6 +35,8 @@ beforeEach(() => {
   members.clear()
   members.add(ALICE)
   asked.length = 0
+  // A test that revokes alice leaves her locked out: each test starts with her back in.
+  server.restore({ userId: ALICE })
 })
 
 const base = (): string => `${server.url}/xrpc/${COLLECTION}.watchRecords?roomUri=${ROOM}`

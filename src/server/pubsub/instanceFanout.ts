@@ -24,6 +24,8 @@ interface DocumentNotice {
 interface RevokeNotice {
   origin: string
   request: RevokeRequest
+  /** `server.restore` / `addMember`: lift the lockout instead. On the revoke topic, so the two stay in order. */
+  restore?: true
 }
 
 /** Larger changes travel as a notice: the others read them from storage instead. */
@@ -91,9 +93,14 @@ export class InstanceFanout {
     }
   }
 
-  /** `server.revoke` / `removeMember` here: the other instances end that user's access too. */
+  /** `server.revoke` / `removeMember` here: the other instances end that user's access and lock them out too. */
   revoked(request: RevokeRequest): void {
     this.#send(REVOCATIONS_TOPIC, { origin: this.origin, request } satisfies RevokeNotice)
+  }
+
+  /** `server.restore` / `addMember` here: the other instances lift the lockout too. */
+  restored(request: RevokeRequest): void {
+    this.#send(REVOCATIONS_TOPIC, { origin: this.origin, request, restore: true } satisfies RevokeNotice)
   }
 
   documentStored(documentId: string): void {

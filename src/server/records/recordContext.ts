@@ -17,6 +17,8 @@ export interface RecordServiceOptions {
   events: ServerEvents
   ticketTtlMs: number
   keepaliveMs: number
+  /** The base URL of the absolute `wsUrl` a handshake returns (publicOrigin.ts). */
+  publicOrigin: (request: IncomingMessage) => URL
   maxBodyBytes: number
   /** Objects and arrays a record value may nest; deeper gets a 400. */
   maxRecordDepth: number

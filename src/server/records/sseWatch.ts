@@ -20,7 +20,8 @@ export async function watchSse(context: RecordContext, collection: string, req: 
   res.writeHead(200, {
     ...CORS_HEADERS,
     'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-store',
+    // no-transform: a proxy that compresses the stream holds events back until a block fills.
+    'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',
     // Proxies such as nginx would otherwise hold events back.
     'x-accel-buffering': 'no',

@@ -6,6 +6,7 @@ import type { OperationInfo } from '../events.js'
 import { HttpError, sendJson } from '../http.js'
 import type { RecordScope } from '../storage/types.js'
 import type { TicketPayload } from '../tickets.js'
+import { toWebSocketUrl } from '../publicOrigin.js'
 import { watchTopic } from '../tickets.js'
 import type { RecordContext } from './recordContext.js'
 import { MAX_BUFFERED_BYTES } from './recordContext.js'
@@ -43,7 +44,8 @@ export class WatchSockets {
     const querySpec = { collection, roomUri: scope.room, sinceTs, ...(author !== undefined && { actor: author }) }
     const { ticket, expiresAt } = this.#context.access.mint(identity, { topics: [watchTopic(collection, scope.room)], querySpec }, from)
     const ticketTtlMs = Math.max(0, expiresAt - Date.now())
-    const wsUrl = `/xrpc/${collection}.watchRecords?${new URLSearchParams({ roomUri: scope.room, ticket })}`
+    // Absolute: contrail's client resolves it against the page's origin, not the endpoint's.
+    const wsUrl = toWebSocketUrl(new URL(`xrpc/${collection}.watchRecords?${new URLSearchParams({ roomUri: scope.room, ticket })}`, this.#context.publicOrigin(req))).toString()
     // keepaliveMs tells the client how often the socket will say something, so it can tell silence from quiet.
     sendJson(res, 200, { transport: 'ws', snapshot: { records: snapshot.records, cursor: snapshot.cursor ?? null }, ticket, ticketTtlMs, sinceTs, wsUrl, keepaliveMs: this.#context.keepaliveMs })
   }
