@@ -36,6 +36,11 @@ export function isValidCollection(collection: string): boolean {
   return collection.length <= 317 && NSID.test(collection)
 }
 
+/** A record key: 1–512 of A–Z a–z 0–9 . _ : ~ -, and neither `.` nor `..` (they mean paths). */
+export function isValidRkey(rkey: unknown): rkey is string {
+  return typeof rkey === 'string' && /^[A-Za-z0-9._:~-]{1,512}$/.test(rkey) && rkey !== '.' && rkey !== '..'
+}
+
 /** The xrpc method names of a collection's endpoints: `/xrpc/<collection>.<method>`. */
 export const WATCH_RECORDS_METHOD = 'watchRecords'
 export const LIST_RECORDS_METHOD = 'listRecords'

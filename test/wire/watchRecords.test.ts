@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { compareNewestFirst as clientCompare } from '../../src/core/records/recordKey.js'
 import { compareNewestFirst as serverCompare } from '../../src/server/records/recordIds.js'
-import { collectionFromWatchUrl, compareNewestFirst, isWatchFrameKind, splitXrpcMethod, WATCH_FRAME_KINDS } from '../../src/wire/watchRecords.js'
+import { collectionFromWatchUrl, compareNewestFirst, isValidRkey, isWatchFrameKind, splitXrpcMethod, WATCH_FRAME_KINDS } from '../../src/wire/watchRecords.js'
+import { checkRkey } from '../../src/core/records/recordKey.js'
+import { requireRkey } from '../../src/server/records/validation.js'
 
 describe('watchRecords facts (src/wire)', () => {
   it('know every frame kind of DESIGN §6 and nothing else', () => {
@@ -42,5 +44,18 @@ describe('watchRecords facts (src/wire)', () => {
     }
     // A record without time_us (an optimistic one) counts as time 0.
     expect(compareNewestFirst({ rkey: 'a', did: 'd' }, older)).toBeGreaterThan(0)
+  })
+
+  it('have one record key grammar, which the client and the server both apply', () => {
+    for (const rkey of ['3kabc2', 'self', 'a.b_c:d~e-f', 'x'.repeat(512)]) {
+      expect(isValidRkey(rkey), rkey).toBe(true)
+      expect(() => checkRkey(rkey)).not.toThrow()
+      expect(requireRkey(rkey)).toBe(rkey)
+    }
+    for (const rkey of ['', '.', '..', 'a/b', 'a b', 'x'.repeat(513), 7, null]) {
+      expect(isValidRkey(rkey), String(rkey)).toBe(false)
+      expect(() => checkRkey(rkey as string)).toThrow(expect.objectContaining({ code: 'bad-input' }))
+      expect(() => requireRkey(rkey)).toThrow(expect.objectContaining({ status: 400 }))
+    }
   })
 })

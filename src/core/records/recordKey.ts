@@ -1,9 +1,10 @@
+import { isValidRkey } from '../../wire/watchRecords.js'
 import { SyncError } from '../errors.js'
 import type { WatchRecord } from './types.js'
 
 /** Record keys as AT Protocol (and the reference server) allow them: 1–512 of a safe set, not `.` or `..`. */
 export function checkRkey(rkey: string): void {
-  if (typeof rkey !== 'string' || !/^[A-Za-z0-9._:~-]{1,512}$/.test(rkey) || rkey === '.' || rkey === '..') {
+  if (!isValidRkey(rkey)) {
     throw new SyncError('bad-input', `"${String(rkey)}" is not a record key (1–512 of A-Z a-z 0-9 . _ : ~ -)`)
   }
 }

@@ -1,11 +1,10 @@
-import { isValidCollection } from '../../wire/watchRecords.js'
+import { isValidCollection, isValidRkey } from '../../wire/watchRecords.js'
 import { HttpError } from '../http.js'
 
-const RKEY = /^[A-Za-z0-9._:~-]{1,512}$/
 const DID = /^did:[a-z]+:[A-Za-z0-9._:%-]{1,2000}$/
 const MAX_ROOM_LENGTH = 1024
 
-// The collection (NSID) grammar is declared once, in src/wire, for the client's URL builder too.
+// The collection (NSID) and record key grammars are declared once, in src/wire, for the client too.
 export { isValidCollection }
 
 export function assertCollection(collection: string): void {
@@ -50,7 +49,7 @@ export function optionalAuthor(url: URL): string | undefined {
 }
 
 export function requireRkey(value: unknown): string {
-  if (typeof value !== 'string' || !RKEY.test(value) || value === '.' || value === '..') {
+  if (!isValidRkey(value)) {
     throw new HttpError(400, 'InvalidRequest', 'rkey must be 1–512 characters of A–Z, a–z, 0–9 and . _ : ~ -')
   }
   return value
