@@ -226,9 +226,10 @@ export async function startContrailServer(options: ContrailServerOptions = {}): 
     const uri = `at://${did}/${body.collection}/${rkey}`
     const key = `${body.spaceUri} ${uri}`
     if (kind === 'delete') {
-      const row = rows.get(key)
+      const row = rows.get(key) ?? { uri, cid: null, value: null, did, collection: body.collection, rkey, time_us: 0, space: body.spaceUri }
       rows.delete(key)
-      if (row) publish({ ts: Date.now(), kind: 'record.deleted', row })
+      // Published whether or not the record existed: the delete is what the watchers hear of.
+      publish({ ts: Date.now(), kind: 'record.deleted', row })
       return json(response, 200, { ok: true })
     }
     const now = Date.now()
