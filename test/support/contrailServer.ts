@@ -83,6 +83,8 @@ export interface ContrailServer {
   mintWatchTicket(did: string, collection: string, spaceUri: string): string
   /** How many watch requests the server refused with `roomUri` and no `spaceUri`. */
   readonly refusedRoomUri: number
+  /** How many frames of each kind the server has sent, over both transports. */
+  readonly sent: Readonly<Record<string, number>>
   close(): Promise<void>
 }
 
@@ -97,6 +99,11 @@ export async function startContrailServer(options: ContrailServerOptions = {}): 
   const tickets = new Map<string, { did: string; topics: string[]; querySpec?: QuerySpec; expiresAt: number }>()
   let lastTimeUs = 0
   let refusedRoomUri = 0
+  const sent: Record<string, number> = {}
+  const counted = (send: Send): Send => (kind, data) => {
+    sent[kind] = (sent[kind] ?? 0) + 1
+    send(kind, data)
+  }
 
   const publish = (event: LiveEvent): void => {
     recent.push(event)
@@ -197,7 +204,7 @@ export async function startContrailServer(options: ContrailServerOptions = {}): 
       return json(response, 200, { transport: 'ws', snapshot, querySpec, ticket, ticketTtlMs: TICKET_TTL_MS, sinceTs, wsUrl: wsUrl.pathname + wsUrl.search })
     }
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'access-control-allow-origin': '*' })
-    const send: Send = (kind, data) => void response.write(`event: ${kind}\ndata: ${JSON.stringify(data)}\n\n`)
+    const send = counted((kind, data) => void response.write(`event: ${kind}\ndata: ${JSON.stringify(data)}\n\n`))
     const stream = streamer(collection, scope, params, send)
     send('snapshot.start', scope.kind === 'space' ? { spaceUri: scope.spaceUri, collection } : { actor: scope.actor, collection })
     const snapshot = pipeline(collection, scope, params)
@@ -276,7 +283,7 @@ export async function startContrailServer(options: ContrailServerOptions = {}): 
       return
     }
     sockets.handleUpgrade(request, socket, head, (ws) => {
-      const stream = streamer(collection, resolved.scope, url.searchParams, (kind, data) => ws.send(JSON.stringify({ kind, data })))
+      const stream = streamer(collection, resolved.scope, url.searchParams, counted((kind, data) => ws.send(JSON.stringify({ kind, data }))))
       for (const row of rows.values()) if (row.collection === collection) stream.seeParent(row.uri)
       const sinceTs = Number(url.searchParams.get('sinceTs') ?? 0)
       for (const event of recent) if (sinceTs > 0 && event.ts > sinceTs) stream.live(event)
@@ -294,6 +301,7 @@ export async function startContrailServer(options: ContrailServerOptions = {}): 
     get refusedRoomUri() {
       return refusedRoomUri
     },
+    sent,
     close: async () => {
       for (const ws of sockets.clients) ws.terminate()
       server.closeAllConnections()
