@@ -46,6 +46,18 @@ describe.each(transports)('syncline’s client against a contrail-format server 
     expect(ignored).toEqual([])
   })
 
+  it('watches an author across spaces with actor (records by others stay out)', async () => {
+    const [first, second] = [newRoom(), newRoom()]
+    await harness.put(first, { text: 'alice in first' })
+    await harness.put(second, { text: 'alice in second' })
+    await harness.put(first, { text: 'bob in first' }, { did: 'did:example:bob' })
+    const store = open(first, { url: `/xrpc/${COLLECTION}.watchRecords?actor=${encodeURIComponent(ALICE)}` })
+    expect(texts(await until(store, (s) => s.status === 'live' && s.records.length === 2))).toEqual(['alice in second', 'alice in first'])
+    await harness.put(second, { text: 'bob again' }, { did: 'did:example:bob' })
+    await harness.put(second, { text: 'alice again' })
+    expect(texts(await until(store, (s) => s.records.length === 3))).toEqual(['alice again', 'alice in second', 'alice in first'])
+  })
+
   it('does not connect with roomUri alone: contrail answers 400 and the store reports it', async () => {
     const room = newRoom()
     const store = open(room, { url: watchUrl(room), reconnect: false })
@@ -147,6 +159,51 @@ describe.each(transports)('contrail-format tickets over %s', (transport) => {
     const topicOnly = open(room, async () => answer.ticket)
     await pollUntil(() => anonymous.getSnapshot().error?.code === 'unauthorized' && topicOnly.getSnapshot().error?.code === 'unauthorized', 'both watches refused as unauthorized')
     expect(anonymous.getSnapshot().status).not.toBe('live')
+  })
+})
+
+describe('the contrail-format fixture’s mode=ws handshake', () => {
+  let server: ContrailServer
+  const stores: WatchRecordStore<Message>[] = []
+  beforeEach(async () => {
+    server = await startContrailServer()
+  })
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.stop()))
+    await server.close()
+  })
+
+  it('answers with querySpec, sinceTs in ms and a relative wsUrl carrying sinceTs, as contrail does', async () => {
+    const room = newRoom()
+    const before = Date.now()
+    const response = await fetch(`${server.url}${contrailWatchUrl(room)}&mode=ws`, { headers: { authorization: `Bearer ${ALICE}` } })
+    const handshake = (await response.json()) as { transport: string; querySpec: object; sinceTs: number; wsUrl: string; ticket: string; snapshot: { records: unknown[] } }
+    expect(handshake).toMatchObject({ transport: 'ws', querySpec: { collection: COLLECTION, spaceUri: room }, snapshot: { records: [] } })
+    expect(handshake.sinceTs >= before && handshake.sinceTs <= Date.now()).toBe(true)
+    const wsUrl = new URL(handshake.wsUrl, 'http://relative.invalid')
+    expect(wsUrl.origin).toBe('http://relative.invalid')
+    expect(wsUrl.searchParams.get('sinceTs')).toBe(String(handshake.sinceTs))
+    expect(wsUrl.searchParams.get('ticket')).toBe(handshake.ticket)
+    expect(wsUrl.searchParams.has('mode')).toBe(false)
+  })
+
+  it('replays to the socket a record written between the handshake and the upgrade (wsUrl kept as given)', async () => {
+    const room = newRoom()
+    const harness = contrailHarness(server)
+    // The write lands after the snapshot was taken and before the socket exists: only the
+    // replay from sinceTs can bring it.
+    const gapFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (!String(input).includes('mode=ws')) return response
+      const { sinceTs } = (await response.clone().json()) as { sinceTs: number }
+      await pollUntil(() => Date.now() > sinceTs, 'the clock to pass sinceTs')
+      await harness.put(room, { text: 'in the gap' })
+      return response
+    }
+    const store = openStore(server.url, room, { url: contrailWatchUrl(room), transport: 'ws', fetch: gapFetch })
+    stores.push(store)
+    const live = await until(store, (s) => s.status === 'live' && s.records.length === 1)
+    expect(texts(live)).toEqual(['in the gap'])
   })
 })
 
