@@ -41,6 +41,8 @@
 import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { decodeCursor, encodeCursor, inScope, json, readJson } from './contrailFormat.js'
+import type { ContrailRow, LiveEvent, QuerySpec, Scope, Send } from './contrailFormat.js'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
 
@@ -60,21 +62,7 @@ export interface ContrailServerOptions {
   requireAuth?: boolean
 }
 
-export interface ContrailRow {
-  uri: string
-  cid: string | null
-  value: unknown
-  did: string
-  collection: string
-  rkey: string
-  time_us: number
-  space: string
-}
-
-type Scope = { kind: 'space'; spaceUri: string } | { kind: 'actor'; actor: string }
-interface QuerySpec { collection: string; spaceUri?: string; actor?: string }
-interface LiveEvent { ts: number; kind: 'record.created' | 'record.deleted'; row: ContrailRow }
-type Send = (kind: string, data: unknown) => void
+export type { ContrailRow } from './contrailFormat.js'
 
 export interface ContrailServer {
   readonly url: string
@@ -307,38 +295,5 @@ export async function startContrailServer(options: ContrailServerOptions = {}): 
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
-  }
-}
-
-function inScope(scope: Scope, row: ContrailRow): boolean {
-  return scope.kind === 'space' ? row.space === scope.spaceUri : row.did === scope.actor
-}
-
-function encodeCursor(timeUs: number): string {
-  return Buffer.from(JSON.stringify({ t: timeUs, k: 'time' }), 'utf8').toString('base64url')
-}
-
-function decodeCursor(cursor: string | null): number | undefined {
-  if (!cursor) return undefined
-  try {
-    const payload = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { t?: unknown; k?: unknown }
-    return typeof payload.t === 'number' && payload.k === 'time' ? payload.t : undefined
-  } catch {
-    return undefined
-  }
-}
-
-function json(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json', 'access-control-allow-origin': '*' })
-  response.end(JSON.stringify(body))
-}
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  let text = ''
-  for await (const chunk of request) text += String(chunk)
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return null
   }
 }
