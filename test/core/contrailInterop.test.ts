@@ -104,7 +104,6 @@ describe.each(transports)('syncline’s client against a contrail-format server 
 
   it('keeps the watch’s echo of a put when it comes before contrail’s answer (which has no cid)', async () => {
     const room = newRoom()
-    let store: WatchRecordStore<Message> | undefined
     // Hold the putRecord answer until the watch has had the record it created: frames come in
     // order, so once bob's later record shows, the echo came before it. (The put itself stays
     // pending in the view until its answer, so the echo cannot be watched for directly.)
@@ -112,11 +111,11 @@ describe.each(transports)('syncline’s client against a contrail-format server 
       const response = await fetch(input, init)
       if (String(input).includes('.space.putRecord')) {
         await harness.put(room, { text: 'from bob' }, { did: 'did:example:bob' })
-        await pollUntil(() => store?.getSnapshot().records.some((r) => r.did === 'did:example:bob') === true, 'the watch to show bob’s record')
+        await pollUntil(() => store.getSnapshot().records.some((r) => r.did === 'did:example:bob'), 'the watch to show bob’s record')
       }
       return response
     }
-    store = open(room, { writer: contrailWriter({ namespace: server.namespace }), token: ALICE, fetch: echoFirst })
+    const store = open(room, { writer: contrailWriter({ namespace: server.namespace }), token: ALICE, fetch: echoFirst })
     await until(store, (s) => s.status === 'live')
     const written = await store.put({ text: 'echoed first' })
     const record = store.getSnapshot().records.find((r) => r.rkey === written.rkey)
