@@ -8,21 +8,22 @@ import type { SyncServer } from '../../src/server/index.js'
 import { createSyncServer, fileStorage, memoryStorage } from '../../src/server/index.js'
 import type { Message } from '../support/records.js'
 import { deleteRecord, newRoom, openStore, putRecord, recordStatuses, texts, until, watchUrl } from '../support/records.js'
+import type { RecordServerHarness } from '../support/serverKinds.js'
+import { SERVER_KINDS, startHarness } from '../support/serverKinds.js'
 
 const transports = ['sse', 'ws'] as const
 
-describe.each(transports)('record store over %s against the reference server', (transport) => {
-  let server: SyncServer
+describe.each(SERVER_KINDS.flatMap((kind) => transports.map((transport) => [kind, transport] as const)))('record store against the %s server over %s', (kind, transport) => {
+  let server: RecordServerHarness
   const stores: WatchRecordStore<Message>[] = []
   const open = (room: string, options: Parameters<typeof openStore>[2] = {}) => {
-    const store = openStore(server.url, room, { transport, ...options })
+    const store = openStore(server.url, room, { url: server.watchUrl(room), transport, ...options })
     stores.push(store)
     return store
   }
 
   beforeEach(async () => {
-    server = createSyncServer({ port: 0, storage: memoryStorage() })
-    await server.start()
+    server = await startHarness(kind)
   })
   afterEach(async () => {
     await Promise.all(stores.splice(0).map((store) => store.stop()))
@@ -31,8 +32,8 @@ describe.each(transports)('record store over %s against the reference server', (
 
   it('passes through connecting and snapshot to live, with the snapshot sorted newest first', async () => {
     const room = newRoom()
-    await putRecord(server.url, room, { text: 'one' })
-    await putRecord(server.url, room, { text: 'two' })
+    await server.put(room, { text: 'one' })
+    await server.put(room, { text: 'two' })
     const store = open(room)
     const statuses = recordStatuses(store)
     const live = await until(store, (s) => s.status === 'live')
@@ -46,11 +47,11 @@ describe.each(transports)('record store over %s against the reference server', (
     const bob = open(room)
     await until(alice, (s) => s.status === 'live')
     await until(bob, (s) => s.status === 'live')
-    const { rkey } = await putRecord(server.url, room, { text: 'from alice' }, { did: 'did:example:alice' })
-    await putRecord(server.url, room, { text: 'from bob' }, { did: 'did:example:bob' })
+    const { rkey } = await server.put(room, { text: 'from alice' }, { did: 'did:example:alice' })
+    await server.put(room, { text: 'from bob' }, { did: 'did:example:bob' })
     expect(texts(await until(alice, (s) => s.records.length === 2))).toEqual(['from bob', 'from alice'])
     expect(texts(await until(bob, (s) => s.records.length === 2))).toEqual(['from bob', 'from alice'])
-    await deleteRecord(server.url, room, rkey, 'did:example:alice')
+    await server.remove(room, rkey, 'did:example:alice')
     expect(texts(await until(bob, (s) => s.records.length === 1))).toEqual(['from bob'])
   })
 
@@ -64,11 +65,11 @@ describe.each(transports)('record store over %s against the reference server', (
     expect(store.getSaveState()).toMatchObject({ pending: 1, savedServer: false })
 
     // Another user's record with the same rkey must not settle our entry.
-    await putRecord(server.url, room, { text: 'same rkey, other user' }, { rkey: 'k1', did: 'did:example:bob' })
+    await server.put(room, { text: 'same rkey, other user' }, { rkey: 'k1', did: 'did:example:bob' })
     const both = await until(store, (s) => s.records.length === 2)
     expect(both.records.filter((r) => r.optimistic === 'pending')).toHaveLength(1)
 
-    await putRecord(server.url, room, { text: 'hello' }, { rkey: 'k1', did: 'did:example:alice' })
+    await server.put(room, { text: 'hello' }, { rkey: 'k1', did: 'did:example:alice' })
     const confirmed = await until(store, (s) => s.records.every((r) => r.optimistic === undefined))
     expect(confirmed.records.filter((r) => r.did === 'did:example:alice')).toHaveLength(1)
     expect(store.getSaveState()).toMatchObject({ pending: 0, savedServer: true })
@@ -89,11 +90,49 @@ describe.each(transports)('record store over %s against the reference server', (
     const room = newRoom()
     const store = open(room)
     await until(store, (s) => s.status === 'live')
-    await putRecord(server.url, room, { text: 'keep' })
+    await server.put(room, { text: 'keep' })
     store.addOptimistic({ rkey: 'gone', did: 'did:example:alice', value: { text: 'deleted before confirmed' } })
-    await deleteRecord(server.url, room, 'gone', 'did:example:alice')
+    await server.remove(room, 'gone', 'did:example:alice')
     const settled = await until(store, (s) => s.records.length === 1)
     expect(texts(settled)).toEqual(['keep'])
+  })
+
+  it('paints from the cache before the network answers and respects cacheMaxRecords', async () => {
+    const room = newRoom()
+    for (const text of ['a', 'b', 'c', 'd']) await server.put(room, { text })
+    const cache = createMemoryCache()
+    const first = open(room, { cache, cacheMaxRecords: 3 })
+    await until(first, (s) => s.status === 'live' && s.records.length === 4)
+    await first.stop()
+    expect((await cache.loadRecords<Message>(server.watchUrl(room)))?.map((r) => r.value.text)).toEqual(['d', 'c', 'b'])
+
+    let answer!: () => void
+    const gate = new Promise<void>((resolve) => (answer = resolve))
+    const second = open(room, { cache, fetch: async (input, init) => (await gate, fetch(input, init)) })
+    const painted = await until(second, (s) => s.records.length === 3)
+    expect(painted.status).toBe('connecting')
+    expect(texts(painted)).toEqual(['d', 'c', 'b'])
+    answer()
+    expect(texts(await until(second, (s) => s.status === 'live'))).toEqual(['d', 'c', 'b', 'a'])
+  })
+})
+
+describe.each(transports)('record store over %s against the reference server', (transport) => {
+  let server: SyncServer
+  const stores: WatchRecordStore<Message>[] = []
+  const open = (room: string, options: Parameters<typeof openStore>[2] = {}) => {
+    const store = openStore(server.url, room, { transport, ...options })
+    stores.push(store)
+    return store
+  }
+
+  beforeEach(async () => {
+    server = createSyncServer({ port: 0, storage: memoryStorage() })
+    await server.start()
+  })
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.stop()))
+    await server.close()
   })
 
   it('closes without reconnecting when the member is removed, and clears the records', async () => {
@@ -112,25 +151,6 @@ describe.each(transports)('record store over %s against the reference server', (
     expect(store.getSnapshot().status).toBe('closed')
     // Only the removed member is cut off.
     expect(bystander.getSnapshot()).toMatchObject({ status: 'live', records: [{ value: { text: 'secret' } }] })
-  })
-
-  it('paints from the cache before the network answers and respects cacheMaxRecords', async () => {
-    const room = newRoom()
-    for (const text of ['a', 'b', 'c', 'd']) await putRecord(server.url, room, { text })
-    const cache = createMemoryCache()
-    const first = open(room, { cache, cacheMaxRecords: 3 })
-    await until(first, (s) => s.status === 'live' && s.records.length === 4)
-    await first.stop()
-    expect((await cache.loadRecords<Message>(`/xrpc/com.example.message.watchRecords?roomUri=${room}`))?.map((r) => r.value.text)).toEqual(['d', 'c', 'b'])
-
-    let answer!: () => void
-    const gate = new Promise<void>((resolve) => (answer = resolve))
-    const second = open(room, { cache, fetch: async (input, init) => (await gate, fetch(input, init)) })
-    const painted = await until(second, (s) => s.records.length === 3)
-    expect(painted.status).toBe('connecting')
-    expect(texts(painted)).toEqual(['d', 'c', 'b'])
-    answer()
-    expect(texts(await until(second, (s) => s.status === 'live'))).toEqual(['d', 'c', 'b', 'a'])
   })
 })
 

@@ -30,6 +30,13 @@ describe('watchRecordsUrl', () => {
 
   it('refuses an empty room', () => {
     expect(() => watchRecordsUrl('com.example.message', { roomUri: '' })).toThrow(expect.objectContaining({ code: 'bad-input' }))
+    expect(() => watchRecordsUrl('com.example.message', { spaceUri: '' })).toThrow(expect.objectContaining({ code: 'bad-input' }))
+  })
+
+  it("names the room contrail's way when given spaceUri", () => {
+    expect(watchRecordsUrl('com.example.message', { spaceUri: 'at://did:plc:x/space/1', limit: '20' })).toBe(
+      '/xrpc/com.example.message.watchRecords?spaceUri=at%3A%2F%2Fdid%3Aplc%3Ax%2Fspace%2F1&limit=20',
+    )
   })
 })
 

@@ -104,7 +104,7 @@ function readPage<V>(body: unknown, collection: string, where: string): RecordPa
     // The same checks as a snapshot record: a page is a snapshot that goes further back.
     const parsed = parseWatchEvent<V>('snapshot.record', { record }, { collection })
     if (parsed instanceof SyncError) ignored.push(parsed)
-    else if (parsed.kind === 'snapshot.record') records.push(parsed.data.record)
+    else if (parsed?.kind === 'snapshot.record') records.push(parsed.data.record)
   }
   // An empty cursor cannot fetch anything further either.
   return { records, cursor: typeof cursor === 'string' && cursor.length > 0 ? cursor : null, ignored }

@@ -11,7 +11,7 @@ export interface WatchEventContext {
 type Fields = Record<string, unknown>
 
 /**
- * Validates one watchRecords frame (DESIGN §6). `data` is the frame's JSON text (SSE) or an
+ * Validates one watchRecords frame (DESIGN §6); null for a frame to skip without a word. `data` is the frame's JSON text (SSE) or an
  * already parsed value (WebSocket). Never throws: a bad frame comes back as a
  * `SyncError('protocol')` so the transport can skip it and keep the stream open.
  *
@@ -22,7 +22,10 @@ export function parseWatchEvent<V = Record<string, unknown>>(
   kind: string,
   data: string | unknown,
   context: WatchEventContext = {},
-): WatchEvent<V> | SyncError {
+): WatchEvent<V> | SyncError | null {
+  // contrail's hydrate option adds related records to a parent; syncline does not hydrate, so
+  // these deltas are skipped quietly (null), not reported as protocol errors.
+  if (kind === 'hydration.added' || kind === 'hydration.removed') return null
   if (!isWatchFrameKind(kind)) return protocolError(`Unknown watchRecords event kind "${clip(kind)}"`)
   // A keepalive carries nothing; whatever data it has (often none at all) is not worth a complaint.
   if (kind === 'keepalive') return { kind, data: {} }

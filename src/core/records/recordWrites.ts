@@ -211,8 +211,10 @@ export class RecordWrites<V> {
       const record = this.#confirmedRecord(entry.rkey, entry.value as V, entry.time_us, result)
       this.#did ??= record.did || undefined
       const existing = [...confirmed.values()].find((other) => other.did === record.did && other.rkey === record.rkey)
-      // The watch's echo may have come first, with the server's time: keep it.
-      if (!(existing && result.cid && existing.cid === result.cid)) confirmed.upsert(record)
+      // The watch's echo may have come first, with the server's time (and fields such as
+      // contrail's `space`): keep it. A server that answers without a cid (contrail) is matched by value.
+      const echoed = existing && (result.cid ? existing.cid === result.cid : JSON.stringify(existing.value) === JSON.stringify(entry.value))
+      if (!echoed) confirmed.upsert(record)
     } else if (entry.op === 'delete' && entry.did !== undefined) {
       confirmed.delete({ did: entry.did, rkey: entry.rkey })
     }

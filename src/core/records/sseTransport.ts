@@ -44,7 +44,7 @@ export const sseTransport: RecordTransport = <V>(options: RecordTransportOptions
         // Keep the order of what the server said: the good frames before this one go first.
         flush()
         if (!life.done) sink.ignored(parsed)
-      } else {
+      } else if (parsed) {
         batch.push(parsed)
       }
     },

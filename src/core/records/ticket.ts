@@ -19,7 +19,7 @@ export async function mintWatchTicket({ watchUrl, baseUrl, readToken, fetch: fet
   const bearer = await readToken()
   const endpoint = new URL(watchUrl, baseUrl)
   const collection = collectionFromWatchUrl(endpoint) ?? ''
-  const roomUri = endpoint.searchParams.get('roomUri') ?? ''
+  const roomUri = endpoint.searchParams.get('roomUri') ?? endpoint.searchParams.get('spaceUri') ?? ''
   const response = await fetchImpl(new URL('/xrpc/realtime.ticket', endpoint), {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },

@@ -11,6 +11,8 @@ export interface WatchRecord<V = Record<string, unknown>> {
   cid?: string | null
   time_us?: number
   indexed_at?: number
+  /** The space a contrail server's record belongs to (its `spaceUri`); syncline's server leaves it out. */
+  space?: string
   /** Set only on the local user's own writes that the server has not confirmed yet. */
   optimistic?: 'pending' | 'failed'
   optimisticError?: Error

@@ -1,25 +1,26 @@
 import { isValidCollection, WATCH_RECORDS_METHOD } from '../../wire/watchRecords.js'
 import { SyncError } from '../errors.js'
 
-/** The query of a watch: the room it watches, plus any parameter the server understands. */
-export interface WatchRecordsParams {
-  roomUri: string
-  [name: string]: string
-}
+/**
+ * The query of a watch: the room it watches (`roomUri`; a contrail server calls it `spaceUri`),
+ * plus any parameter the server understands.
+ */
+export type WatchRecordsParams = ({ roomUri: string } | { spaceUri: string }) & Record<string, string>
 
 /**
  * The relative URL of a collection's watch, every parameter encoded:
  * `watchRecordsUrl('com.example.message', { roomUri: 'at://did:plc:x/room/1' })` →
  * `/xrpc/com.example.message.watchRecords?roomUri=at%3A%2F%2Fdid%3Aplc%3Ax%2Froom%2F1`.
  * A room name with `&`, `#` or spaces cannot leak into the query or the path this way.
- * @throws SyncError `'bad-input'` for a collection that is not an NSID, or an empty `roomUri`.
+ * @throws SyncError `'bad-input'` for a collection that is not an NSID, or no non-empty `roomUri`/`spaceUri`.
  */
 export function watchRecordsUrl(collection: string, params: WatchRecordsParams): string {
   if (!isValidCollection(collection)) {
     throw new SyncError('bad-input', `"${collection.slice(0, 100)}" is not a collection name; use an NSID such as com.example.message`)
   }
-  if (typeof params.roomUri !== 'string' || params.roomUri.length === 0) {
-    throw new SyncError('bad-input', `watchRecordsUrl("${collection}") needs a non-empty roomUri`)
+  const room: unknown = params.roomUri ?? params.spaceUri
+  if (typeof room !== 'string' || room.length === 0) {
+    throw new SyncError('bad-input', `watchRecordsUrl("${collection}") needs a non-empty roomUri (or spaceUri)`)
   }
   const query = new URLSearchParams()
   for (const [name, value] of Object.entries(params)) query.set(name, value)

@@ -88,7 +88,7 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
       if (parsed instanceof SyncError) {
         deliver(batch, parsed)
         batch = []
-      } else {
+      } else if (parsed) {
         batch.push(parsed)
       }
     }
@@ -127,8 +127,8 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
       if (life.done) return
       const parsed = parseFrame<V>(event.data, context)
       if (parsed instanceof SyncError) deliver([], parsed)
-      else if (parsed.kind === 'keepalive') keepalive.keepsBusy(undefined)
-      else deliver([parsed])
+      else if (parsed?.kind === 'keepalive') keepalive.keepsBusy(undefined)
+      else if (parsed) deliver([parsed])
       keepalive.heard()
       if (!life.done) sink.alive()
     }
@@ -220,7 +220,7 @@ function toSocketScheme(url: URL): URL {
 }
 
 /** One socket message: JSON `{ kind, data }`, as text (or UTF-8 bytes from lenient servers). */
-function parseFrame<V>(data: unknown, context: { collection: string | undefined }): WatchEvent<V> | SyncError {
+function parseFrame<V>(data: unknown, context: { collection: string | undefined }): WatchEvent<V> | SyncError | null {
   let text: string
   if (typeof data === 'string') text = data
   else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) text = new TextDecoder().decode(data)

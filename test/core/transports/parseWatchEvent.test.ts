@@ -70,6 +70,17 @@ describe('parseWatchEvent', () => {
     expect(protocol(parseWatchEvent(kind, data))).toMatch(message)
   })
 
+  // The shapes contrail's runQueryStream sends (router/collection.ts at fa3d4cd), and odd ones:
+  // syncline does not hydrate, so neither kind is an error, whatever it carries.
+  it.each([
+    ['hydration.added', { parentUri: 'at://d/c/p', relation: 'comments', child: { uri: 'at://d/com.example.comment/k', did: 'd', rkey: 'k', value: { text: 'hi' } } }],
+    ['hydration.added', JSON.stringify({ parentUri: 'at://d/c/p', relation: 'comments', child: { rkey: 'k' } })],
+    ['hydration.removed', { parentUri: 'at://d/c/p', relation: 'comments', childRkey: 'k', childDid: 'd' }],
+    ['hydration.removed', 'not json at all'],
+  ])('skips %s (contrail hydration) quietly: null, not a protocol error', (kind, data) => {
+    expect(parseWatchEvent(kind, data)).toBeNull()
+  })
+
   it('never throws, whatever it is given', () => {
     for (const data of [undefined, null, 0, '', 'x', '"str"', [], () => {}, Symbol('s'), { record: null }, { record: [] }]) {
       expect(() => parseWatchEvent('record.created', data)).not.toThrow()
