@@ -9,6 +9,8 @@ export type SyncErrorCode =
   | 'protocol'
   | 'network'
   | 'bad-input'
+  /** An endpoint answered 404: a watch URL, or the `recordsBaseUrl` it resolves against, is wrong. */
+  | 'not-found'
   /** A store was closed before what was waited for happened. */
   | 'closed'
   /** A bounded wait (`whenSaved(where, { timeoutMs })`) ran out of time. */

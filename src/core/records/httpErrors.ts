@@ -51,6 +51,23 @@ export function describeEndpoint(url: string): string {
   }
 }
 
+/**
+ * `responseError` for a watchRecords request (the SSE stream, the ws handshake): a 404 is
+ * `'not-found'`, whose message names the URL and the usual cause, since a watch URL that
+ * does not exist is almost always a missing or wrong `recordsBaseUrl` (a relative watch URL
+ * then resolves against the page, whose server has no such route). It is retried with
+ * backoff like any other failure: a server being deployed may answer 404 for a while.
+ */
+export async function watchResponseError(response: Response, endpoint: string): Promise<SyncError | null> {
+  if (response.status !== 404) return responseError(response, endpoint)
+  response.body?.cancel().catch(() => {})
+  return new SyncError(
+    'not-found',
+    `${endpoint} answered HTTP 404: no watchRecords endpoint there. Check the watch URL and the provider's recordsBaseUrl (missing, or pointing at the wrong server or path?)`,
+    { status: 404 },
+  )
+}
+
 export { errorMessage } from '../errors.js'
 
 function isRetryable(status: number): boolean {

@@ -1,6 +1,6 @@
 import { SyncError } from '../errors.js'
 import { createTransportLifecycle } from '../transportLifecycle.js'
-import { describeEndpoint, errorMessage, hasContentType, responseError, withQuery } from './httpErrors.js'
+import { describeEndpoint, errorMessage, hasContentType, watchResponseError, withQuery } from './httpErrors.js'
 import { collectionFromWatchUrl, parseWatchEvent } from './parseWatchEvent.js'
 import { createSseParser, DEFAULT_MAX_EVENT_LENGTH } from './sseParser.js'
 import type { RecordTransport, RecordTransportOptions, WatchEvent } from './types.js'
@@ -74,7 +74,7 @@ export const sseTransport: RecordTransport = <V>(options: RecordTransportOptions
       response.body?.cancel().catch(() => {})
       return
     }
-    const failure = await responseError(response, endpoint)
+    const failure = await watchResponseError(response, endpoint)
     if (failure) return finish(failure)
     const body = response.body
     if (!hasContentType(response, 'text/event-stream') || !body) {

@@ -3,7 +3,7 @@ import { createKeepaliveWatch } from '../keepaliveWatch.js'
 import { globalTimers, onPing } from '../silenceWatch.js'
 import { createTransportLifecycle } from '../transportLifecycle.js'
 import { closeError, releaseSocket } from '../socketClose.js'
-import { describeEndpoint, errorMessage, responseError, withQuery } from './httpErrors.js'
+import { describeEndpoint, errorMessage, watchResponseError, withQuery } from './httpErrors.js'
 import { collectionFromWatchUrl, parseWatchEvent } from './parseWatchEvent.js'
 import type { RecordTransport, RecordTransportOptions, WatchEvent } from './types.js'
 
@@ -148,7 +148,7 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
         response.body?.cancel().catch(() => {})
         return null
       }
-      const failure = await responseError(response, endpoint)
+      const failure = await watchResponseError(response, endpoint)
       if (failure) {
         finish(failure)
         return null
