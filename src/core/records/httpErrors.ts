@@ -59,11 +59,11 @@ export function describeEndpoint(url: string): string {
  * backoff like any other failure: a server being deployed may answer 404 for a while.
  */
 export async function watchResponseError(response: Response, endpoint: string): Promise<SyncError | null> {
-  if (response.status !== 404) return responseError(response, endpoint)
-  response.body?.cancel().catch(() => {})
+  const error = await responseError(response, endpoint)
+  if (error?.status !== 404) return error
   return new SyncError(
     'not-found',
-    `${endpoint} answered HTTP 404: no watchRecords endpoint there. Check the watch URL and the provider's recordsBaseUrl (missing, or pointing at the wrong server or path?)`,
+    `${error.message}. There is no watchRecords endpoint at that URL: check the watch URL and the provider's recordsBaseUrl (missing, or pointing at the wrong server or path?)`,
     { status: 404 },
   )
 }

@@ -115,7 +115,8 @@ describe('sseTransport', () => {
     [500, 'network'],
     [503, 'network'],
     [429, 'network'],
-    [404, 'protocol'],
+    [404, 'not-found'],
+    [400, 'protocol'],
   ])('maps HTTP %i to closed(%s) with the status', async (status, code) => {
     const t = await connect((_request, response) => {
       response.writeHead(status, { 'content-type': 'application/json' })
