@@ -77,7 +77,9 @@ const separatorStyle: CSSProperties = { opacity: 0.5 }
 
 /**
  * A small, screen-reader-friendly badge: a colored dot with the connection state and, by
- * default, how safe the local user's writes are. Unstyled apps get sensible inline
+ * default, how safe the local user's writes are. Rendered on the server, and while idle,
+ * it shows only "Idle" (and unsaved or failed writes it knows of): whether work is saved is
+ * not known before anything has loaded or connected. Unstyled apps get sensible inline
  * styles; styled apps can target `[data-status]` and `[data-saved]`.
  */
 export function SyncStatusBadge({ recordsUrl, transport, showSaved = true, labels, className, style }: SyncStatusBadgeProps): ReactNode {
@@ -92,9 +94,13 @@ export function SyncStatusBadge({ recordsUrl, transport, showSaved = true, label
   const connectionLabel = offline ? text.offline : text[status]
 
   // The most urgent fact wins: a failed write needs the user, a pending one needs patience.
-  const saved: SavedState = failed > 0 ? 'failed' : pending > 0 ? 'pending' : savedServer ? 'server' : savedLocal ? 'local' : 'pending'
+  // While idle (always so on the server and during hydration) nothing has been loaded or
+  // heard yet, so "saved" would be a guess: only writes known to be waiting are shown.
+  const saved: SavedState | null =
+    failed > 0 ? 'failed' : pending > 0 ? 'pending' : status === 'idle' ? null : savedServer ? 'server' : savedLocal ? 'local' : 'pending'
   const savedLabel =
-    saved === 'failed' ? text.failed(failed) : saved === 'pending' ? text.unsaved(pending) : saved === 'server' ? text.savedServer : text.savedLocal
+    saved === 'failed' ? text.failed(failed) : saved === 'pending' ? text.unsaved(pending) : saved === 'server' ? text.savedServer : saved === 'local' ? text.savedLocal : null
+  const showSavedState = showSaved && saved !== null
 
   return (
     <span
@@ -102,7 +108,7 @@ export function SyncStatusBadge({ recordsUrl, transport, showSaved = true, label
       aria-live="polite"
       className={className}
       data-status={offline ? 'offline' : status}
-      data-saved={showSaved ? saved : undefined}
+      data-saved={showSavedState ? saved : undefined}
       style={style === undefined ? badgeStyle : { ...badgeStyle, ...style }}
     >
       <span
@@ -110,7 +116,7 @@ export function SyncStatusBadge({ recordsUrl, transport, showSaved = true, label
         style={{ width: '0.6em', height: '0.6em', borderRadius: '50%', flex: 'none', background: TONE_COLORS[tone] }}
       />
       <span>{connectionLabel}</span>
-      {showSaved && (
+      {showSavedState && (
         <>
           <span aria-hidden="true" style={separatorStyle}>
             ·

@@ -1,5 +1,5 @@
 'use client'
-import { useMemo } from 'react'
+import { useDebugValue, useMemo } from 'react'
 import type { SyncClient } from '../core/client.js'
 import type { SyncStatus } from '../core/machine.js'
 import { useSyncContext } from './context.js'
@@ -27,7 +27,9 @@ export function useConnectionStatus(recordsUrl?: string, options: UseConnectionS
   const { client } = useSyncContext('useConnectionStatus')
   const { transport } = options
   const source = useMemo(() => connectionStatusSource(client, recordsUrl, transport), [client, recordsUrl, transport])
-  return useStore(source, identity)
+  const status = useStore(source, identity)
+  useDebugValue(status)
+  return status
 }
 
 function connectionStatusSource(client: SyncClient, recordsUrl: string | undefined, transport: 'sse' | 'ws' | undefined): ExternalStore<SyncStatus> {

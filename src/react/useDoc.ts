@@ -1,14 +1,18 @@
 'use client'
 import type { Doc } from '@automerge/automerge/slim'
-import { useCallback, useMemo, useState } from 'react'
+import { useCallback, useDebugValue, useMemo, useState } from 'react'
 import type { SyncClient } from '../core/client.js'
 import { automergeDocSupport } from '../core/docs/docSupport.js'
+import { parseDocumentUrl } from '../core/docs/documentId.js'
 import type { DocSnapshot, DocStatus, DocStore } from '../core/docs/types.js'
 import { SyncError } from '../core/errors.js'
 import type { SyncStatus } from '../core/machine.js'
 import { useSyncContext } from './context.js'
+import { debugLabel } from './debugLabel.js'
 import { isServerRender } from './recordStoreSources.js'
 import { suspendUntilSettled } from './suspendUntilSettled.js'
+import type { ThrowOnError } from './throwOnError.js'
+import { mayThrow, shouldThrow } from './throwOnError.js'
 import type { ExternalStore } from './useStore.js'
 import { useStore } from './useStore.js'
 
@@ -25,6 +29,13 @@ export interface UseDocOptions<T, S> {
   isEqual?: ((a: S, b: S) => boolean) | undefined
   /** Suspend until the document is ready, unavailable, or failed. @default false */
   suspense?: boolean | undefined
+  /**
+   * Throw errors to the nearest error boundary instead of returning them in `info.error`:
+   * `true` for every error, a function to decide per error.
+   * @default with `suspense`, the errors no retry fixes ('unauthorized', 'forbidden',
+   * 'unavailable', 'bad-input'); without it, none
+   */
+  throwOnError?: ThrowOnError | undefined
 }
 
 export interface DocInfo {
@@ -86,18 +97,24 @@ export function useDoc<T>(urlOrId: string | undefined, options?: UseDocOptions<T
 export function useDoc<T, S>(urlOrId: string | undefined, options: UseDocOptions<T, S> & { selector: (doc: Doc<T>) => S }): [S | undefined, ChangeDoc<T>, DocInfo]
 export function useDoc<T, S>(urlOrId: string | undefined, options: UseDocOptions<T, S> = {}): [S | undefined, ChangeDoc<T>, DocInfo] {
   const { client } = useSyncContext('useDoc')
-  const { suspense = false } = options
+  const { suspense = false, throwOnError } = options
   const selector = options.selector ?? (wholeDoc as unknown as (doc: Doc<T>) => S)
   const isEqual = options.isEqual ?? Object.is
 
-  const source = useMemo(
-    () => (urlOrId === undefined || isServerRender() ? null : new DocSource<T>(client, urlOrId)),
-    [client, urlOrId],
-  )
+  const source = useMemo(() => {
+    if (urlOrId === undefined) return null
+    // A malformed id is a bug in the calling code, not a state to render: it throws
+    // SyncError('bad-input') naming the id, on the server too, so both renders agree.
+    if (!isServerRender()) return new DocSource<T>(client, urlOrId)
+    parseDocumentUrl(urlOrId)
+    return null
+  }, [client, urlOrId])
   // The `info` fields this component has read. A status or saved-state change re-renders
   // only components that read it: a row that selects its item ignores the saved flag
   // flickering as remote changes reach the cache. (TanStack Query tracks its results alike.)
   const [readFields] = useState(() => new Set<InfoField>())
+  // An error that may be thrown must re-render this component even if it never reads it.
+  if (mayThrow(throwOnError, suspense)) readFields.add('error')
   const selectState = useMemo(() => docStateSelector(selector), [selector])
   const isStateEqual = useCallback(
     (a: DocState<S>, b: DocState<S>) =>
@@ -113,14 +130,20 @@ export function useDoc<T, S>(urlOrId: string | undefined, options: UseDocOptions
   const change = useMemo<ChangeDoc<T>>(() => (source === null ? noDocument : (fn) => source.store.change(fn)), [source])
   const url = source?.store.url
   const info = useMemo(() => trackedInfo(state, url, readFields), [state, url, readFields])
+  useDebugValue(state, docDebugLabel)
 
-  // After every hook has run, so suspending never changes the order of hooks.
+  // After every hook has run, so throwing or suspending never changes the order of hooks.
+  if (shouldThrow(state.error, throwOnError, suspense)) throw state.error
   if (suspense && source !== null && !isSettled(client, source.store)) {
     const { store } = source
     throw suspendUntilSettled(client, store as DocStore<unknown>, () => isSettled(client, store), (listener) => client.docConnection?.subscribe(listener) ?? (() => {}))
   }
 
   return [state.selection, change, info]
+}
+
+function docDebugLabel(state: DocState<unknown>): string {
+  return `${state.docStatus}, ${debugLabel({ status: state.status, saved: { local: state.savedLocal, server: state.savedServer } })}`
 }
 
 type InfoField = 'status' | 'docStatus' | 'saved' | 'error'

@@ -1,4 +1,5 @@
 'use client'
+import { useDebugValue } from 'react'
 import type { ExternalStore } from './useStore.js'
 import { useStore } from './useStore.js'
 
@@ -20,5 +21,9 @@ const identity = (value: boolean): boolean => value
 
 /** Whether the browser believes it has a network, following its `online`/`offline` events. */
 export function useOnline(): boolean {
-  return useStore(onlineSource, identity)
+  const online = useStore(onlineSource, identity)
+  useDebugValue(online, onlineLabel)
+  return online
 }
+
+const onlineLabel = (online: boolean): string => (online ? 'online' : 'offline')

@@ -1,5 +1,5 @@
 'use client'
-import { useEffect, useMemo, useSyncExternalStore } from 'react'
+import { useDebugValue, useEffect, useMemo, useSyncExternalStore } from 'react'
 import type { SyncClient } from '../core/client.js'
 import { automergeDocSupport } from '../core/docs/docSupport.js'
 import type { PeerPresence, PresenceOptions } from '../core/docs/presence.js'
@@ -31,8 +31,12 @@ export function usePresence<S>(urlOrId: string | undefined, state: S | null, opt
   )
   // Every commit; the source sends only when the state's JSON changed.
   useEffect(() => source?.set(state))
-  return useSyncExternalStore(source?.subscribe ?? noSubscription, source?.getSnapshot ?? nobody, nobody)
+  const peers = useSyncExternalStore(source?.subscribe ?? noSubscription, source?.getSnapshot ?? nobody, nobody)
+  useDebugValue(peers, peersLabel)
+  return peers
 }
+
+const peersLabel = (peers: readonly unknown[]): string => `${peers.length} ${peers.length === 1 ? 'peer' : 'peers'}`
 
 const noSubscription = (): (() => void) => () => {}
 const nobody = (): readonly PeerPresence<never>[] => NOBODY

@@ -1,13 +1,24 @@
 'use client'
-import { useCallback, useMemo } from 'react'
+import { useCallback, useDebugValue, useMemo } from 'react'
+import type { SyncError } from '../core/errors.js'
 import type { RecordSnapshot, WatchRecord } from '../core/records/types.js'
 import { useSyncContext } from './context.js'
 import { recordStoreFor, retainingSource, serverRecordSource } from './recordStoreSources.js'
+import { shouldThrow } from './throwOnError.js'
 import type { UseRecordsOptions } from './useRecords.js'
 import type { ExternalStore } from './useStore.js'
 import { useStore } from './useStore.js'
 
-export type UseRecordOptions<V> = Pick<UseRecordsOptions<V>, 'transport' | 'schema'>
+/** `throwOnError` throws the watch's errors to the nearest error boundary; without it, `useRecord` throws none. */
+export type UseRecordOptions<V> = Pick<UseRecordsOptions<V>, 'transport' | 'schema' | 'throwOnError'>
+
+interface RecordState<V> {
+  readonly record: WatchRecord<V> | undefined
+  /** The watch's error when `throwOnError` wants it thrown, else null: other errors do not re-render. */
+  readonly thrown: SyncError | null
+}
+
+const isSameState = <V>(a: RecordState<V>, b: RecordState<V>): boolean => a.record === b.record && a.thrown === b.thrown
 
 /**
  * One record of a watch, by rkey (and author, when several users may use the same rkey):
@@ -27,7 +38,7 @@ export function useRecord<V = Record<string, unknown>>(
   options: UseRecordOptions<V> = {},
 ): WatchRecord<V> | undefined {
   const { client } = useSyncContext('useRecord')
-  const { transport, schema } = options
+  const { transport, schema, throwOnError } = options
   const store = useMemo(() => recordStoreFor<V>(client, url, transport, schema), [client, url, transport, schema])
   const source = useMemo(
     () => (store === null ? (serverRecordSource as ExternalStore<RecordSnapshot<V>>) : retainingSource(client, store)),
@@ -35,8 +46,18 @@ export function useRecord<V = Record<string, unknown>>(
   )
   // A record the server re-sends unchanged keeps its object, so Object.is is the right test.
   const select = useCallback(
-    (snapshot: RecordSnapshot<V>) => snapshot.records.find((record) => record.rkey === rkey && (did === undefined || record.did === did)),
-    [rkey, did],
+    (snapshot: RecordSnapshot<V>): RecordState<V> => ({
+      record: snapshot.records.find((record) => record.rkey === rkey && (did === undefined || record.did === did)),
+      thrown: shouldThrow(snapshot.error, throwOnError, false) ? snapshot.error : null,
+    }),
+    [rkey, did, throwOnError],
   )
-  return useStore(source, select)
+  const { record, thrown } = useStore(source, select, isSameState)
+  useDebugValue(record, recordDebugLabel)
+  if (thrown !== null) throw thrown
+  return record
+}
+
+function recordDebugLabel(record: WatchRecord<unknown> | undefined): string {
+  return record === undefined ? 'no such record' : record.optimistic === undefined ? 'saved to server' : record.optimistic
 }

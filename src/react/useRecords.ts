@@ -1,13 +1,16 @@
 'use client'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
-import { useCallback, useMemo } from 'react'
+import { useCallback, useDebugValue, useMemo } from 'react'
 import { SyncError } from '../core/errors.js'
 import type { SyncStatus } from '../core/machine.js'
 import type { WatchRecordStore } from '../core/records/recordStore.js'
 import type { RecordSnapshot, RecordStore, WatchRecord } from '../core/records/types.js'
 import { useSyncContext } from './context.js'
+import { debugLabel } from './debugLabel.js'
 import { recordStoreFor, retainingSource, serverRecordSource } from './recordStoreSources.js'
 import { suspendUntilSettled } from './suspendUntilSettled.js'
+import type { ThrowOnError } from './throwOnError.js'
+import { shouldThrow } from './throwOnError.js'
 import type { ExternalStore } from './useStore.js'
 import { useStore } from './useStore.js'
 
@@ -28,6 +31,13 @@ export interface UseRecordsOptions<V, S = readonly WatchRecord<V>[]> {
    * @default false
    */
   suspense?: boolean | undefined
+  /**
+   * Throw errors to the nearest error boundary instead of returning them in `error`: `true`
+   * for every error, a function to decide per error.
+   * @default with `suspense`, the errors no retry fixes ('unauthorized', 'forbidden',
+   * 'unavailable', 'bad-input'); without it, none
+   */
+  throwOnError?: ThrowOnError | undefined
   /**
    * A Standard Schema (zod, valibot, arktype…) every record's value must pass; `V` is its
    * output. Define it once, outside the component: each schema object has its own store.
@@ -89,7 +99,7 @@ export function useRecords<V = Record<string, unknown>, S = readonly WatchRecord
   options: UseRecordsOptions<V, S> = {},
 ): UseRecordsResult<V, S> {
   const { client } = useSyncContext('useRecords')
-  const { transport, suspense = false, schema } = options
+  const { transport, suspense = false, schema, throwOnError } = options
   const selector = options.selector ?? (selectAll as (records: readonly WatchRecord<V>[]) => S)
   const isEqual = options.isEqual ?? Object.is
 
@@ -124,7 +134,10 @@ export function useRecords<V = Record<string, unknown>, S = readonly WatchRecord
     [store],
   )
 
-  // After every hook has run, so suspending never changes the order of hooks.
+  useDebugValue(state, debugLabel)
+
+  // After every hook has run, so throwing or suspending never changes the order of hooks.
+  if (shouldThrow(state.error, throwOnError, suspense)) throw state.error
   if (suspense && store !== null && isLoadingRecords(store.getSnapshot())) {
     throw suspendUntilSettled(client, store as WatchRecordStore<unknown>, () => isSettled(store.getSnapshot()))
   }

@@ -1,5 +1,5 @@
 'use client'
-import { useMemo } from 'react'
+import { useDebugValue, useMemo } from 'react'
 import type { SyncStatusSummary } from '../core/client.js'
 import { useSyncContext } from './context.js'
 import type { ExternalStore } from './useStore.js'
@@ -8,6 +8,11 @@ import { useStore } from './useStore.js'
 /** A server has written nothing; it also keeps hydration in step with the server's HTML. */
 const SERVER_SYNC_STATUS: SyncStatusSummary = Object.freeze({ pending: 0, savedLocal: true, savedServer: true })
 const serverSyncStatus = (): SyncStatusSummary => SERVER_SYNC_STATUS
+/** For React DevTools: the summary as it is when inspected (the formatter runs only then). */
+function summaryLabel(client: { getSyncStatus(): SyncStatusSummary }): string {
+  const { pending, savedLocal, savedServer } = client.getSyncStatus()
+  return `${pending} pending, saved ${savedServer ? 'to server' : savedLocal ? 'locally' : 'nowhere yet'}`
+}
 const identity = <T>(value: T): T => value
 
 /**
@@ -24,5 +29,6 @@ export function useSyncStatus<S>(selector?: (status: SyncStatusSummary) => S): S
     () => ({ subscribe: client.subscribe, getSnapshot: client.getSyncStatus, getServerSnapshot: serverSyncStatus }),
     [client],
   )
+  useDebugValue(client, summaryLabel)
   return useStore<SyncStatusSummary, S | SyncStatusSummary>(source, selector ?? identity)
 }

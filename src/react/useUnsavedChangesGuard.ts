@@ -1,5 +1,5 @@
 'use client'
-import { useEffect } from 'react'
+import { useDebugValue, useEffect } from 'react'
 import { useSyncStatus } from './useSyncStatus.js'
 
 export interface UnsavedChangesGuardOptions {
@@ -34,5 +34,8 @@ export function useUnsavedChangesGuard({ level = 'server', enabled = true }: Uns
     return () => window.removeEventListener('beforeunload', onBeforeUnload)
   }, [guard])
 
+  useDebugValue(unsaved, unsavedLabel)
   return unsaved
 }
+
+const unsavedLabel = (unsaved: boolean): string => (unsaved ? 'unsaved work' : 'all saved')

@@ -51,7 +51,19 @@ describe('server rendering', () => {
     expect(html).toContain('role="status"')
     expect(html).toContain('data-status="idle"')
     expect(html).toContain('Idle')
-    expect(html).toContain('Saved to server')
     expect(fetchSpy).not.toHaveBeenCalled()
+  })
+
+  it('renders a badge that claims nothing it cannot know: no saved state before anything loaded', () => {
+    const html = renderToString(
+      <SyncProvider url="ws://127.0.0.1:1/">
+        <SyncStatusBadge />
+        <SyncStatusBadge recordsUrl={URL} />
+      </SyncProvider>,
+    )
+    expect(html.match(/data-status="idle"/g)).toHaveLength(2)
+    expect(html.match(/>Idle</g)).toHaveLength(2)
+    expect(html).not.toContain('data-saved')
+    for (const label of ['Saved to server', 'Saved locally', 'unsaved', 'Live', 'Offline']) expect(html).not.toContain(label)
   })
 })

@@ -92,6 +92,31 @@ describe('saved state in the UI', () => {
     expect(badge.textContent).toContain('Saved to server')
   })
 
+  it('shows an idle watch as idle and claims no saved state for it until it runs', async () => {
+    const url = watchUrl(newRoom())
+    client = testClient(server.url)
+    function Reader() {
+      useRecords<Message>(url)
+      return null
+    }
+    // Nobody reads the watch yet: the badge observes it without opening it.
+    const { rerender } = render(<SyncStatusBadge recordsUrl={url} />, { wrapper: withClient(client) })
+    const badge = screen.getByRole('status')
+    expect(badge.getAttribute('data-status')).toBe('idle')
+    expect(badge.textContent).toBe('Idle')
+    expect(badge.getAttribute('data-saved')).toBe(null)
+
+    rerender(
+      <>
+        <Reader />
+        <SyncStatusBadge recordsUrl={url} />
+      </>,
+    )
+    await waitFor(() => expect(screen.getByRole('status').getAttribute('data-status')).toBe('live'))
+    expect(screen.getByRole('status').textContent).toContain('Saved to server')
+    expect(screen.getByRole('status').getAttribute('data-saved')).toBe('server')
+  })
+
   it('keeps the action functions stable across renders', async () => {
     client = testClient(server.url)
     const seen: RecordActions<Message>[] = []
