@@ -66,4 +66,12 @@ describe('server rendering', () => {
     expect(html).not.toContain('data-saved')
     for (const label of ['Saved to server', 'Saved locally', 'unsaved', 'Live', 'Offline']) expect(html).not.toContain(label)
   })
+
+  it('throws SyncError bad-input for a malformed document id, as the browser does', () => {
+    function Broken() {
+      useDoc('automerge:typo')
+      return null
+    }
+    expect(() => renderToString(<SyncProvider url="ws://127.0.0.1:1/"><Broken /></SyncProvider>)).toThrow(/"automerge:typo" is not an automerge document id/)
+  })
 })
