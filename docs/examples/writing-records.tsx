@@ -3,7 +3,7 @@ import { useRecords } from 'syncline'
 
 type Message = { text: string }
 
-function Chat({ room }: { room: string }) {
+export function Chat({ room }: { room: string }) {
   const { records, put, delete: remove, retry, discard, saved } = useRecords<Message>(
     `/xrpc/com.example.message.watchRecords?roomUri=${encodeURIComponent(room)}`,
   )
