@@ -39,6 +39,11 @@ const strictOptions: ts.CompilerOptions = {
 }
 
 describe('README examples', () => {
+  it('has only TypeScript blocks (checked below) and shell blocks (commands, not compiled)', () => {
+    const other = blocks.filter((block) => !['ts', 'tsx', 'sh'].includes(block.language)).map((block) => `README.md:${block.line} (${block.language || 'no language'})`)
+    expect(other).toEqual([])
+  })
+
   it('names an example file on the first line of every TypeScript block', () => {
     const unnamed = codeBlocks.filter((block) => exampleFileOf(block) === undefined).map((block) => `README.md:${block.line}`)
     expect(unnamed).toEqual([])
