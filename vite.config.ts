@@ -53,7 +53,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', environment: 'node', include: ['test/wire/**/*.test.ts', 'test/core/**/*.test.ts', 'test/server/**/*.test.ts', 'test/soak/**/*.test.ts'] },
+        test: { name: 'unit', environment: 'node', include: ['test/wire/**/*.test.ts', 'test/docs/**/*.test.ts', 'test/core/**/*.test.ts', 'test/server/**/*.test.ts', 'test/soak/**/*.test.ts'] },
       },
       {
         extends: true,
