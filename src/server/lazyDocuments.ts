@@ -40,7 +40,7 @@ export function lazyDocuments(options: DocumentMountOptions & { onError: (error:
     const { mountDocuments } = await import('./docs/mount.js')
     return mountDocuments(options)
   })
-  /** Set by the first document connection; `close()` waits for a load under way. */
+  /** The load under way or done (start() or a document connection); `close()` waits for it. */
   let loading: Promise<DocumentMount> | null = null
   let reportedMissing = false
 
