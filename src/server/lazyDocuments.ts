@@ -25,7 +25,11 @@ export interface DocumentsHalf {
 
 /**
  * The documents half (docs/, which imports `@automerge/automerge`) is imported dynamically, by
- * the server's `start()` (so the first document connection does not wait for Automerge's wasm).
+ * the server's `start()`, not on the first document connection: in a process that also runs
+ * syncline's client (tests, a Node app), Automerge's entry loaded after the client's `/slim`
+ * one starts a second wasm instance, and the client's sync states then fail ("expected
+ * instance of SyncState"); loaded before any client connects, as the static import did, it
+ * does not. It also spares the first connection the wait for the wasm.
  * `@automerge/automerge` is an optional peer: a server that serves only records runs without
  * it, and a document connection to such a server is refused with 501 and a message (also sent
  * to `onError`, once) saying what to install.
