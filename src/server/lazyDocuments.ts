@@ -24,26 +24,31 @@ export interface DocumentsHalf {
 }
 
 /**
- * The documents half (docs/, which imports `@automerge/automerge`) is imported dynamically, by
- * the server's `start()`, not on the first document connection: in a process that also runs
- * syncline's client (tests, a Node app), Automerge's entry loaded after the client's `/slim`
- * one starts a second wasm instance, and the client's sync states then fail ("expected
- * instance of SyncState"); loaded before any client connects, as the static import did, it
- * does not. It also spares the first connection the wait for the wasm.
- * `@automerge/automerge` is an optional peer: a server that serves only records runs without
- * it, and a document connection to such a server is refused with 501 and a message (also sent
- * to `onError`, once) saying what to install.
+ * The documents half's modules: `@automerge/automerge` (an optional peer) and docs/. Their
+ * import starts when this module is imported, as the static import it replaces did, and a
+ * failure is kept for the first document connection to report. The timing matters in a
+ * process that also runs syncline's client (tests, a Node app): Automerge's main entry,
+ * evaluated after the client's `/slim` one has initialized its wasm, starts a second wasm
+ * instance, and the client's sync states then fail ("expected instance of SyncState").
+ */
+const documentsModules = new LazyModule(async () => {
+  await importOptionalPeer('@automerge/automerge', 'Automerge documents (a server that serves only records does not need it)', () => import('@automerge/automerge'))
+  return import('./docs/mount.js')
+})
+documentsModules.load().catch(() => {})
+
+/**
+ * What the rest of the server sees of the documents half. `start()` waits for its modules
+ * (so the first document connection does not wait for Automerge's wasm); without
+ * `@automerge/automerge` the server serves records, and a document connection is refused with
+ * 501 and a message (also sent to `onError`, once) saying what to install.
  *
  * Until it has loaded, no document is in memory and no peer is connected, so revokes, refreshes
  * and other instances' changes have nothing to act on here: storage already holds what the
  * first connection will load.
  */
 export function lazyDocuments(options: DocumentMountOptions & { onError: (error: unknown) => void }): DocumentsHalf {
-  const half = new LazyModule<DocumentMount>(async () => {
-    await importOptionalPeer('@automerge/automerge', 'Automerge documents (a server that serves only records does not need it)', () => import('@automerge/automerge'))
-    const { mountDocuments } = await import('./docs/mount.js')
-    return mountDocuments(options)
-  })
+  const half = new LazyModule<DocumentMount>(async () => (await documentsModules.load()).mountDocuments(options))
   /** The load under way or done (start() or a document connection); `close()` waits for it. */
   let loading: Promise<DocumentMount> | null = null
   let reportedMissing = false
