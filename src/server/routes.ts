@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { DocumentMount } from './docs/mount.js'
 import type { OperationInfo, ServerEvents } from './events.js'
 import { requestStatus } from './events.js'
 import { HttpError, preflightHeaders, sendError, sendJson } from './http.js'
+import type { DocumentsHalf } from './lazyDocuments.js'
 import type { RecordHub } from './records/recordHub.js'
 import type { RecordService } from './records/recordService.js'
 import { splitXrpcMethod } from '../wire/watchRecords.js'
@@ -15,7 +15,7 @@ const XRPC = /^\/xrpc\/([^/]+)$/
 
 export interface RoutesOptions {
   records: RecordService
-  documents: DocumentMount
+  documents: DocumentsHalf
   hub: RecordHub
   events: ServerEvents
   /** HTTP requests per address. */
@@ -34,7 +34,6 @@ export function createRoutes({ records, documents, hub, events, requestLimiter, 
   request(req: IncomingMessage, res: ServerResponse): void
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
 } {
-  const docs = documents.service
   const route = async (req: IncomingMessage, res: ServerResponse, op: OperationInfo): Promise<void> => {
     const url = requestUrl(req)
     if (req.method === 'OPTIONS') {
@@ -42,7 +41,7 @@ export function createRoutes({ records, documents, hub, events, requestLimiter, 
       return void res.end()
     }
     if (url.pathname === '/health' || url.pathname === '/') {
-      return sendJson(res, 200, { ok: true, name: 'syncline', watchers: hub.watcherCount, peers: docs.peerCount })
+      return sendJson(res, 200, { ok: true, name: 'syncline', watchers: hub.watcherCount, peers: documents.peerCount })
     }
     const method = XRPC.exec(url.pathname)?.[1]
     if (!method) throw new HttpError(404, 'NotFound', `Nothing at ${url.pathname}`)
@@ -101,7 +100,7 @@ export function createRoutes({ records, documents, hub, events, requestLimiter, 
 
   /** Long-lived connections are what exhaust a server: refuse one more past the limit. */
   const assertConnectionRoom = (): void => {
-    if (docs.connectionCount + hub.watcherCount >= maxConnections) {
+    if (documents.connectionCount + hub.watcherCount >= maxConnections) {
       throw new HttpError(503, 'TooManyConnections', `The server is at its limit of ${maxConnections} connections; retry later`, { 'retry-after': '5' })
     }
   }

@@ -1,15 +1,14 @@
 import type { IncomingMessage, Server } from 'node:http'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { WebSocketServer } from 'ws'
 import { ConnectionAdmission } from './admission.js'
 import type { RevokeRequest } from './auth.js'
 import { Gatekeeper } from './auth.js'
 import { DocumentAccess } from './docAccess.js'
-import { mountDocuments } from './docs/mount.js'
 import type { ClientConnectEvent, ClientDisconnectEvent, SyncRequestEvent } from './events.js'
 import { ServerEvents } from './events.js'
 import { Lockouts } from './lockouts.js'
+import { lazyDocuments } from './lazyDocuments.js'
 import { InstanceFanout } from './pubsub/instanceFanout.js'
 import { RecordHub } from './records/recordHub.js'
 import { RecordService } from './records/recordService.js'
@@ -19,6 +18,7 @@ import { serverSettings } from './serverOptions.js'
 import { SendBudget } from './sendBudget.js'
 import { TicketSigner, parseTicketSecret } from './tickets.js'
 import { RateLimiter } from './tokenBucket.js'
+import { LazyWebSocketServer } from './webSocketServer.js'
 
 export type { SyncServerLimits, SyncServerOptions } from './serverOptions.js'
 
@@ -61,7 +61,7 @@ export interface SyncServer {
  * over HTTP, SSE and WebSocket under `/xrpc/`.
  *
  * This function only wires the parts: options and their defaults (serverOptions.ts), the
- * records half (records/recordService.ts), the documents half (docs/mount.ts), the
+ * records half (records/recordService.ts), the documents half (lazyDocuments.ts, docs/mount.ts on first use), the
  * instances' pub/sub (pubsub/instanceFanout.ts), connection admission (admission.ts) and
  * HTTP routing (routes.ts).
  */
@@ -78,7 +78,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   /** Takes a per-user and per-address slot for a long-lived connection, or throws 429. */
   const admit = (userId: string, req: IncomingMessage): (() => void) => admission.admit(gate.requiresAuthentication ? userId : undefined, req.socket.remoteAddress)
   const sendBudget = new SendBudget(settings.maxSendBufferBytes)
-  const wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxBodyBytes })
+  const wss = new LazyWebSocketServer({ maxPayload: settings.maxBodyBytes })
 
   const records = new RecordService({
     events,
@@ -97,7 +97,8 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     onError,
   })
   const docAccess = new DocumentAccess(gate, records.access)
-  const documents = mountDocuments({
+  // Imported by start(), when Automerge is installed: a records-only server needs none.
+  const documents = lazyDocuments({
     storage,
     maxMessageBytes: settings.maxMessageBytes,
     keepaliveMs,
@@ -108,8 +109,8 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     events,
     fanout,
     admit,
+    onError,
   })
-  const docs = documents.service
   const routes = createRoutes({
     records,
     documents,
@@ -128,8 +129,8 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     // Locked out first: a reconnect racing this revoke must not slip back in.
     lockouts.add(request)
     const ofUser = (req: IncomingMessage): boolean => docAccess.userOf(req) === userId
-    const documents = collection === undefined && room === undefined ? docs.revoke({ request: ofUser, ...(documentId !== undefined && { documentId }) }) : 0
-    return documents + (documentId === undefined ? records.revoke({ userId, ...(collection !== undefined && { collection }), ...(room !== undefined && { room }) }) : 0)
+    const endedDocuments = collection === undefined && room === undefined ? documents.revoke({ request: ofUser, ...(documentId !== undefined && { documentId }) }) : 0
+    return endedDocuments + (documentId === undefined ? records.revoke({ userId, ...(collection !== undefined && { collection }), ...(room !== undefined && { room }) }) : 0)
   }
 
   const revoke = (request: RevokeRequest): number => {
@@ -156,19 +157,22 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
     httpServer,
     start() {
       started ??= (async () => {
+        // `ws` is an optional peer: without it, start() fails here saying what to install.
+        await wss.ready()
+        await documents.preload()
         // Listening to the other instances before accepting clients: no write can slip between.
         await fanout.start({
           record: ({ collection, room, frame }) => hub.deliver({ collection, room }, frame),
           document: ({ documentId, changes }) => {
-            if (changes === undefined) void docs.refreshFromStorage(documentId)
-            else docs.applyRemoteChanges(documentId, Buffer.from(changes, 'base64'))
+            if (changes === undefined) void documents.refreshFromStorage(documentId)
+            else documents.applyRemoteChanges(documentId, Buffer.from(changes, 'base64'))
           },
           revoke: ({ request, restore }) => (restore ? lockouts.lift(request) : revokeHere(request)),
           // Notices were lost while the broker was away: watchers take a fresh snapshot from
           // the shared storage, and documents in memory merge what storage holds.
           resync: () => {
             hub.endAll()
-            void docs.refreshAllFromStorage()
+            void documents.refreshAllFromStorage()
           },
         })
         await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import type { JWTPayload, JWTVerifyGetKey } from 'jose'
-import { createRemoteJWKSet, jwtVerify } from 'jose'
+import { LazyModule } from '../core/lazyModule.js'
 import type { Authenticate, Identity } from './auth.js'
+import { importOptionalPeer } from './optionalPeer.js'
 
 export interface VerifyJwtOptions {
   /** Your identity provider's JWKS endpoint (RS256/ES256/EdDSA tokens). */
@@ -24,6 +25,9 @@ export interface VerifyJwtOptions {
  * expired token is refused at the next reconnect. The identity's `context` is the verified
  * payload, handed to `authorize`.
  *
+ * `jose` is an optional peer, loaded with the first token: without it, that call rejects with
+ * an error that says to install it.
+ *
  * ```ts
  * createSyncServer({ authenticate: verifyJwt({ jwksUrl: 'https://issuer/.well-known/jwks.json', issuer: 'https://issuer/', audience: 'my-app' }) })
  * ```
@@ -31,8 +35,13 @@ export interface VerifyJwtOptions {
 export function verifyJwt(options: VerifyJwtOptions): Authenticate {
   const { jwksUrl, secret, issuer, audience, clockToleranceSeconds = 5, userIdClaim = 'sub' } = options
   if ((jwksUrl === undefined) === (secret === undefined)) throw new TypeError('verifyJwt needs exactly one of jwksUrl and secret')
-  const key: Uint8Array | JWTVerifyGetKey =
-    jwksUrl !== undefined ? createRemoteJWKSet(new URL(jwksUrl)) : typeof secret === 'string' ? new TextEncoder().encode(secret) : secret!
+  const jwksLocation = jwksUrl !== undefined ? new URL(jwksUrl) : undefined
+  // One key set for the hook's lifetime: jose caches and refreshes the fetched keys in it.
+  const verifier = new LazyModule(async () => {
+    const { createRemoteJWKSet, jwtVerify } = await importOptionalPeer('jose', 'verifyJwt', () => import('jose'))
+    const key: Uint8Array | JWTVerifyGetKey = jwksLocation !== undefined ? createRemoteJWKSet(jwksLocation) : typeof secret === 'string' ? new TextEncoder().encode(secret) : secret!
+    return { key, jwtVerify }
+  })
   const verifyOptions = {
     clockTolerance: clockToleranceSeconds,
     ...(issuer !== undefined && { issuer }),
@@ -40,6 +49,8 @@ export function verifyJwt(options: VerifyJwtOptions): Authenticate {
     ...(secret !== undefined && { algorithms: ['HS256', 'HS384', 'HS512'] }),
   }
   return async ({ token }): Promise<Identity | undefined> => {
+    // A missing `jose` is the operator's to fix, not a bad token: it rejects, it is not a 401.
+    const { key, jwtVerify } = await verifier.load()
     let payload: JWTPayload
     try {
       // jose's overloads split on the key's type; both branches verify the same way.

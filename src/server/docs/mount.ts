@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { WebSocketServer } from 'ws'
 import { releaseWhenClosed } from '../admission.js'
 import type { DocumentAccess } from '../docAccess.js'
 import type { OperationInfo, ServerEvents } from '../events.js'
 import type { InstanceFanout } from '../pubsub/instanceFanout.js'
 import type { SendBudget } from '../sendBudget.js'
 import type { DocStorage } from '../storage/types.js'
+import { LazyWebSocketServer } from '../webSocketServer.js'
 import type { DocSyncService, DocSyncServiceOptions } from './docSyncService.js'
 import { createDocSyncService } from './docSyncService.js'
 
@@ -91,7 +91,7 @@ export function mountDocuments({ storage, maxMessageBytes, keepaliveMs, limits, 
       }),
   })
   // Just above the service's own limit, so that it (not ws) answers oversize frames with an error message.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes + MIB })
+  const wss = new LazyWebSocketServer({ maxPayload: maxMessageBytes + MIB })
 
   return {
     service,
@@ -100,7 +100,7 @@ export function mountDocuments({ storage, maxMessageBytes, keepaliveMs, limits, 
       const identity = await access.identify(req, url)
       op.userId = identity.userId
       releaseWhenClosed(socket, admit(identity.userId, req))
-      wss.handleUpgrade(req, socket, head, (ws) => service.handleConnection(ws, req))
+      await wss.handleUpgrade(req, socket, head, (ws) => service.handleConnection(ws, req))
     },
     async close() {
       // Flushes documents still waiting for their coalesced write, then closes their sockets.

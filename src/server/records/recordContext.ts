@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http'
-import type { WebSocketServer } from 'ws'
 import type { Gatekeeper } from '../auth.js'
 import type { ServerEvents } from '../events.js'
 import type { SendBudget } from '../sendBudget.js'
 import type { StorageProvider } from '../storage/types.js'
 import type { TicketSigner } from '../tickets.js'
+import type { LazyWebSocketServer } from '../webSocketServer.js'
 import type { RecordHub } from './recordHub.js'
 import type { WatchAccess } from './watchAccess.js'
 
@@ -13,7 +13,7 @@ export interface RecordServiceOptions {
   hub: RecordHub
   gate: Gatekeeper
   tickets: TicketSigner
-  wss: WebSocketServer
+  wss: LazyWebSocketServer
   events: ServerEvents
   ticketTtlMs: number
   keepaliveMs: number

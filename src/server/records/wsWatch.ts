@@ -111,7 +111,7 @@ export class WatchSockets {
     op.userId = identity.userId
     releaseWhenClosed(socket, this.#context.admit(identity.userId, req))
     const clientId = (op.clientId = this.#context.events.newClientId())
-    this.#context.wss.handleUpgrade(req, socket, head, (ws) => this.#watch(ws, scope, identity.userId, ticket, clientId, req.socket.remoteAddress))
+    await this.#context.wss.handleUpgrade(req, socket, head, (ws) => this.#watch(ws, scope, identity.userId, ticket, clientId, req.socket.remoteAddress))
   }
 
   /** Ends every watch socket. */
