@@ -203,7 +203,8 @@ export class SyncClient {
    * tells other tabs on the same cache to drop what they show. The client stays usable: stores
    * asked for from now on start on the empty cache.
    * @throws SyncError `'unsaved'` while record writes or document edits are not confirmed by
-   * the server, unless `discardUnsent`; nothing is closed then.
+   * the server (a write the server refused counts until it is retried or discarded), unless
+   * `discardUnsent`; nothing is closed then.
    */
   async clearLocalData(options: ClearLocalDataOptions = {}): Promise<void> {
     // No await before the stores are closed: a write that lands later throws instead of
