@@ -24,6 +24,12 @@ export class ConfirmedRecords<V> {
     return this.#byAuthor.has(authorKey(did, rkey))
   }
 
+  /** The confirmed record of that author and key, through the same index (no scan). */
+  getByAuthor(did: string, rkey: string): WatchRecord<V> | undefined {
+    const key = this.#byAuthor.get(authorKey(did, rkey))
+    return key === undefined ? undefined : this.#byKey.get(key)
+  }
+
   /** Returns false when nothing changed (same content re-sent). */
   upsert(record: WatchRecord<V>): boolean {
     const key = confirmedKey(record)

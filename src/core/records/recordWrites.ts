@@ -210,7 +210,7 @@ export class RecordWrites<V> {
     if (entry.op === 'put' && result) {
       const record = this.#confirmedRecord(entry.rkey, entry.value as V, entry.time_us, result)
       this.#did ??= record.did || undefined
-      const existing = [...confirmed.values()].find((other) => other.did === record.did && other.rkey === record.rkey)
+      const existing = confirmed.getByAuthor(record.did, record.rkey)
       // The watch's echo may have come first, with the server's time (and fields such as
       // contrail's `space`): keep it. A server that answers without a cid (contrail) is matched by value.
       const echoed = existing && (result.cid ? existing.cid === result.cid : JSON.stringify(existing.value) === JSON.stringify(entry.value))

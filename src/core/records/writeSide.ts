@@ -120,19 +120,25 @@ export class WriteSide<V> {
   discard(rkey: string): void {
     if (this.#writes) return this.#writes.discard(rkey)
     if (this.#o.optimistic.remove(rkey)) this.#o.changed()
-    void this.#then((writes) => writes.discard(rkey))
+    void this.#then((writes) => writes.discard(rkey), false)
   }
 
-  #then<T>(write: (writes: RecordWrites<V>) => T | Promise<T>): Promise<T> {
-    this.#waiting++
-    const handOver = (writes: RecordWrites<V>): T | Promise<T> => {
-      this.#waiting--
-      return write(writes)
+  /** Runs `write` once the module is here; `stored` writes count as not yet in the cache meanwhile. */
+  #then<T>(write: (writes: RecordWrites<V>) => T | Promise<T>, stored = true): Promise<T> {
+    if (stored) this.#waiting++
+    const handedOver = (): void => {
+      if (stored) this.#waiting--
     }
-    const result = this.#load().then(handOver, (error: unknown) => {
-      this.#waiting--
-      throw error
-    })
+    const result = this.#load().then(
+      (writes) => {
+        handedOver()
+        return write(writes)
+      },
+      (error: unknown) => {
+        handedOver()
+        throw error
+      },
+    )
     result.catch(() => {}) // a write may be fired and forgotten: no unhandled rejection
     return result
   }
