@@ -1,5 +1,5 @@
 'use client'
-import type { ReactNode } from 'react'
+import type { ReactElement, ReactNode } from 'react'
 import { useEffect, useMemo, useState } from 'react'
 import { createIndexedDBCache } from '../core/cache/indexedDBCache.js'
 import { createMemoryCache } from '../core/cache/memoryCache.js'
@@ -49,7 +49,7 @@ export interface SyncProviderProps {
  * A client it replaces (the `url`, `recordsBaseUrl` or token presence changed) is closed
  * once the replacement is committed, and with it the default cache the provider made for it.
  */
-export function SyncProvider({ url, recordsBaseUrl, token, cache, client, children }: SyncProviderProps): ReactNode {
+export function SyncProvider({ url, recordsBaseUrl, token, cache, client, children }: SyncProviderProps): ReactElement | null {
   // useState, not an effect: the client must exist during the first render (and on the
   // server), and be the same object for every re-render of this provider.
   const settings: ClientSettings = { url, recordsBaseUrl, cache, hasToken: token !== undefined }

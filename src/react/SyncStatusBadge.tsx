@@ -1,5 +1,5 @@
 'use client'
-import type { CSSProperties, ReactNode } from 'react'
+import type { CSSProperties, ReactElement } from 'react'
 import type { SyncStatus } from '../core/machine.js'
 import { useConnectionStatus } from './useConnectionStatus.js'
 import { useFailedWriteCount } from './useFailedWriteCount.js'
@@ -82,7 +82,7 @@ const separatorStyle: CSSProperties = { opacity: 0.5 }
  * not known before anything has loaded or connected. Unstyled apps get sensible inline
  * styles; styled apps can target `[data-status]` and `[data-saved]`.
  */
-export function SyncStatusBadge({ recordsUrl, transport, showSaved = true, labels, className, style }: SyncStatusBadgeProps): ReactNode {
+export function SyncStatusBadge({ recordsUrl, transport, showSaved = true, labels, className, style }: SyncStatusBadgeProps): ReactElement | null {
   const text = labels === undefined ? defaultSyncStatusBadgeLabels : { ...defaultSyncStatusBadgeLabels, ...labels }
   const status = useConnectionStatus(recordsUrl, { transport })
   const online = useOnline()

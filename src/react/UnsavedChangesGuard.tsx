@@ -1,5 +1,5 @@
 'use client'
-import type { ReactNode } from 'react'
+import type { ReactElement } from 'react'
 import type { UnsavedChangesGuardOptions } from './useUnsavedChangesGuard.js'
 import { useUnsavedChangesGuard } from './useUnsavedChangesGuard.js'
 
@@ -9,7 +9,7 @@ export type UnsavedChangesGuardProps = UnsavedChangesGuardOptions
  * Drop it anywhere under `<SyncProvider>`: while the local user's writes are not saved at
  * `level`, leaving or reloading the page asks for confirmation. Renders nothing.
  */
-export function UnsavedChangesGuard(props: UnsavedChangesGuardProps): ReactNode {
+export function UnsavedChangesGuard(props: UnsavedChangesGuardProps): ReactElement | null {
   useUnsavedChangesGuard(props)
   return null
 }

@@ -1,10 +1,12 @@
 'use client'
-import { useDebugValue, useEffect, useMemo, useSyncExternalStore } from 'react'
+import { useDebugValue, useEffect, useMemo } from 'react'
 import type { SyncClient } from '../core/client.js'
 import { automergeDocSupport } from '../core/docs/docSupport.js'
 import type { PeerPresence, PresenceOptions } from '../core/docs/presence.js'
 import { DocPresence } from '../core/docs/presence.js'
 import { useSyncContext } from './context.js'
+import type { ExternalStore } from './useStore.js'
+import { useStore } from './useStore.js'
 
 export type UsePresenceOptions = Omit<PresenceOptions, 'environment'>
 
@@ -31,15 +33,17 @@ export function usePresence<S>(urlOrId: string | undefined, state: S | null, opt
   )
   // Every commit; the source sends only when the state's JSON changed.
   useEffect(() => source?.set(state))
-  const peers = useSyncExternalStore(source?.subscribe ?? noSubscription, source?.getSnapshot ?? nobody, nobody)
+  const peers = useStore<readonly PeerPresence<S>[], readonly PeerPresence<S>[]>(source ?? NO_PRESENCE, identity)
   useDebugValue(peers, peersLabel)
   return peers
 }
 
 const peersLabel = (peers: readonly unknown[]): string => `${peers.length} ${peers.length === 1 ? 'peer' : 'peers'}`
 
-const noSubscription = (): (() => void) => () => {}
 const nobody = (): readonly PeerPresence<never>[] => NOBODY
+const identity = <T,>(value: T): T => value
+/** No document: nobody, and nothing to subscribe to. */
+const NO_PRESENCE: ExternalStore<readonly PeerPresence<never>[]> = { subscribe: () => () => {}, getSnapshot: nobody, getServerSnapshot: nobody }
 
 interface ActivePresence<S> {
   readonly presence: DocPresence<S>
@@ -80,6 +84,9 @@ class PresenceSource<S> {
   }
 
   getSnapshot = (): readonly PeerPresence<S>[] => this.#active?.presence.getSnapshot() ?? (NOBODY as readonly PeerPresence<S>[])
+
+  /** Presence is never rendered on a server, nor while hydrating. */
+  getServerSnapshot = (): readonly PeerPresence<S>[] => NOBODY as readonly PeerPresence<S>[]
 
   set(state: S | null): void {
     this.#state = state

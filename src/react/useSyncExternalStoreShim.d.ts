@@ -1,0 +1,13 @@
+// The shim ships no types and @types/use-sync-external-store is not a dependency; this is
+// the one function syncline uses, as React documents it.
+declare module 'use-sync-external-store/shim/with-selector.js' {
+  const withSelector: { useSyncExternalStoreWithSelector: typeof useSyncExternalStoreWithSelector }
+  export default withSelector
+  export function useSyncExternalStoreWithSelector<Snapshot, Selection>(
+    subscribe: (onStoreChange: () => void) => () => void,
+    getSnapshot: () => Snapshot,
+    getServerSnapshot: undefined | null | (() => Snapshot),
+    selector: (snapshot: Snapshot) => Selection,
+    isEqual?: (a: Selection, b: Selection) => boolean,
+  ): Selection
+}
