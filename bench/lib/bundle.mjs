@@ -23,9 +23,11 @@ export const DOCUMENTS_GOAL_BYTES = 15_000
 // the outbox's always-loaded part (writeSide, outbox methods in both caches, TIDs),
 // clearLocalData's cache views, and the schema/paging hooks; the outbox sender, the writers,
 // paging and schema checking load on first use. Both apps carry the record store because
-// SyncClient imports it. Issue 18 (performance) owns bringing them back down.
-export const RECORDS_BUDGET_BYTES = 16_500
-export const DOCUMENTS_BUDGET_BYTES = 26_000
+// SyncClient imports it. Raised again for React 17 (issue 17: records 16.42 → 17.55 kB,
+// documents 25.88 → 27.03 kB): use-sync-external-store's shim and selector, CommonJS, with
+// esbuild's interop. Issue 18 (performance) owns bringing them back down.
+export const RECORDS_BUDGET_BYTES = 17_700
+export const DOCUMENTS_BUDGET_BYTES = 27_200
 
 const list = `
 function List({ items }) {
