@@ -27,7 +27,9 @@ export function useListUrl(): string | undefined {
   // StrictMode runs effects twice in development: create one list, not two.
   const created = useRef(false)
   useEffect(() => {
-    if (url !== undefined || created.current) return
+    // Read the address itself, not `url`: during hydration `url` is the server's answer
+    // (undefined) even when the address names a list, and this effect runs before the re-render.
+    if (listInHash() !== undefined || created.current) return
     created.current = true
     // replace: the address without a list should not stay in the history.
     location.replace(`#${createDoc({ items: [] })}`)
