@@ -21,7 +21,6 @@ interface ExampleApp {
   name: string
   /** Environment for the build: the server's address is read at build time. */
   buildEnv: (serverUrl: string) => Record<string, string>
-  build: string[]
   /** The serving command (a script under the example's node_modules and its arguments) on `port`. */
   serve: (port: number) => string[]
 }
@@ -30,13 +29,11 @@ const apps: ExampleApp[] = [
   {
     name: 'vite-react',
     buildEnv: (serverUrl) => ({ VITE_SYNCLINE_SERVER: serverUrl }),
-    build: ['run', 'build'],
     serve: (port) => ['node_modules/vite/bin/vite.js', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
   },
   {
     name: 'next-app-router',
     buildEnv: (serverUrl) => ({ SYNCLINE_SERVER: serverUrl }),
-    build: ['run', 'build'],
     serve: (port) => ['node_modules/next/dist/bin/next', 'start', '--hostname', '127.0.0.1', '--port', String(port)],
   },
 ]
@@ -101,10 +98,10 @@ beforeAll(async () => {
       }),
     ),
   )
-  // The reference server from the installed package's bin, with embedded (file) storage.
-  server = await startServeProcess(['--data', join(work, 'server-data')], { cliPath: join(folders.get('vite-react')!, 'node_modules/syncline/dist/server/cli.js') })
-  // One build at a time: each uses both cores.
-  for (const app of apps) await timed(`build ${app.name}`, () => npm(app.build, folders.get(app.name)!, { env: { ...quiet, ...app.buildEnv(server!.url) } }))
+  // The reference server from the installed package's bin (what `npx syncline serve` runs), with embedded (file) storage.
+  server = await startServeProcess(['--data', join(work, 'server-data')], { cliPath: join(folders.get('vite-react')!, 'node_modules/.bin/syncline') })
+  // One build at a time (`npm run build`: tsc --noEmit && vite build; next build): each uses both cores.
+  for (const app of apps) await timed(`build ${app.name}`, () => npm(['run', 'build'], folders.get(app.name)!, { env: { ...quiet, ...app.buildEnv(server!.url) } }))
   for (const app of apps) appUrls.set(app.name, await serveApp(app, folders.get(app.name)!))
   browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
   timings.push(`setup total ${((performance.now() - started) / 1000).toFixed(1)} s`)
