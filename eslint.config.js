@@ -3,7 +3,8 @@ import reactHooks from 'eslint-plugin-react-hooks'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist', 'storybook-static', 'playground/dist', 'node_modules', 'bench', '.syncline-data'] },
+  // examples/*: an app a user installed or built there has its own node_modules and output.
+  { ignores: ['dist', 'storybook-static', 'playground/dist', 'node_modules', 'bench', '.syncline-data', 'examples/*/node_modules', 'examples/*/dist', 'examples/*/.next', 'examples/*/next-env.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -18,9 +18,17 @@ export interface ServeProcess {
   stop(): Promise<number | null>
 }
 
+export interface ServeProcessOptions {
+  timeoutMs?: number
+  /** A built CLI to run with plain node (an installed package's `dist/server/cli.js`); default: this checkout's source through tsx. */
+  cliPath?: string
+}
+
 /** Starts `syncline serve --port 0 <args>` and resolves once it prints its URL. */
-export async function startServeProcess(args: readonly string[], timeoutMs = 40_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+export async function startServeProcess(args: readonly string[], options: ServeProcessOptions = {}): Promise<ServeProcess> {
+  const { timeoutMs = 40_000, cliPath } = options
+  const command = cliPath === undefined ? ['--import', 'tsx', CLI] : [cliPath]
+  const child = spawn(process.execPath, [...command, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
