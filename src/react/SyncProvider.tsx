@@ -4,8 +4,7 @@ import { useEffect, useMemo, useState } from 'react'
 import { createIndexedDBCache } from '../core/cache/indexedDBCache.js'
 import { createMemoryCache } from '../core/cache/memoryCache.js'
 import type { DocCache, RecordCache } from '../core/cache/types.js'
-import type { SyncClient } from '../core/client.js'
-import { createSyncClient } from '../core/client.js'
+import { SyncClient } from '../core/client.js'
 import { SyncError } from '../core/errors.js'
 import type { SyncContextValue } from './context.js'
 import { SyncContext } from './context.js'
@@ -127,7 +126,8 @@ interface OwnedClient {
 function ownClient(settings: ClientSettings, token: TokenSource | undefined): OwnedClient {
   const tokenRelay = new TokenRelay(token)
   const made = settings.cache === undefined ? defaultCache() : null
-  const client = createSyncClient({
+  // Without record support: the first record hook passes it, so a documents-only app bundles no record code.
+  const client = new SyncClient({
     url: settings.url,
     recordsBaseUrl: settings.recordsBaseUrl,
     cache: settings.cache ?? made ?? undefined,
