@@ -6,7 +6,6 @@ import type { Environment } from '../environment.js'
 import type { WatchRecordStore } from './recordStore.js'
 import { createRecordStore } from './recordStore.js'
 import { schemaKey } from './schemaKey.js'
-import { mintWatchTicket } from './ticket.js'
 
 /** What a `SyncClient` hands the record half when it needs a new store. */
 export interface RecordStoreContext {
@@ -40,14 +39,17 @@ export const watchRecordSupport: RecordSupport = {
         ...definedOptions({ baseUrl: recordsBaseUrl, cache, reconnect, heartbeatMs, fetch, WebSocket, allowedSocketOrigins, onIgnoredError, writer, did, sendLock }),
         ...(readToken !== undefined && { token: readToken }),
         schema: request.schema as StandardSchemaV1<unknown, unknown> | undefined,
+        // Loaded by the first connection, alongside its transport (recordConnection.ts waits for both at once).
         ...(readToken !== undefined && {
           mintTicket: () =>
-            mintWatchTicket({
-              watchUrl: url,
-              readToken,
-              baseUrl: recordsBaseUrl ?? (typeof location === 'undefined' ? undefined : location.origin),
-              fetch: fetch ?? globalThis.fetch.bind(globalThis),
-            }),
+            import('./ticket.js').then(({ mintWatchTicket }) =>
+              mintWatchTicket({
+                watchUrl: url,
+                readToken,
+                baseUrl: recordsBaseUrl ?? (typeof location === 'undefined' ? undefined : location.origin),
+                fetch: fetch ?? globalThis.fetch.bind(globalThis),
+              }),
+            ),
         }),
       },
       { environment },
