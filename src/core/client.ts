@@ -141,7 +141,12 @@ export class SyncClient {
     this.#recordSupport ??= support ?? null
     const records = this.#recordSupport
     if (records === null) {
-      throw new SyncError('bad-input', 'This SyncClient was made without record support: make it with createSyncClient(), or pass watchRecordSupport to getRecordStore')
+      throw new SyncError(
+        'bad-input',
+        'This SyncClient was made without record support' +
+          // The fix is for development builds (see react/context.ts); production logs keep the meaning.
+          (process.env.NODE_ENV !== 'production' ? ': make it with createSyncClient(), or pass watchRecordSupport to getRecordStore' : ''),
+      )
     }
     const key = records.keyOf(url, request as RecordStoreRequest<unknown>)
     let store = this.#records.get(key)
