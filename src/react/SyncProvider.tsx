@@ -1,8 +1,7 @@
 'use client'
 import type { ReactElement, ReactNode } from 'react'
 import { useEffect, useMemo, useState } from 'react'
-import { createIndexedDBCache } from '../core/cache/indexedDBCache.js'
-import { createMemoryCache } from '../core/cache/memoryCache.js'
+import { lazyCache } from '../core/cache/lazyCache.js'
 import type { DocCache, RecordCache } from '../core/cache/types.js'
 import { SyncClient } from '../core/client.js'
 import { SyncError } from '../core/errors.js'
@@ -142,6 +141,10 @@ function ownClient(settings: ClientSettings, token: TokenSource | undefined): Ow
   }
 }
 
+/** Loaded on first use (the load starts with the provider's first render): first paint does not need the cache's code. */
 function defaultCache(): RecordCache & DocCache {
-  return typeof indexedDB === 'undefined' ? createMemoryCache() : createIndexedDBCache()
+  if (typeof indexedDB === 'undefined') return lazyCache(() => import('../core/cache/memoryCache.js').then((module) => module.createMemoryCache()))
+  // idb is fetched alongside the cache's own chunk (which would only ask for it once it has run).
+  import('idb').catch(() => {})
+  return lazyCache(() => import('../core/cache/indexedDBCache.js').then((module) => module.createIndexedDBCache()))
 }
