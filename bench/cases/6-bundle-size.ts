@@ -63,7 +63,7 @@ await runCase('6. Bundle size', async (rows, notes) => {
   }))
   if (docs) {
     const top = docs.inputs.slice(0, 8).map(([path, bytes]) => `${path.replace(/^src\//, '')} ${(bytes / 1000).toFixed(1)}`).join(', ')
-    notes.push(`syncline documents app: ${(docs.jsGzip / 1000).toFixed(2)} kB gz initial JS (${(docs.minified / 1000).toFixed(1)} kB minified), then on first document use ${(docs.lazyJsGzip / 1000).toFixed(1)} kB gz of JS (Automerge's JS, and the WebSocket records transport chunk if split out) and ${(docs.wasmGzip / 1000).toFixed(0)} kB gz of Automerge wasm. Largest initial inputs (kB minified): ${top}. The initial JS includes the records code SyncProvider brings along.`)
+    notes.push(`syncline documents app: ${(docs.jsGzip / 1000).toFixed(2)} kB gz initial JS (${(docs.minified / 1000).toFixed(1)} kB minified), then on first document use ${(docs.lazyJsGzip / 1000).toFixed(1)} kB gz of JS (Automerge's JS, the document socket, the cache's code and idb) and ${(docs.wasmGzip / 1000).toFixed(0)} kB gz of Automerge wasm. Largest initial inputs (kB minified): ${top}. It carries no record code: SyncClient gets that from the record hooks.`)
   }
   if (syncline) {
     const top = syncline.inputs.slice(0, 6).map(([path, bytes]) => `${path.replace(/^src\//, '')} ${(bytes / 1000).toFixed(1)}`).join(', ')

@@ -1,4 +1,3 @@
-import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { ClearLocalDataOptions, RecordStoreRequest, SyncClientOptions, SyncStatusSummary } from './clientOptions.js'
 import type { ClearableCache } from './cache/clearableCache.js'
 import { createClearableCache } from './cache/clearableCache.js'
@@ -9,13 +8,11 @@ import { defaultEnvironment } from './environment.js'
 import { SyncError } from './errors.js'
 import type { SyncStatus } from './machine.js'
 import type { WatchRecordStore } from './records/recordStore.js'
-import { createRecordStore } from './records/recordStore.js'
+import type { RecordSupport } from './records/recordSupport.js'
+import { watchRecordSupport } from './records/recordSupport.js'
 import type { DocSupport } from './docs/docSupport.js'
 import type { SharedDocuments } from './docs/sharedDocuments.js'
 import { CredentialWatch } from './credentialWatch.js'
-import { definedOptions } from './definedOptions.js'
-import { mintWatchTicket } from './records/ticket.js'
-import { schemaKey } from './records/schemaKey.js'
 import { StoreRegistry } from './storeRegistry.js'
 import { Listeners } from './subscribable.js'
 
@@ -50,9 +47,16 @@ export class SyncClient {
   readonly #forgotten = new WeakSet<WatchRecordStore<unknown>>()
   /** Clears under way (ours or another tab's): `close()` waits for them. */
   #forgetting: Promise<void> = Promise.resolve()
+  /** How record stores are made: given by `createSyncClient`, or by the first record hook. */
+  #recordSupport: RecordSupport | null
 
-  constructor(options: SyncClientOptions = {}) {
+  /**
+   * `recordSupport` is null for a client that gets it from its first record hook (the one
+   * `<SyncProvider>` makes), so that an app using only documents bundles no record code.
+   */
+  constructor(options: SyncClientOptions = {}, recordSupport: RecordSupport | null = null) {
     this.options = options
+    this.#recordSupport = recordSupport
     this.#cache =
       options.cache === undefined
         ? null
@@ -130,37 +134,30 @@ export class SyncClient {
   /**
    * The shared store for this watch URL; creating it opens nothing until `retain`. A store
    * nobody retains is stopped and forgotten `releaseDelayMs` later (the next call makes a
-   * new one).
+   * new one). `support` is for clients made without it (the record hooks pass it themselves).
+   * @throws SyncError `'bad-input'` on a client made without record support, before any was passed.
    */
-  getRecordStore<V = Record<string, unknown>>(url: string, request: RecordStoreRequest<V> = {}): WatchRecordStore<V> {
-    const transport = request.transport ?? 'sse'
-    const { schema } = request
-    const key = `${transport} ${url}${schemaKey(schema)}`
+  getRecordStore<V = Record<string, unknown>>(url: string, request: RecordStoreRequest<V> = {}, support?: RecordSupport): WatchRecordStore<V> {
+    this.#recordSupport ??= support ?? null
+    const records = this.#recordSupport
+    if (records === null) {
+      throw new SyncError(
+        'bad-input',
+        'This SyncClient was made without record support' +
+          // The fix is for development builds (see react/context.ts); production logs keep the meaning.
+          (process.env.NODE_ENV !== 'production' ? ': make it with createSyncClient(), or pass watchRecordSupport to getRecordStore' : ''),
+      )
+    }
+    const key = records.keyOf(url, request as RecordStoreRequest<unknown>)
     let store = this.#records.get(key)
     if (!store) {
-      const { reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl, allowedSocketOrigins, writer, sendLock, did } = this.options
-      const cache = this.#cache?.cache
-      const credentials = this.#credentials
       this.#cache?.listen()
-      store = createRecordStore<unknown>(
-        {
-          url,
-          transport,
-          ...definedOptions({ baseUrl: recordsBaseUrl, cache, reconnect, heartbeatMs, fetch, WebSocket, allowedSocketOrigins, onIgnoredError, writer, did, sendLock }),
-          ...(credentials !== null && { token: credentials.read }),
-          schema: schema as StandardSchemaV1<unknown, unknown> | undefined,
-          ...(credentials !== null && {
-            mintTicket: () =>
-              mintWatchTicket({
-                watchUrl: url,
-                readToken: credentials.read,
-                baseUrl: recordsBaseUrl ?? (typeof location === 'undefined' ? undefined : location.origin),
-                fetch: fetch ?? globalThis.fetch.bind(globalThis),
-              }),
-          }),
-        },
-        { environment: this.#env },
-      )
+      store = records.createStore(url, request as RecordStoreRequest<unknown>, {
+        options: this.options,
+        cache: this.#cache?.cache,
+        readToken: this.#credentials?.read,
+        environment: this.#env,
+      })
       this.#records.add(key, store)
       this.#recordKeys.set(store, key)
     }
@@ -292,6 +289,7 @@ function isParkedUnauthorized(snapshot: { status: SyncStatus; error: SyncError |
   return snapshot.status === 'closed' && snapshot.error?.code === 'unauthorized'
 }
 
+/** A client that makes record stores as well as documents (`watchRecordSupport`). */
 export function createSyncClient(options?: SyncClientOptions): SyncClient {
-  return new SyncClient(options)
+  return new SyncClient(options, watchRecordSupport)
 }

@@ -1,11 +1,9 @@
 'use client'
 import type { ReactElement, ReactNode } from 'react'
 import { useEffect, useMemo, useState } from 'react'
-import { createIndexedDBCache } from '../core/cache/indexedDBCache.js'
-import { createMemoryCache } from '../core/cache/memoryCache.js'
+import { lazyCache } from '../core/cache/lazyCache.js'
 import type { DocCache, RecordCache } from '../core/cache/types.js'
-import type { SyncClient } from '../core/client.js'
-import { createSyncClient } from '../core/client.js'
+import { SyncClient } from '../core/client.js'
 import { SyncError } from '../core/errors.js'
 import type { SyncContextValue } from './context.js'
 import { SyncContext } from './context.js'
@@ -127,7 +125,8 @@ interface OwnedClient {
 function ownClient(settings: ClientSettings, token: TokenSource | undefined): OwnedClient {
   const tokenRelay = new TokenRelay(token)
   const made = settings.cache === undefined ? defaultCache() : null
-  const client = createSyncClient({
+  // Without record support: the first record hook passes it, so a documents-only app bundles no record code.
+  const client = new SyncClient({
     url: settings.url,
     recordsBaseUrl: settings.recordsBaseUrl,
     cache: settings.cache ?? made ?? undefined,
@@ -142,6 +141,10 @@ function ownClient(settings: ClientSettings, token: TokenSource | undefined): Ow
   }
 }
 
+/** Loaded on first use (the load starts with the provider's first render): first paint does not need the cache's code. */
 function defaultCache(): RecordCache & DocCache {
-  return typeof indexedDB === 'undefined' ? createMemoryCache() : createIndexedDBCache()
+  if (typeof indexedDB === 'undefined') return lazyCache(() => import('../core/cache/memoryCache.js').then((module) => module.createMemoryCache()))
+  // idb is fetched alongside the cache's own chunk (which would only ask for it once it has run).
+  import('idb').catch(() => {})
+  return lazyCache(() => import('../core/cache/indexedDBCache.js').then((module) => module.createIndexedDBCache()))
 }

@@ -18,8 +18,12 @@ export function useSyncContext(caller: string): SyncContextValue {
   if (value === null) {
     throw new SyncError(
       'bad-input',
-      `${caller} must be used inside <SyncProvider>. Wrap your app (or this part of it) in ` +
-        '<SyncProvider recordsBaseUrl="https://…"> — or pass client={createSyncClient(…)} to share one made outside React.',
+      `${caller} must be used inside <SyncProvider>` +
+        // How to fix it is for development builds (TanStack's convention; the use-sync-external-store
+        // shim already needs bundlers to define process.env.NODE_ENV): production logs keep the meaning.
+        (process.env.NODE_ENV !== 'production'
+          ? '. Wrap your app (or this part of it) in <SyncProvider recordsBaseUrl="https://…"> — or pass client={createSyncClient(…)} to share one made outside React.'
+          : ''),
     )
   }
   return value

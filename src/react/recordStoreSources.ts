@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { SyncClient } from '../core/client.js'
 import type { WatchRecordStore } from '../core/records/recordStore.js'
+import { watchRecordSupport } from '../core/records/recordSupport.js'
 import type { RecordSnapshot } from '../core/records/types.js'
 import type { ExternalStore } from './useStore.js'
 
@@ -66,5 +67,5 @@ export function recordStoreFor<V>(
   schema?: StandardSchemaV1<unknown, V>,
 ): WatchRecordStore<V> | null {
   if (isServerRender()) return null
-  return client.getRecordStore<V>(url, { transport, schema })
+  return client.getRecordStore<V>(url, { transport, schema }, watchRecordSupport)
 }

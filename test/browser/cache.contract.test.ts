@@ -1,6 +1,7 @@
 import { openDB } from 'idb'
 import { describe, expect, it } from 'vitest'
 import { createIndexedDBCache } from '../../src/core/cache/indexedDBCache.js'
+import { lazyCache } from '../../src/core/cache/lazyCache.js'
 import { createMemoryCache } from '../../src/core/cache/memoryCache.js'
 import type { DocCache, OutboxEntry, RecordCache } from '../../src/core/cache/types.js'
 import { docCacheContract } from '../core/docs/docCacheContract.js'
@@ -16,6 +17,9 @@ const record = (rkey: string, text: string): WatchRecord<{ text: string }> => ({
 })
 
 let dbCounter = 0
+
+/** What <SyncProvider> makes by default: the IndexedDB cache, its code loaded on first use. */
+const lazyIndexedDB = (dbName: string) => lazyCache(() => import('../../src/core/cache/indexedDBCache.js').then((module) => module.createIndexedDBCache({ dbName })))
 const caches: Array<[string, () => { open: () => RecordCache }]> = [
   ['memory', () => {
     const shared = createMemoryCache()
@@ -25,6 +29,10 @@ const caches: Array<[string, () => { open: () => RecordCache }]> = [
     // Each "open" is a new connection to the same database, as after a page reload.
     const dbName = `contract-${Date.now()}-${dbCounter++}`
     return { open: () => createIndexedDBCache({ dbName }) }
+  }],
+  ['indexedDB, loaded on first use', () => {
+    const dbName = `lazy-contract-${Date.now()}-${dbCounter++}`
+    return { open: () => lazyIndexedDB(dbName) }
   }],
 ]
 
@@ -115,6 +123,10 @@ const docCaches: Array<[string, () => { open: () => DocCache }]> = [
     const dbName = `doc-contract-${Date.now()}-${dbCounter++}`
     return { open: () => createIndexedDBCache({ dbName }) }
   }],
+  ['indexedDB, loaded on first use', () => {
+    const dbName = `lazy-doc-contract-${Date.now()}-${dbCounter++}`
+    return { open: () => lazyIndexedDB(dbName) }
+  }],
 ]
 
 describe.each(docCaches)('%s doc cache', (_name, make) => {
@@ -129,6 +141,10 @@ const fullCaches: Array<[string, () => { open: () => RecordCache & DocCache }]> 
   ['indexedDB', () => {
     const dbName = `clear-contract-${Date.now()}-${dbCounter++}`
     return { open: () => createIndexedDBCache({ dbName }) }
+  }],
+  ['indexedDB, loaded on first use', () => {
+    const dbName = `lazy-clear-contract-${Date.now()}-${dbCounter++}`
+    return { open: () => lazyIndexedDB(dbName) }
   }],
 ]
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { SyncClient } from '../../src/core/client.js'
-import { createSyncClient } from '../../src/core/client.js'
+import { createSyncClient, SyncClient } from '../../src/core/client.js'
+import { watchRecordSupport } from '../../src/core/records/recordSupport.js'
 import type { SyncServer } from '../../src/server/index.js'
 import { createSyncServer, memoryStorage } from '../../src/server/index.js'
 import { newRoom, putRecord, watchUrl } from '../support/records.js'
@@ -21,6 +21,18 @@ afterEach(async () => {
 
 
 describe('SyncClient record stores', () => {
+  it('a client made without record support (as <SyncProvider> makes it) refuses getRecordStore until a caller passes the support, then keeps it', async () => {
+    client = new SyncClient({ recordsBaseUrl: server.url })
+    const url = watchUrl(newRoom())
+    expect(() => client!.getRecordStore(url)).toThrow(expect.objectContaining({ name: 'SyncError', code: 'bad-input' }))
+    const store = client.getRecordStore(url, {}, watchRecordSupport)
+    // Later callers without it share the same store: the support passed first is kept.
+    expect(client.getRecordStore(url)).toBe(store)
+    const release = client.retain(store)
+    await until(() => store.getSnapshot().status === 'live', "the store to be 'live'")
+    release()
+  })
+
   it('stops and forgets a store releaseDelayMs after its last user, so one-off URLs do not pile up', async () => {
     client = createSyncClient({ recordsBaseUrl: server.url, releaseDelayMs: 20 })
     const url = watchUrl(newRoom())

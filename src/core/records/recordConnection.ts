@@ -1,7 +1,7 @@
 import type { ConnectAttempt, TransportHandle } from '../connectionDriver.js'
 import { toSyncError } from '../errors.js'
+import { LazyModule } from '../lazyModule.js'
 import type { Timers } from '../silenceWatch.js'
-import { sseTransport } from './sseTransport.js'
 import type { RecordStoreOptions, RecordTransport, WatchEvent } from './types.js'
 
 /** Servers send a keepalive every ~15 s; three missed ones mean the connection is dead. */
@@ -26,8 +26,11 @@ export function connectRecords<V>(
   timers: Timers,
   handlers: RecordStreamHandlers<V>,
 ): TransportHandle {
-  // The WebSocket transport loads on first use: most apps watch over SSE and never pay for it.
-  const transport: RecordTransport | Promise<RecordTransport> = options.transport === 'ws' ? loadWsTransport() : sseTransport
+  // Each transport loads with the first connection that uses it, at the same time as the
+  // cache's first read (IndexedDB loads on first use too), so first paint never waits for it.
+  // After that, attempts (reconnects, other stores) open it synchronously.
+  const module = options.transport === 'ws' ? wsTransport : sseTransport
+  const transport: RecordTransport | Promise<RecordTransport> = module.loaded ?? module.load()
   let handle: TransportHandle | null = null
   let closed = false
   const open = (ticket: string | undefined, transport: RecordTransport): void => {
@@ -74,16 +77,6 @@ export function connectRecords<V>(
   }
 }
 
-let wsTransportModule: Promise<RecordTransport> | null = null
-
-function loadWsTransport(): Promise<RecordTransport> {
-  wsTransportModule ??= import('./wsTransport.js').then(
-    (module) => module.wsTransport,
-    (error: unknown) => {
-      // A failed chunk load (say, offline right after a deploy) may work next attempt.
-      wsTransportModule = null
-      throw error
-    },
-  )
-  return wsTransportModule
-}
+// A failed chunk load (say, offline right after a deploy) is tried again by the next attempt.
+const sseTransport = new LazyModule(() => import('./sseTransport.js').then((loaded) => loaded.sseTransport))
+const wsTransport = new LazyModule(() => import('./wsTransport.js').then((loaded) => loaded.wsTransport))
