@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process'
+import { readdir, readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+
+/**
+ * The package as a user gets it: `npm run build`, then `npm pack` into a folder, for tests that
+ * install the tarball into a clean project from the npm registry (test/e2e/consumerInstall.test.ts,
+ * test/e2e/reactVersions.test.ts).
+ */
+export const run = promisify(execFile)
+export const repositoryRoot = resolve(import.meta.dirname, '../..')
+export const npmFlags = ['--no-audit', '--no-fund', '--loglevel=error']
+
+export async function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return (await run('npm', [...args, ...npmFlags], { cwd, env, maxBuffer: 16 * 1024 * 1024 })).stdout
+}
+
+/** Why the npm registry cannot be reached (these tests then skip, saying so), or undefined when it can. */
+export async function registryUnreachable(): Promise<string | undefined> {
+  try {
+    await npm(['ping'], repositoryRoot)
+    return undefined
+  } catch (error) {
+    return String(error).split('\n')[0]
+  }
+}
+
+export interface PackedLibrary {
+  /** Absolute path of the .tgz. */
+  tarball: string
+  files: { path: string }[]
+}
+
+/** Builds the library and packs it into `destination`. */
+export async function packLibrary(destination: string): Promise<PackedLibrary> {
+  // As `npm publish` would build it: Vitest's NODE_ENV=test would make Vite emit development
+  // JSX, and VITEST would make vite.config.ts keep the tests' JSX runtime.
+  const { VITEST: _vitest, ...env } = process.env
+  await npm(['run', 'build'], repositoryRoot, { ...env, NODE_ENV: 'production' })
+  const packed = JSON.parse(await npm(['pack', '--json', '--pack-destination', destination], repositoryRoot)) as { filename: string; files: { path: string }[] }[]
+  const [entry] = packed
+  if (entry === undefined) throw new Error('npm pack --json reported no tarball')
+  return { tarball: join(destination, entry.filename), files: entry.files }
+}
+
+/** Every package actually on disk under node_modules (npm ls also lists absent optional peers), as `name@version`. */
+export async function installedPackages(project: string): Promise<string[]> {
+  const found: string[] = []
+  const visit = async (modules: string): Promise<void> => {
+    const entries = await readdir(modules, { withFileTypes: true }).catch(() => [])
+    for (const entry of entries) {
+      if (!entry.isDirectory() || entry.name.startsWith('.')) continue
+      const dirs = entry.name.startsWith('@') ? (await readdir(join(modules, entry.name))).map((name) => join(entry.name, name)) : [entry.name]
+      for (const dir of dirs) {
+        const { name, version } = JSON.parse(await readFile(join(modules, dir, 'package.json'), 'utf8')) as { name: string; version: string }
+        found.push(`${name}@${version}`)
+        await visit(join(modules, dir, 'node_modules'))
+      }
+    }
+  }
+  await visit(join(project, 'node_modules'))
+  return found.sort()
+}
