@@ -30,10 +30,10 @@ export { chromiumArgs, chromiumPath }
  * `vite build` ships JSX as `React.createElement` calls. The automatic runtime's
  * `import 'react/jsx-runtime'` does not load in Node's ESM loader under React 17, whose
  * package has no exports map (Node wants `react/jsx-runtime.js`, which 18 and 19 do not
- * export): server rendering with React 17 failed (test/e2e/reactVersions.test.ts). Tests and
- * Storybook keep the automatic runtime.
+ * export): server rendering with React 17 failed (test/e2e/reactVersions.test.ts). Only the
+ * `vite build` command: Vitest, Storybook and the dev servers keep the automatic runtime.
  */
-const libraryBuild = process.env.VITEST === undefined && process.argv.slice(2).includes('build')
+const libraryBuild = /[\\/](?:vite[\\/]bin[\\/]vite\.js|\.bin[\\/]vite)$/.test(process.argv[1] ?? '') && process.argv[2] === 'build'
 
 /**
  * The classic runtime's `React.createElement` needs `React` in scope, which the sources do not

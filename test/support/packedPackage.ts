@@ -34,10 +34,8 @@ export interface PackedLibrary {
 
 /** Builds the library and packs it into `destination`. */
 export async function packLibrary(destination: string): Promise<PackedLibrary> {
-  // As `npm publish` would build it: Vitest's NODE_ENV=test would make Vite emit development
-  // JSX, and VITEST would make vite.config.ts keep the tests' JSX runtime.
-  const { VITEST: _vitest, ...env } = process.env
-  await npm(['run', 'build'], repositoryRoot, { ...env, NODE_ENV: 'production' })
+  // As `npm publish` would build it: Vitest's NODE_ENV=test would make Vite emit development JSX.
+  await npm(['run', 'build'], repositoryRoot, { ...process.env, NODE_ENV: 'production' })
   const packed = JSON.parse(await npm(['pack', '--json', '--pack-destination', destination], repositoryRoot)) as { filename: string; files: { path: string }[] }[]
   const [entry] = packed
   if (entry === undefined) throw new Error('npm pack --json reported no tarball')
