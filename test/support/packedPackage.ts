@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process'
-import { readdir, readFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 
@@ -33,13 +35,57 @@ export interface PackedLibrary {
 }
 
 /** Builds the library and packs it into `destination`. */
-export async function packLibrary(destination: string): Promise<PackedLibrary> {
-  // As `npm publish` would build it: Vitest's NODE_ENV=test would make Vite emit development JSX.
-  await npm(['run', 'build'], repositoryRoot, { ...process.env, NODE_ENV: 'production' })
-  const packed = JSON.parse(await npm(['pack', '--json', '--pack-destination', destination], repositoryRoot)) as { filename: string; files: { path: string }[] }[]
-  const [entry] = packed
-  if (entry === undefined) throw new Error('npm pack --json reported no tarball')
-  return { tarball: join(destination, entry.filename), files: entry.files }
+export function packLibrary(destination: string): Promise<PackedLibrary> {
+  return oneBuildAtATime(async () => {
+    // As `npm publish` would build it: Vitest's NODE_ENV=test would make Vite emit development JSX.
+    await npm(['run', 'build'], repositoryRoot, { ...process.env, NODE_ENV: 'production' })
+    const packed = JSON.parse(await npm(['pack', '--json', '--pack-destination', destination], repositoryRoot)) as { filename: string; files: { path: string }[] }[]
+    const [entry] = packed
+    if (entry === undefined) throw new Error('npm pack --json reported no tarball')
+    return { tarball: join(destination, entry.filename), files: entry.files }
+  })
+}
+
+/**
+ * `npm run build` empties dist/ first, and the test files that pack run in parallel Vitest
+ * workers: without a lock, one would pack while another deletes. The lock is a directory
+ * (mkdir is atomic) holding its owner's pid; a dead owner's lock is taken over.
+ */
+async function oneBuildAtATime<T>(work: () => Promise<T>, timeoutMs = 180_000): Promise<T> {
+  const lock = join(tmpdir(), `syncline-build-${createHash('sha256').update(repositoryRoot).digest('hex').slice(0, 12)}.lock`)
+  const deadline = Date.now() + timeoutMs
+  while (!(await tryLock(lock))) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for the build lock ${lock}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  try {
+    return await work()
+  } finally {
+    await rm(lock, { recursive: true, force: true })
+  }
+}
+
+async function tryLock(lock: string): Promise<boolean> {
+  try {
+    await mkdir(lock)
+    await writeFile(join(lock, 'pid'), String(process.pid))
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    const owner = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => 'NaN'))
+    // No pid yet: its owner is between mkdir and writeFile.
+    if (Number.isInteger(owner) && !isAlive(owner)) await rm(lock, { recursive: true, force: true })
+    return false
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 /** Every package actually on disk under node_modules (npm ls also lists absent optional peers), as `name@version`. */
