@@ -2,6 +2,7 @@ import { builtinModules } from 'node:module'
 import { resolve } from 'node:path'
 import react from '@vitejs/plugin-react'
 import { playwright } from '@vitest/browser-playwright'
+import type { Plugin } from 'vite'
 import { defineConfig } from 'vitest/config'
 import pkg from './package.json' with { type: 'json' }
 
@@ -25,8 +26,35 @@ const chromiumArgs = [
 
 export { chromiumArgs, chromiumPath }
 
+/**
+ * `vite build` ships JSX as `React.createElement` calls. The automatic runtime's
+ * `import 'react/jsx-runtime'` does not load in Node's ESM loader under React 17, whose
+ * package has no exports map (Node wants `react/jsx-runtime.js`, which 18 and 19 do not
+ * export): server rendering with React 17 failed (test/e2e/reactVersions.test.ts). Only the
+ * `vite build` command: Vitest, Storybook and the dev servers keep the automatic runtime.
+ */
+const libraryBuild = /[\\/](?:vite[\\/]bin[\\/]vite\.js|\.bin[\\/]vite)$/.test(process.argv[1] ?? '') && process.argv[2] === 'build'
+
+/**
+ * The classic runtime's `React.createElement` needs `React` in scope, which the sources do not
+ * import. The import goes at the end of the first line, after `'use client'` (which must stay
+ * first), so no code moves and the source map stays right (`map: null`).
+ */
+const reactInScope: Plugin = {
+  name: 'syncline:react-in-scope',
+  enforce: 'post',
+  transform(code, id) {
+    if (!id.endsWith('.tsx') || !code.includes('React.createElement')) return null
+    const lineEnd = code.indexOf('\n')
+    const firstLine = lineEnd === -1 ? code : code.slice(0, lineEnd)
+    const directive = /^(['"])use client\1;?$/.test(firstLine.trim())
+    const withReact = directive ? `${firstLine}import * as React from 'react';${code.slice(firstLine.length)}` : `import * as React from 'react';${code}`
+    return { code: withReact, map: null }
+  },
+}
+
 export default defineConfig({
-  plugins: [react()],
+  plugins: libraryBuild ? [react({ jsxRuntime: 'classic' }), reactInScope] : [react()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

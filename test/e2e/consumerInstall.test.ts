@@ -1,42 +1,20 @@
-import { execFile } from 'node:child_process'
-import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, expect, it } from 'vitest'
-import { buildAndPack, npm, npmFlags, registryUnreachable } from '../support/packedInstall.js'
+import { installedPackages, npm, packLibrary, registryUnreachable, run } from '../support/packedPackage.js'
 
 /**
  * The package as a user gets it: `npm run build`, `npm pack`, then `npm install <tarball>` in an
  * empty project. A browser app's install must not pull in the server's packages, and a
  * records-only server must run without the optional peer @automerge/automerge.
  */
-const run = promisify(execFile)
 const fixtures = resolve(import.meta.dirname, 'fixtures/consumer')
 let consumer: string | undefined
 
 afterAll(async () => {
   if (consumer !== undefined) await rm(consumer, { recursive: true, force: true })
 })
-
-/** Every package actually on disk under node_modules (npm ls also lists absent optional peers), as `name@version`. */
-async function installedPackages(project: string): Promise<string[]> {
-  const found: string[] = []
-  const visit = async (modules: string): Promise<void> => {
-    const entries = await readdir(modules, { withFileTypes: true }).catch(() => [])
-    for (const entry of entries) {
-      if (!entry.isDirectory() || entry.name.startsWith('.')) continue
-      const dirs = entry.name.startsWith('@') ? (await readdir(join(modules, entry.name))).map((name) => join(entry.name, name)) : [entry.name]
-      for (const dir of dirs) {
-        const { name, version } = JSON.parse(await readFile(join(modules, dir, 'package.json'), 'utf8')) as { name: string; version: string }
-        found.push(`${name}@${version}`)
-        await visit(join(modules, dir, 'node_modules'))
-      }
-    }
-  }
-  await visit(join(project, 'node_modules'))
-  return found.sort()
-}
 
 async function node(script: string, cwd: string): Promise<Record<string, unknown>> {
   const { stdout } = await run(process.execPath, [script], { cwd, timeout: 30_000 })
@@ -51,14 +29,14 @@ it('installs into a clean project: a browser app gets no server packages, and a 
   }
   const started = performance.now()
   consumer = await mkdtemp(join(tmpdir(), 'syncline-consumer-'))
-  const tarball = await buildAndPack(consumer)
+  const tarball = await packLibrary(consumer)
   // Shipped declarations have no maps pointing at src/, which the package does not ship.
   expect(tarball.files.filter((file) => file.path.endsWith('.d.ts.map'))).toEqual([])
   expect(tarball.files.some((file) => file.path === 'LICENSE')).toBe(true)
 
   await writeFile(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }))
   const installStarted = performance.now()
-  await npm(['install', tarball.tarball, ...npmFlags], consumer)
+  await npm(['install', tarball.tarball], consumer)
   const browserInstallMs = performance.now() - installStarted
   const browserApp = await installedPackages(consumer)
   console.log(`consumerInstall: npm install syncline (tarball) took ${(browserInstallMs / 1000).toFixed(1)} s and installed: ${browserApp.join(', ')}`)
@@ -74,7 +52,7 @@ it('installs into a clean project: a browser app gets no server packages, and a 
   expect(withoutWs.message).toContain('npm install ws')
 
   const wsStarted = performance.now()
-  await npm(['install', 'ws', ...npmFlags], consumer)
+  await npm(['install', 'ws'], consumer)
   const serverPackages = await installedPackages(consumer)
   console.log(`consumerInstall: npm install ws took ${((performance.now() - wsStarted) / 1000).toFixed(1)} s; a records server has: ${serverPackages.join(', ')}`)
   expect(serverPackages.some((entry) => entry.startsWith('@automerge/'))).toBe(false)

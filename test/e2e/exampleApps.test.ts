@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { chromium } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { buildAndPack, npm, npmFlags, registryUnreachable, repositoryRoot, userEnvironment } from '../support/packedInstall.js'
+import { npm, packLibrary, registryUnreachable, repositoryRoot, userEnvironment } from '../support/packedPackage.js'
 import type { ServeProcess } from '../support/serveProcess.js'
 import { startServeProcess } from '../support/serveProcess.js'
 import { chromiumArgs, chromiumPath } from '../../vite.config.js'
@@ -85,7 +85,7 @@ beforeAll(async () => {
   if (unreachable !== undefined) return
   const started = performance.now()
   work = await mkdtemp(join(tmpdir(), 'syncline-examples-'))
-  const { tarball } = await timed('build + pack', () => buildAndPack(work!))
+  const { tarball } = await timed('build + pack', () => packLibrary(work!))
   const folders = new Map(apps.map((app) => [app.name, join(work!, app.name)]))
   // Both installs at once: they wait on the network more than on the two cores.
   await timed('both installs', () =>
@@ -94,14 +94,14 @@ beforeAll(async () => {
         const folder = folders.get(app.name)!
         const skipped = ['node_modules', 'dist', '.next', '.syncline-data', 'next-env.d.ts', 'package-lock.json']
         await cp(join(repositoryRoot, 'examples', app.name), folder, { recursive: true, filter: (source) => !skipped.some((name) => source.endsWith(`/${name}`)) })
-        await timed(`install ${app.name}`, () => npm(['install', tarball, ...npmFlags], folder))
+        await timed(`install ${app.name}`, () => npm(['install', tarball], folder, userEnvironment()))
       }),
     ),
   )
   // The reference server from the installed package's bin (what `npx syncline serve` runs), with embedded (file) storage.
   server = await startServeProcess(['--data', join(work, 'server-data')], { cliPath: join(folders.get('vite-react')!, 'node_modules/.bin/syncline') })
   // One build at a time (`npm run build`: tsc --noEmit && vite build; next build): each uses both cores.
-  for (const app of apps) await timed(`build ${app.name}`, () => npm(['run', 'build'], folders.get(app.name)!, { env: { ...quiet, ...app.buildEnv(server!.url) } }))
+  for (const app of apps) await timed(`build ${app.name}`, () => npm(['run', 'build'], folders.get(app.name)!, userEnvironment({ ...quiet, ...app.buildEnv(server!.url) })))
   for (const app of apps) appUrls.set(app.name, await serveApp(app, folders.get(app.name)!))
   browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
   timings.push(`setup total ${((performance.now() - started) / 1000).toFixed(1)} s`)
