@@ -43,6 +43,7 @@ interface Usage {
 interface Heap {
   heapUsed: number
   rss: number
+  external: number
 }
 interface LoadRun {
   samples: number[]
@@ -69,9 +70,11 @@ interface ServerResult {
   steps: Step[]
   rssPerDoc: number
   heapPerDoc: number
+  externalPerDoc: number
   openSeconds: number
 }
 
+const kB = (bytes: number): string => (bytes / 1000).toFixed(0)
 const lib = (file: string): string => new URL(`../lib/${file}`, import.meta.url).pathname
 
 async function measure(impl: 'syncline' | 'stock', notes: string[]): Promise<ServerResult> {
@@ -119,7 +122,7 @@ async function measure(impl: 'syncline' | 'stock', notes: string[]): Promise<Ser
       if (step.undelivered > 0 || !(step.p99 <= bar)) break
     }
     notes.push(`${impl === 'syncline' ? 'syncline server (fileStorage, its defaults)' : 'stock automerge-repo 2.5.6 server (NodeFSStorageAdapter)'}: ${steps.map((s) => `${s.rate}/s → p50 ${s.p50.toFixed(1)} / p99 ${s.p99.toFixed(1)} ms${s.undelivered > 0 ? `, ${s.undelivered} of ${s.offered} not delivered within ${DRAIN_MS} ms` : ''}, server CPU ${(s.serverCpuShare * 100).toFixed(0)}% (${s.serverCpuMsPer1000.toFixed(0)} ms/1,000 edits), generators ${(s.loadCpuShare * 100).toFixed(0)}%`).join('; ')}. Opening the ${DOCS * PEERS} editors took ${openSeconds.toFixed(1)} s; server RSS ${(before.rss / 1e6).toFixed(0)} → ${(after.rss / 1e6).toFixed(0)} MB, heap ${(before.heapUsed / 1e6).toFixed(1)} → ${(after.heapUsed / 1e6).toFixed(1)} MB (after GC).`)
-    return { steps, rssPerDoc: (after.rss - before.rss) / DOCS, heapPerDoc: (after.heapUsed - before.heapUsed) / DOCS, openSeconds }
+    return { steps, rssPerDoc: (after.rss - before.rss) / DOCS, heapPerDoc: (after.heapUsed - before.heapUsed) / DOCS, externalPerDoc: (after.external - before.external) / DOCS, openSeconds }
   } finally {
     await Promise.allSettled(loads.map((load) => load.request({ type: 'close' }, 30_000)))
     await Promise.all([server.stop(), ...loads.map((load) => load.stop())])
@@ -146,15 +149,18 @@ await runCase('10. Documents capacity', async (rows: Row[], notes) => {
   const stockKeepsUp = sustained(stock.steps, KEEPS_UP_P99_MS)
   const stockLooseName = `${stockName}, at p99 ≤ ${KEEPS_UP_P99_MS} ms`
   const shape = `${DOCS} documents × ${PEERS} editors`
+  const stockStrictName = `${stockName} (p99 ≤ ${P99_GOAL_MS} ms)`
+  const stockStrict = stockBest?.rate ?? 0
+  const stockLoose = stockKeepsUp?.rate ?? 0
   rows.push(row({
     name: `${shape}: sustained edits/s (higher is better)`,
     metric: `highest total edits/s with relay p99 ≤ ${P99_GOAL_MS} ms`,
     unit: 'edits/s',
     syncline: oursBest?.rate ?? 0,
-    peers: { [`${stockName} (p99 ≤ ${P99_GOAL_MS} ms)`]: stockBest?.rate ?? 0, [stockLooseName]: stockKeepsUp?.rate ?? 0 },
-    ratioTo: stockLooseName,
-    goal: `≥ 10× stock's sustained edits/s (syncline at p99 ≤ ${P99_GOAL_MS} ms against stock at p99 ≤ ${KEEPS_UP_P99_MS} ms)`,
-    check: ({ ratio }) => ratio !== null && ratio >= 10,
+    peers: { [stockStrictName]: stockStrict, [stockLooseName]: stockLoose },
+    ratioTo: stockStrictName,
+    goal: `≥ 10× stock's sustained edits/s (both at p99 ≤ ${P99_GOAL_MS} ms; when stock sustains none, against stock at p99 ≤ ${KEEPS_UP_P99_MS} ms)`,
+    check: ({ syncline, ratio }) => (stockStrict > 0 ? ratio !== null && ratio >= 10 : syncline >= 10 * stockLoose && syncline > 0),
   }))
   const stockAt = `${stockName} at ${stockKeepsUp?.rate ?? '—'} edits/s`
   rows.push(row({
@@ -186,7 +192,7 @@ await runCase('10. Documents capacity', async (rows: Row[], notes) => {
   }))
   notes.push(
     `Load: ${shape}, each editor its own client and socket (syncline createDocConnection / a stock Repo with one WebSocketClientAdapter), each writing only its own key of a small document ({ seq: { p0 … p${PEERS - 1} } }). ${LOAD_PROCESSES} generator processes, each holding ${DOCS / LOAD_PROCESSES} whole documents (all their editors), and the server alone in a third process, with --expose-gc; cores are not pinned, so on this 2-core machine the server and the generators compete for them (the CPU shares above are per step: 100% = one core). Steps of ${STEP_SECONDS} s per rate, at most ${RAMP_BUDGET_MS / 1000} s of ramp per server; an edit's time runs from when the generator scheduled it to when the last other editor of its document sees it (one clock: writer and readers share a process); the ramp stops at the first step with p99 over ${P99_GOAL_MS} ms (stock: ${KEEPS_UP_P99_MS} ms) or an edit not delivered within ${DRAIN_MS} ms. 50 × 4 rather than 200 × 5: 200 editors with their Automerge work is what two generator processes on a shared 2-core machine run without themselves becoming the limit first at the low rates.`,
-    `Memory per open document, measured here: syncline ${(ours.rssPerDoc / 1000).toFixed(0)} kB RSS (${(ours.heapPerDoc / 1000).toFixed(0)} kB of it JS heap), stock ${(stock.rssPerDoc / 1000).toFixed(0)} kB RSS (${(stock.heapPerDoc / 1000).toFixed(0)} kB JS heap). It is the RSS growth from an idle server to one holding all ${DOCS} documents with ${PEERS} editors connected each, divided by ${DOCS}. It is mostly Automerge's wasm heap (the document, and a sync state per connected editor) and the sockets: ${PEERS} WebSocket connections per document, each with ws's buffers. The JS heap figure is the part in V8 (registry entries, peer sessions, send budget accounts). A document nobody has open costs nothing in memory on either server (both load from storage on demand).`,
-    `Stock automerge-repo meets p99 ≤ ${P99_GOAL_MS} ms at no rate: its DocSynchronizer batches outgoing sync messages behind a 100 ms throttle, on the client and again on the server, so its relay p50 is ~50–100 ms at any load (case 1). The goal row therefore holds syncline at ${P99_GOAL_MS} ms against stock at the looser ${KEEPS_UP_P99_MS} ms, where stock keeps up.`,
+    `Memory per open document (RSS growth from an idle server to one holding all ${DOCS} documents with ${PEERS} editors connected to each, after GC, ÷ ${DOCS}): syncline ${kB(ours.rssPerDoc)} kB, of which ${kB(ours.heapPerDoc)} kB JS heap and ${kB(ours.externalPerDoc)} kB V8 external memory (ArrayBuffers); stock ${kB(stock.rssPerDoc)} kB, of which ${kB(stock.heapPerDoc)} kB JS heap and ${kB(stock.externalPerDoc)} kB external. What an open document holds on syncline's server: the Automerge document in the wasm heap (a wasm memory grows in 64 KiB pages and never gives them back, so the figure includes the peak of opening ${DOCS * PEERS} editors at once), a sync state per connected editor, and the editors' ${PEERS} sockets (case 7 puts an idle WS connection at about 16 kB of RSS, so ~${PEERS * 16} kB per document here); the JS heap part is the registry entry, peer sessions and send-budget accounts. A document nobody has open costs no memory on either server (both load from storage on demand). Not broken down further by this case.`,
+    `Stock automerge-repo's DocSynchronizer throttles the sync messages of each document to one per 100 ms, on the client and again on the server: an edit that comes within 100 ms of the last one on its document waits, so its relay latency grows with the edit rate per document, not only with the server's load. Both servers are held to the same ${P99_GOAL_MS} ms bar; the ramp goes on for stock up to p99 ${KEEPS_UP_P99_MS} ms to show where it still keeps up.`,
   )
 })
