@@ -25,6 +25,8 @@ const CASES = [
   { id: '7-server-capacity', title: '7. Server capacity', timeoutMs: 120_000 },
   { id: '8-instances', title: '8. Several instances (Redis fan-out)', timeoutMs: 120_000 },
   { id: '9-record-writes', title: '9. Record writes', timeoutMs: 60_000 },
+  { id: '10-doc-capacity', title: '10. Documents capacity', timeoutMs: 160_000 },
+  { id: '11-record-capacity', title: '11. Records capacity', timeoutMs: 100_000 },
 ]
 const TOTAL_BUDGET_MS = 9.5 * 60_000
 

@@ -8,6 +8,8 @@
  *  - createRows / editRow: a syncline document client in this process (the writer) makes a
  *    document of rows on the server, then edits one row
  *  - burst: the writer makes `n` small changes to a document, each in its own task
+ *  - cpu: process.cpuUsage() (user + system microseconds so far)
+ * With `--file-storage <dir>` the server stores in fileStorage(dir) (its defaults) instead of memory.
  */
 import { WebSocket } from 'ws'
 import { createDocConnection } from '../../src/core/index.js'
@@ -17,11 +19,12 @@ import { failStart, serveParent } from './child.js'
 // Loaded by path so the benchmarks still run (and say why these cases cannot) while the
 // server is missing; BENCH_SERVER_MODULE may point at another build of it.
 const serverModule = process.env.BENCH_SERVER_MODULE ?? new URL('../../src/server/index.ts', import.meta.url).href
-const { createSyncServer, memoryStorage } = (await import(serverModule).catch((error: unknown) =>
+const { createSyncServer, fileStorage, memoryStorage } = (await import(serverModule).catch((error: unknown) =>
   failStart(new Error(`syncline's reference server could not be loaded from ${serverModule.replace(/^file:\/\//, '')}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`)),
 )) as {
   createSyncServer(options: { port: number; storage: unknown }): { url: string; start(): Promise<void>; close(): Promise<void> }
   memoryStorage(): unknown
+  fileStorage(dir: string): unknown
 }
 
 interface Put {
@@ -32,7 +35,8 @@ interface Put {
   did?: string
 }
 
-const server = createSyncServer({ port: 0, storage: memoryStorage() })
+const fileStorageDir = process.argv.includes('--file-storage') ? process.argv[process.argv.indexOf('--file-storage') + 1] : undefined
+const server = createSyncServer({ port: 0, storage: fileStorageDir === undefined ? memoryStorage() : fileStorage(fileStorageDir) })
 await server.start()
 const base = server.url
 
@@ -71,6 +75,7 @@ serveParent({ url: base }, {
     return { heapUsed: usage.heapUsed, rss: usage.rss, external: usage.external, arrayBuffers: usage.arrayBuffers, gc: gc !== undefined }
   },
   put: (message) => put(message as unknown as Put),
+  cpu: () => process.cpuUsage(),
   async createRows(message) {
     const { n } = message as unknown as { n: number }
     const rows: RowsDoc['rows'] = {}
