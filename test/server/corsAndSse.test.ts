@@ -1,8 +1,6 @@
-import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SyncServer } from '../../src/server/index.js'
 import { createSyncServer, memoryStorage } from '../../src/server/index.js'
-import { pollUntil } from '../support/poll.js'
 
 /**
  * What browsers and proxies see (issue 16 item 6): a preflight allows the headers the page
@@ -46,40 +44,5 @@ describe('SSE watch', () => {
     await response.body?.cancel()
     expect(response.status).toBe(200)
     expect(response.headers.get('cache-control')).toBe('no-cache, no-transform')
-  })
-
-  it('is one unframed byte stream: each event goes out as its SSE text, with no chunked framing around it', async () => {
-    // Chunked framing would wrap every event in a size line and a CRLF: three more buffers per
-    // event per stream for the server to hand to the socket (issue 18 §4).
-    const socket = connect(server.port, '127.0.0.1')
-    let raw = ''
-    socket.setEncoding('latin1')
-    socket.on('data', (text: string) => {
-      raw += text
-    })
-    try {
-      socket.write(`GET /xrpc/${COLLECTION}.watchRecords?roomUri=unframed HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`)
-      await pollUntil(() => raw.includes('event: snapshot.end'), 'the snapshot to end')
-      const put = await fetch(`${server.url}/xrpc/${COLLECTION}.putRecord`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ roomUri: 'unframed', rkey: 'one', value: { text: 'hello' }, did: 'did:example:alice' }),
-      })
-      expect(put.status).toBe(200)
-      await pollUntil(() => raw.includes('event: record.created'), 'the live event')
-      const headEnd = raw.indexOf('\r\n\r\n')
-      expect(headEnd).toBeGreaterThan(0)
-      const head = raw.slice(0, headEnd).toLowerCase()
-      expect(head).not.toMatch(/transfer-encoding/)
-      expect(head).toMatch(/\r\nconnection: close/)
-      const body = raw.slice(headEnd + 4)
-      // Nothing but SSE fields and blank lines: no hex chunk sizes, no CRLFs.
-      expect(body).not.toContain('\r\n')
-      expect(body.startsWith('event: snapshot.start\n')).toBe(true)
-      const created = body.slice(body.indexOf('event: record.created'))
-      expect(created).toMatch(/^event: record\.created\ndata: \{.*"rkey":"one".*\}\n\n$/)
-    } finally {
-      socket.destroy()
-    }
   })
 })

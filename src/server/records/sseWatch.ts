@@ -17,15 +17,16 @@ export async function watchSse(context: RecordContext, collection: string, req: 
   const clientId = (op.clientId = context.events.newClientId())
   releaseWhenClosed(res, context.admit(identity.userId, req))
 
-  // An HTTP/1.1 stream that ends only when its connection does: no chunked framing, so each
-  // event is one buffer, shared by every stream, handed to the socket as it is (issue 18 §4).
-  res.useChunkedEncodingByDefault = false
+  // Each event already goes out as one writev per stream (Node corks the chunk framing with
+  // it) of a buffer encoded once for every stream. A close-delimited body (no chunked framing)
+  // measured about 0.83x the server CPU per put to 500 streams on a noisy machine, but needs
+  // the undocumented `useChunkedEncodingByDefault` and gives up keep-alive: not taken.
   res.writeHead(200, {
     ...CORS_HEADERS,
     'content-type': 'text/event-stream; charset=utf-8',
     // no-transform: a proxy that compresses the stream holds events back until a block fills.
     'cache-control': 'no-cache, no-transform',
-    connection: 'close',
+    connection: 'keep-alive',
     // Proxies such as nginx would otherwise hold events back.
     'x-accel-buffering': 'no',
   })
