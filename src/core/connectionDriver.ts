@@ -3,6 +3,7 @@ import type { Environment } from './environment.js'
 import { defaultEnvironment } from './environment.js'
 import type { BackoffOptions, MachineEvent, MachineState } from './machine.js'
 import { backoffDelay, initialMachineState, transition } from './machine.js'
+import type { TapPoint } from './eventTap.js'
 
 /** What a transport may tell the driver about one connection attempt. */
 export interface ConnectAttempt {
@@ -35,6 +36,8 @@ export interface ConnectionDriverOptions {
   heartbeatMs?: number | undefined
   environment?: Environment | undefined
   onChange: (state: MachineState, previous: MachineState) => void
+  /** Where transitions are reported (`client.onEvent`). */
+  tap?: TapPoint | undefined
 }
 
 /**
@@ -82,11 +85,13 @@ export class ConnectionDriver {
     this.#dispatch({ type: 'problem', error })
   }
 
-  #dispatch(event: MachineEvent): void {
+  #dispatch(event: MachineEvent, retryInMs?: number): void {
     const previous = this.#state
     const next = transition(previous, event)
     if (next === previous) return
     this.#state = next
+    const point = this.#options.tap
+    point?.tap.emit?.('transition', point, previous, next, event, retryInMs)
     this.#options.onChange(next, previous)
   }
 
@@ -124,10 +129,8 @@ export class ConnectionDriver {
     }
   }
 
-  #scheduleRetry(): void {
+  #scheduleRetry(delay: number): void {
     this.#clearRetryTimer()
-    const backoff = typeof this.#options.reconnect === 'object' ? this.#options.reconnect : {}
-    const delay = backoffDelay(this.#state.attempt, backoff, () => this.#env.random())
     this.#retryTimer = this.#env.setTimeout(() => {
       this.#retryTimer = null
       this.#retryNow()
@@ -176,8 +179,13 @@ export class ConnectionDriver {
 
   #onLost(error: SyncError | null, retry: boolean): void {
     this.#teardownAttempt()
-    this.#dispatch({ type: 'lost', error, retry: retry && this.#options.reconnect !== false })
-    if (this.#state.status === 'reconnecting') this.#scheduleRetry()
+    const lost: MachineEvent = { type: 'lost', error, retry: retry && this.#options.reconnect !== false }
+    // The delay is chosen before the transition, so that the transition can report it.
+    const next = transition(this.#state, lost)
+    const backoff = typeof this.#options.reconnect === 'object' ? this.#options.reconnect : {}
+    const delay = next.status === 'reconnecting' ? backoffDelay(next.attempt, backoff, () => this.#env.random()) : undefined
+    this.#dispatch(lost, delay)
+    if (delay !== undefined && this.#state.status === 'reconnecting') this.#scheduleRetry(delay)
     // Parked (auth failure, revoked access, reconnect off): nothing to wake up for.
     else for (const unlisten of this.#unlisten.splice(0)) unlisten()
   }

@@ -1,5 +1,6 @@
 import type { ConnectAttempt, TransportHandle } from '../connectionDriver.js'
 import { toSyncError } from '../errors.js'
+import type { TapPoint } from '../eventTap.js'
 import type { Timers } from '../silenceWatch.js'
 import { sseTransport } from './sseTransport.js'
 import type { RecordStoreOptions, RecordTransport, WatchEvent } from './types.js'
@@ -25,6 +26,7 @@ export function connectRecords<V>(
   options: RecordStoreOptions<V>,
   timers: Timers,
   handlers: RecordStreamHandlers<V>,
+  tap?: TapPoint,
 ): TransportHandle {
   // The WebSocket transport loads on first use: most apps watch over SSE and never pay for it.
   const transport: RecordTransport | Promise<RecordTransport> = options.transport === 'ws' ? loadWsTransport() : sseTransport
@@ -42,6 +44,7 @@ export function connectRecords<V>(
       heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
       timers,
       maxEventLength: options.maxEventLength,
+      tap,
       sink: {
         opened: () => attempt.opened(),
         alive: () => attempt.alive(),
