@@ -128,6 +128,27 @@ export const apps = {
     }`,
 }
 
+/**
+ * The records-only app with the devtools beside it, for the size check (not for comparing
+ * libraries): from `syncline/devtools` in a production build (it must add nothing), and from
+ * `syncline/devtools/production` (the panel itself).
+ */
+const devtoolsApp = (entry) => `
+    import { SyncProvider, useRecords } from './src/index.ts'
+    import { SyncDevtools } from './src/devtools/${entry}.ts'
+    ${list}
+    function Messages() {
+      const { records, status } = useRecords('/xrpc/com.example.message.watchRecords?roomUri=room')
+      return <div data-status={status}><List items={records.map((r) => ({ id: r.uri, text: r.value.text }))} /></div>
+    }
+    export function App() {
+      return <SyncProvider recordsBaseUrl="http://127.0.0.1:3030"><Messages /><SyncDevtools /></SyncProvider>
+    }`
+export const devtoolsApps = {
+  'syncline records-only + syncline/devtools': devtoolsApp('index'),
+  'syncline records-only + syncline/devtools/production': devtoolsApp('production'),
+}
+
 /** Whatever a records-only app must never carry. */
 const FORBIDDEN = [
   { what: 'server code (src/server)', test: (path) => path.includes('src/server/') },
@@ -147,7 +168,7 @@ const FORBIDDEN = [
  * `inputs` is what ended up in the initial load (path → minified bytes), largest first.
  */
 export async function measureApp(name) {
-  const contents = apps[name]
+  const contents = apps[name] ?? devtoolsApps[name]
   if (contents === undefined) throw new Error(`no app named ${name}`)
   const outdir = mkdtempSync(join(tmpdir(), 'syncline-bundle-'))
   try {
