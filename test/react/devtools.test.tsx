@@ -1,6 +1,7 @@
 import { cleanup, render } from '@testing-library/react'
 import { afterEach, expect, it, vi } from 'vitest'
 import type { SyncClient } from '../../src/core/client.js'
+import type { SyncDevtools as Devtools } from '../../src/devtools/index.js'
 import { createSyncClient } from '../../src/core/client.js'
 
 // The gate reads process.env.NODE_ENV once, when syncline/devtools is first evaluated (as a
@@ -15,7 +16,7 @@ afterEach(async () => {
 })
 
 async function renderDevtools(entry: 'index' | 'production'): Promise<HTMLElement> {
-  const { SyncDevtools } = (await import(`../../src/devtools/${entry}.ts`)) as typeof import('../../src/devtools/index.js')
+  const { SyncDevtools } = (await import(`../../src/devtools/${entry}.ts`)) as { SyncDevtools: typeof Devtools }
   const client = createSyncClient({ recordsBaseUrl: 'http://127.0.0.1:9' })
   // The client prop, not a provider: a provider from before resetModules is another context.
   const { container } = render(<SyncDevtools initialIsOpen client={client} />)
