@@ -192,20 +192,21 @@ export class SyncClient {
    */
   onEvent(listener: SyncEventListener, options: SyncEventListenerOptions = {}): () => void {
     const tap = this.#tap
-    let listening = true
+    const listening = { on: true }
     // The code that builds events loads now; what happens meanwhile is queued and delivered first.
     tap.queued ??= []
     tap.emit ??= (...call) => void tap.queued?.push([Date.now(), call])
     const stop = import('./syncEvents.js').then(
-      (events) => events.listen(tap, (event) => listening && listener(event), options),
+      (events) => events.listen(tap, listener, options, listening),
       (error: unknown) => {
+        // Nothing will take the queue: stop filling it.
         tap.queued = undefined
         this.options.onIgnoredError?.(error)
         return () => {}
       },
     )
     return () => {
-      listening = false
+      listening.on = false
       void stop.then((off) => off())
     }
   }

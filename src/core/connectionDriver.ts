@@ -36,7 +36,7 @@ export interface ConnectionDriverOptions {
   heartbeatMs?: number | undefined
   environment?: Environment | undefined
   onChange: (state: MachineState, previous: MachineState) => void
-  /** Where transitions are reported (`client.onEvent`). */
+  /** Where transitions and the backoff chosen are reported (`client.onEvent`). */
   tap?: TapPoint | undefined
 }
 
@@ -85,13 +85,13 @@ export class ConnectionDriver {
     this.#dispatch({ type: 'problem', error })
   }
 
-  #dispatch(event: MachineEvent, retryInMs?: number): void {
+  #dispatch(event: MachineEvent): void {
     const previous = this.#state
     const next = transition(previous, event)
     if (next === previous) return
     this.#state = next
     const point = this.#options.tap
-    point?.tap.emit?.('transition', point, previous, next, event, retryInMs)
+    point?.tap.emit?.('transition', point, previous, next, event)
     this.#options.onChange(next, previous)
   }
 
@@ -129,8 +129,12 @@ export class ConnectionDriver {
     }
   }
 
-  #scheduleRetry(delay: number): void {
+  #scheduleRetry(): void {
     this.#clearRetryTimer()
+    const backoff = typeof this.#options.reconnect === 'object' ? this.#options.reconnect : {}
+    const delay = backoffDelay(this.#state.attempt, backoff, () => this.#env.random())
+    const point = this.#options.tap
+    point?.tap.emit?.('backoff', point, delay)
     this.#retryTimer = this.#env.setTimeout(() => {
       this.#retryTimer = null
       this.#retryNow()
@@ -179,13 +183,8 @@ export class ConnectionDriver {
 
   #onLost(error: SyncError | null, retry: boolean): void {
     this.#teardownAttempt()
-    const lost: MachineEvent = { type: 'lost', error, retry: retry && this.#options.reconnect !== false }
-    // The delay is chosen before the transition, so that the transition can report it.
-    const next = transition(this.#state, lost)
-    const backoff = typeof this.#options.reconnect === 'object' ? this.#options.reconnect : {}
-    const delay = next.status === 'reconnecting' ? backoffDelay(next.attempt, backoff, () => this.#env.random()) : undefined
-    this.#dispatch(lost, delay)
-    if (delay !== undefined && this.#state.status === 'reconnecting') this.#scheduleRetry(delay)
+    this.#dispatch({ type: 'lost', error, retry: retry && this.#options.reconnect !== false })
+    if (this.#state.status === 'reconnecting') this.#scheduleRetry()
     // Parked (auth failure, revoked access, reconnect off): nothing to wake up for.
     else for (const unlisten of this.#unlisten.splice(0)) unlisten()
   }

@@ -17,7 +17,9 @@ export interface TapPoint {
 
 /** A frame as it went over the wire (text or bytes), and what it decoded to. */
 export type TapCall =
-  | [type: 'transition', point: TapPoint, from: MachineState, to: MachineState, event: MachineEvent, retryInMs: number | undefined]
+  | [type: 'transition', point: TapPoint, from: MachineState, to: MachineState, event: MachineEvent]
+  /** Right after a transition to `reconnecting`: the wait chosen before the next attempt. */
+  | [type: 'backoff', point: TapPoint, retryInMs: number]
   | [type: 'frame', point: TapPoint, direction: 'in' | 'out', frame: string, raw: unknown, body: unknown]
   | [type: 'store', action: 'open' | 'close', kind: SyncConnectionKind, key: string]
   | [type: 'outbox', point: TapPoint, entries: readonly OutboxEntry[]]

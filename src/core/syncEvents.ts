@@ -45,37 +45,66 @@ const registries = new WeakMap<EventTap, Map<SyncEventListener, boolean>>()
  * Adds `listener` to `tap`'s listeners, after delivering what happened while this module
  * loaded. Returns the unsubscribe function; once nobody listens, `tap.emit` is null again.
  */
-export function listen(tap: EventTap, listener: SyncEventListener, options: SyncEventListenerOptions): () => void {
+export function listen(tap: EventTap, listener: SyncEventListener, options: SyncEventListenerOptions, listening: { on: boolean }): () => void {
+  // Unsubscribed while this module loaded: nothing, not even the queue, reaches it.
+  if (!listening.on) return () => {}
   let listeners = registries.get(tap)
   if (listeners === undefined) registries.set(tap, (listeners = new Map()))
   const all = listeners
   const bodies = options.bodies === true
-  for (const [time, call] of tap.queued ?? []) deliver(listener, bodies, time, call)
+  const replay = withBackoff((time, call, retryInMs) => deliver(listener, bodies, time, call, retryInMs))
+  for (const [time, call] of tap.queued ?? []) replay.push(time, call)
+  replay.flush()
   // Every listener that waited for this module resolves in this same turn; then the queue goes.
   if (tap.queued !== undefined) queueMicrotask(() => (tap.queued = undefined))
   all.set(listener, bodies)
-  tap.emit = (...call) => {
-    const time = Date.now()
-    for (const [each, withBody] of [...all]) deliver(each, withBody, time, call)
-  }
+  const live = withBackoff((time, call, retryInMs) => {
+    for (const [each, withBody] of [...all]) deliver(each, withBody, time, call, retryInMs)
+  })
+  tap.emit = (...call) => live.push(Date.now(), call)
   return () => {
     all.delete(listener)
     if (all.size === 0) tap.emit = null
   }
 }
 
-function deliver(listener: SyncEventListener, bodies: boolean, time: number, call: TapCall): void {
-  listener(toEvent(time, call, bodies))
+type Fold = (time: number, call: Exclude<TapCall, { 0: 'backoff' }>, retryInMs?: number) => void
+
+/**
+ * The driver reports the backoff it chose right after the transition to `reconnecting`:
+ * that transition waits for it (or for the next call, or the end of the task) to carry it.
+ */
+function withBackoff(fold: Fold): { push(time: number, call: TapCall): void; flush(): void } {
+  let held: { time: number; call: Extract<TapCall, { 0: 'transition' }> } | null = null
+  const flush = (retryInMs?: number): void => {
+    const pending = held
+    held = null
+    if (pending !== null) fold(pending.time, pending.call, retryInMs)
+  }
+  return {
+    push(time, call) {
+      if (call[0] === 'backoff') return flush(held?.call[1] === call[1] ? call[2] : undefined)
+      flush()
+      if (call[0] !== 'transition' || call[3].status !== 'reconnecting') return fold(time, call)
+      held = { time, call }
+      queueMicrotask(() => flush())
+    },
+    flush: () => flush(),
+  }
+}
+
+function deliver(listener: SyncEventListener, bodies: boolean, time: number, call: Exclude<TapCall, { 0: 'backoff' }>, retryInMs: number | undefined): void {
+  listener(toEvent(time, call, bodies, retryInMs))
   // A record store's start and stop are its open and close.
   if (call[0] === 'transition' && call[1].kind === 'records' && (call[4].type === 'start' || call[4].type === 'stop')) {
     listener({ type: 'store', time, action: call[4].type === 'start' ? 'open' : 'close', kind: 'records', key: call[1].connection })
   }
 }
 
-function toEvent(time: number, call: TapCall, bodies: boolean): SyncEvent {
+function toEvent(time: number, call: Exclude<TapCall, { 0: 'backoff' }>, bodies: boolean, retryInMs: number | undefined): SyncEvent {
   switch (call[0]) {
     case 'transition': {
-      const [, { connection, kind }, from, to, event, retryInMs] = call
+      const [, { connection, kind }, from, to, event] = call
       const error = to.error && { code: to.error.code, message: to.error.message }
       return { type: 'transition', time, connection, kind, from: from.status, to: to.status, event: event.type, error, attempt: to.attempt, ...(retryInMs !== undefined && { retryInMs }) }
     }

@@ -134,4 +134,17 @@ describe('client.onEvent', () => {
     await pollUntil(() => second.some((event) => event.type === 'store' && event.action === 'close'), 'the store close to be reported')
     expect(first.length).toBe(seenByFirst)
   })
+
+  it('sends nothing to a listener unsubscribed before its code loaded', async () => {
+    client = createSyncClient({ recordsBaseUrl: server.url })
+    const early: SyncEvent[] = []
+    const later: SyncEvent[] = []
+    client.onEvent((event) => early.push(event))()
+    client.onEvent((event) => later.push(event))
+    const store = client.getRecordStore(watchUrl(newRoom()))
+    const release = client.retain(store)
+    await pollUntil(() => later.some((event) => event.type === 'transition' && event.to === 'live'), "the other listener to hear 'live'")
+    expect(early).toEqual([])
+    release()
+  })
 })
