@@ -66,6 +66,8 @@ export default defineConfig({
         index: resolve(import.meta.dirname, 'src/index.ts'),
         'core/index': resolve(import.meta.dirname, 'src/core/index.ts'),
         'server/index': resolve(import.meta.dirname, 'src/server/index.ts'),
+        'devtools/index': resolve(import.meta.dirname, 'src/devtools/index.ts'),
+        'devtools/production': resolve(import.meta.dirname, 'src/devtools/production.ts'),
         'server/cli': resolve(import.meta.dirname, 'src/server/cli.ts'),
       },
       formats: ['es'],

@@ -28,4 +28,20 @@ for (const [name, label, budget, goal] of [
   if (over) console.error(`FAIL: ${name} is ${kB(size.gzip - budget)} over its ${kB(budget)} budget`)
   failed ||= over || size.forbidden.length > 0
 }
+// The devtools: what the panel weighs, and that an app pays nothing for it unless it asks.
+{
+  const [bare, gated, panel] = await Promise.all(
+    ['syncline records-only', 'syncline records-only + syncline/devtools', 'syncline records-only + syncline/devtools/production'].map((name) => measureApp(name)),
+  )
+  const panelFiles = (size) => size.inputs.filter(([path]) => path.includes('src/devtools/') && !path.endsWith('src/devtools/index.ts'))
+  console.log(
+    `devtools (syncline/devtools/production): ${kB(panel.gzip - bare.gzip)} gzipped added to the records-only app's initial load` +
+      ` (its Documents panel loads Automerge on demand, as any document does: ${kB(panel.lazyJsGzip - bare.lazyJsGzip)} more on demand)`,
+  )
+  console.log(`syncline/devtools in a production build: ${kB(gated.gzip - bare.gzip)} (the \`() => null\` left in its place); an app that does not import it: 0`)
+  if (panelFiles(bare).length > 0 || panelFiles(gated).length > 0 || gated.lazyJsGzip !== bare.lazyJsGzip) {
+    console.error('FAIL: devtools code reaches an app that does not use it, or the production build of one that imports syncline/devtools')
+    failed = true
+  }
+}
 process.exitCode = failed ? 1 : 0

@@ -4,6 +4,7 @@ export declare const DOCUMENTS_BUDGET_BYTES: number
 export declare const RECORDS_GOAL_BYTES: number
 export declare const DOCUMENTS_GOAL_BYTES: number
 export declare const apps: Record<string, string>
+export declare const devtoolsApps: Record<string, string>
 export interface AppSize {
   name: string
   /** The initial load (entry + static imports, JS and wasm), gzipped, in bytes. */

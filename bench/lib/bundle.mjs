@@ -25,9 +25,12 @@ export const DOCUMENTS_GOAL_BYTES = 15_000
 // 12.82 kB, documents 27.04 → 18.17 kB): SyncClient is handed its record half, as it already
 // was its document half, so neither app carries the other's code; the SSE transport, the
 // ticket request and the default cache's code load on first use; development-only hints sit
-// behind process.env.NODE_ENV. Budgets are those figures plus 0.15 kB.
-export const RECORDS_BUDGET_BYTES = 12_970
-export const DOCUMENTS_BUDGET_BYTES = 18_320
+// behind process.env.NODE_ENV. Raised for the devtools event stream (issue 19: records 12.82 →
+// 13.05, documents 18.17 → 18.44): client.onEvent, inspectStores and one optional call at each
+// emit site; the code that builds events loads with the first listener. Budgets are the
+// figures plus 0.15 kB.
+export const RECORDS_BUDGET_BYTES = 13_200
+export const DOCUMENTS_BUDGET_BYTES = 18_600
 
 const list = `
 function List({ items }) {
@@ -128,6 +131,27 @@ export const apps = {
     }`,
 }
 
+/**
+ * The records-only app with the devtools beside it, for the size check (not for comparing
+ * libraries): from `syncline/devtools` in a production build (it must add nothing), and from
+ * `syncline/devtools/production` (the panel itself).
+ */
+const devtoolsApp = (entry) => `
+    import { SyncProvider, useRecords } from './src/index.ts'
+    import { SyncDevtools } from './src/devtools/${entry}.ts'
+    ${list}
+    function Messages() {
+      const { records, status } = useRecords('/xrpc/com.example.message.watchRecords?roomUri=room')
+      return <div data-status={status}><List items={records.map((r) => ({ id: r.uri, text: r.value.text }))} /></div>
+    }
+    export function App() {
+      return <SyncProvider recordsBaseUrl="http://127.0.0.1:3030"><Messages /><SyncDevtools /></SyncProvider>
+    }`
+export const devtoolsApps = {
+  'syncline records-only + syncline/devtools': devtoolsApp('index'),
+  'syncline records-only + syncline/devtools/production': devtoolsApp('production'),
+}
+
 /** Whatever a records-only app must never carry. */
 const FORBIDDEN = [
   { what: 'server code (src/server)', test: (path) => path.includes('src/server/') },
@@ -155,7 +179,7 @@ const FORBIDDEN_IN = {
  * `inputs` is what ended up in the initial load (path → minified bytes), largest first.
  */
 export async function measureApp(name) {
-  const contents = apps[name]
+  const contents = apps[name] ?? devtoolsApps[name]
   if (contents === undefined) throw new Error(`no app named ${name}`)
   const outdir = mkdtempSync(join(tmpdir(), 'syncline-bundle-'))
   try {

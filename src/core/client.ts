@@ -15,6 +15,8 @@ import type { SharedDocuments } from './docs/sharedDocuments.js'
 import { CredentialWatch } from './credentialWatch.js'
 import { StoreRegistry } from './storeRegistry.js'
 import { Listeners } from './subscribable.js'
+import type { EventTap } from './eventTap.js'
+import type { SyncEventListener, SyncEventListenerOptions } from './syncEvents.js'
 
 export type { ClearLocalDataOptions, RecordStoreRequest, SyncClientOptions, SyncStatusSummary } from './clientOptions.js'
 
@@ -35,6 +37,8 @@ export class SyncClient {
   /** Every record store made here and its key: one released while a hook still holds it comes back on `retain`. */
   readonly #recordKeys = new WeakMap<WatchRecordStore<unknown>, string>()
   #listeners = new Listeners()
+  /** What every store and connection made here reports to; `emit` is null while nobody listens. */
+  readonly #tap: EventTap = { emit: null }
   #env: Environment
   #summary: SyncStatusSummary = { pending: 0, savedLocal: true, savedServer: true }
   #status: SyncStatus = 'idle'
@@ -101,6 +105,7 @@ export class SyncClient {
       onIgnoredError: options.onIgnoredError,
       releaseDelayMs: options.releaseDelayMs ?? 1000,
       onChange: () => this.#recompute(),
+      tap: this.#tap,
     })
     return this.#documents
   }
@@ -157,6 +162,7 @@ export class SyncClient {
         cache: this.#cache?.cache,
         readToken: this.#credentials?.read,
         environment: this.#env,
+        tap: this.#tap,
       })
       this.#records.add(key, store)
       this.#recordKeys.set(store, key)
@@ -176,6 +182,37 @@ export class SyncClient {
   }
 
   subscribe = (listener: () => void): (() => void) => this.#listeners.subscribe(listener)
+
+  /**
+   * Calls `listener` with every state-machine transition, frame, store open/close and outbox
+   * change (see `SyncEvent`); returns the unsubscribe function. Frame bodies only with
+   * `{ bodies: true }`. Nothing is built while nobody listens.
+   */
+  onEvent(listener: SyncEventListener, options: SyncEventListenerOptions = {}): () => void {
+    const tap = this.#tap
+    const listening = { on: true }
+    // The code that builds events loads now; what happens meanwhile is queued and delivered first.
+    tap.queued ??= []
+    tap.emit ??= (...call) => void tap.queued?.push([Date.now(), call])
+    const stop = import('./syncEvents.js').then(
+      (events) => events.listen(tap, listener, options, listening),
+      (error: unknown) => {
+        // Nothing will take the queue: stop filling it.
+        tap.queued = undefined
+        this.options.onIgnoredError?.(error)
+        return () => {}
+      },
+    )
+    return () => {
+      listening.on = false
+      void stop.then((off) => off())
+    }
+  }
+
+  /** Every record store and open document store this client holds (devtools). */
+  inspectStores(): { records: WatchRecordStore<unknown>[]; documents: DocStore<unknown>[] } {
+    return { records: this.#records.values(), documents: this.#documents?.stores() ?? [] }
+  }
 
   getSyncStatus = (): SyncStatusSummary => this.#summary
 

@@ -3,6 +3,7 @@ import type { Environment } from './environment.js'
 import { defaultEnvironment } from './environment.js'
 import type { BackoffOptions, MachineEvent, MachineState } from './machine.js'
 import { backoffDelay, initialMachineState, transition } from './machine.js'
+import type { TapPoint } from './eventTap.js'
 
 /** What a transport may tell the driver about one connection attempt. */
 export interface ConnectAttempt {
@@ -35,6 +36,8 @@ export interface ConnectionDriverOptions {
   heartbeatMs?: number | undefined
   environment?: Environment | undefined
   onChange: (state: MachineState, previous: MachineState) => void
+  /** Where transitions and the backoff chosen are reported (`client.onEvent`). */
+  tap?: TapPoint | undefined
 }
 
 /**
@@ -87,6 +90,8 @@ export class ConnectionDriver {
     const next = transition(previous, event)
     if (next === previous) return
     this.#state = next
+    const point = this.#options.tap
+    point?.tap.emit?.('transition', point, previous, next, event)
     this.#options.onChange(next, previous)
   }
 
@@ -128,6 +133,8 @@ export class ConnectionDriver {
     this.#clearRetryTimer()
     const backoff = typeof this.#options.reconnect === 'object' ? this.#options.reconnect : {}
     const delay = backoffDelay(this.#state.attempt, backoff, () => this.#env.random())
+    const point = this.#options.tap
+    point?.tap.emit?.('backoff', point, delay)
     this.#retryTimer = this.#env.setTimeout(() => {
       this.#retryTimer = null
       this.#retryNow()

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react'
 import { useEffect, useMemo, useRef, useState } from 'react'
 import type { RecordWriter } from 'syncline'
 import { SyncProvider, SyncStatusBadge, createMemoryCache, createSyncClient, referenceWriter, useRecords } from 'syncline'
@@ -22,6 +23,8 @@ interface ChatProps {
   frameDelayMs: number
   /** How the watch streams: Server-Sent Events, or the WebSocket handshake (`mode=ws`). */
   transport: 'sse' | 'ws'
+  /** Rendered inside the chat's provider, beside it (the devtools story puts the panel here). */
+  children?: ReactNode
 }
 
 /** Another user's message, written straight to the server, to fill the room before the story watches it. */
@@ -79,7 +82,7 @@ function Chat({ room, author, firstMessage, transport }: Pick<ChatProps, 'room' 
 }
 
 /** A chat room: `useRecords` with `put` (the durable outbox), `<SyncStatusBadge recordsUrl>` and a log of connection states. */
-export function ChatDemo({ room, author, failures, prefilled, firstMessage, frameDelayMs, transport }: ChatProps) {
+export function ChatDemo({ room, author, failures, prefilled, firstMessage, frameDelayMs, transport, children }: ChatProps) {
   const [ready, setReady] = useState(prefilled === 0)
   // A new client (and cache) when the pace changes, so the whole stream replays at that pace,
   // or when the refusals or the author do, so they apply from the next send.
@@ -107,6 +110,7 @@ export function ChatDemo({ room, author, failures, prefilled, firstMessage, fram
   return (
     <SyncProvider client={client}>
       <Chat key={`${room} ${failures}`} room={room} author={author} firstMessage={firstMessage} transport={transport} />
+      {children}
     </SyncProvider>
   )
 }

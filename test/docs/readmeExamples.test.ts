@@ -35,6 +35,7 @@ const strictOptions: ts.CompilerOptions = {
     syncline: [join(root, 'src/index.ts')],
     'syncline/core': [join(root, 'src/core/index.ts')],
     'syncline/server': [join(root, 'src/server/index.ts')],
+    'syncline/devtools': [join(root, 'src/devtools/index.ts')],
   },
 }
 

@@ -65,7 +65,7 @@ async function badgesAre(container: HTMLElement, status: string): Promise<void> 
 
 describe('Storybook stories', () => {
   it('finds the stories', () => {
-    expect(Object.keys(stories).sort()).toEqual(['Chat', 'Connection', 'Counter', 'Documents', 'Guard', 'Outbox', 'Selectors'])
+    expect(Object.keys(stories).sort()).toEqual(['Chat', 'Connection', 'Counter', 'Devtools', 'Documents', 'Guard', 'Outbox', 'Selectors'])
     expect(all.length).toBeGreaterThanOrEqual(10)
   })
 

@@ -101,6 +101,7 @@ export class AutomergeDocConnection implements DocConnection {
       environment: this.#env,
       automerge: () => this.#automerge.load(),
       ignored: (error) => options.onIgnoredError?.(error),
+      tap: options.tap && { tap: options.tap, connection: url, kind: 'documents' },
     }
     this.#snapshot = { status: 'idle', error: null, peerId: this.#peerId }
     this.#driver = new ConnectionDriver({
@@ -108,6 +109,7 @@ export class AutomergeDocConnection implements DocConnection {
       reconnect: options.reconnect,
       environment: this.#env,
       onChange: (state) => this.#onMachineChange(state),
+      tap: this.#sessionOptions.tap,
     })
     this.#link = this.#createLink()
     this.#stores = new StoreRegistry<DocumentStore<unknown>>({

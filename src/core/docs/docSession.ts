@@ -1,3 +1,4 @@
+import type { TapPoint } from '../eventTap.js'
 import type { ConnectAttempt, TransportHandle } from '../connectionDriver.js'
 import type { Environment } from '../environment.js'
 import { errorMessage, SyncError, toSyncError } from '../errors.js'
@@ -21,6 +22,7 @@ export interface DocSessionOptions {
   /** Documents cannot sync without Automerge: it is loaded before the socket, not per message. */
   automerge(): Promise<unknown>
   ignored(error: unknown): void
+  readonly tap?: TapPoint | undefined
 }
 
 /** What the session tells the connection, which routes it to the documents. */
@@ -88,6 +90,7 @@ function connectDocSession(options: DocSessionOptions, tickets: DocumentTickets,
       handshakeTimeoutMs: options.handshakeTimeoutMs,
       heartbeatMs: options.heartbeatMs,
       environment: options.environment,
+      tap: options.tap,
       handlers: {
         peer: (serverPeerId) => events.peer(socket!, serverPeerId),
         message: events.message,

@@ -3,6 +3,7 @@ import { SyncError } from '../errors.js'
 import { describeEndpoint, errorMessage, withQuery } from '../records/httpErrors.js'
 import { createKeepaliveWatch } from '../keepaliveWatch.js'
 import { createSilenceWatch, onPing } from '../silenceWatch.js'
+import type { TapPoint } from '../eventTap.js'
 import { createTransportLifecycle } from '../transportLifecycle.js'
 import { closeError, releaseSocket } from '../socketClose.js'
 import type { ClientMessage, ServerMessage } from './protocol.js'
@@ -38,6 +39,8 @@ export interface DocSocketOptions {
    */
   heartbeatMs: number | undefined
   environment: Pick<Environment, 'setTimeout' | 'clearTimeout'>
+  /** Told of every frame in and out (`client.onEvent`). */
+  tap?: TapPoint | undefined
 }
 
 export interface DocSocket {
@@ -95,7 +98,9 @@ export function openDocSocket(options: DocSocketOptions): DocSocket {
   const send = (message: ClientMessage): boolean => {
     if (life.done || ws.readyState !== OPEN) return false
     try {
-      ws.send(encodeMessage(message))
+      const frame = encodeMessage(message)
+      ws.send(frame)
+      options.tap?.tap.emit?.('frame', options.tap, 'out', message.type, frame, message)
       return true
     } catch (error) {
       finish(new SyncError('network', `Sending to ${where} failed: ${errorMessage(error)}`, { cause: error }), true)
@@ -117,6 +122,7 @@ export function openDocSocket(options: DocSocketOptions): DocSocket {
     // Any frame, even one we cannot read, shows the path is alive.
     keepalive.heard()
     const message = decoder.decodeFrame(event.data)
+    options.tap?.tap.emit?.('frame', options.tap, 'in', message instanceof SyncError ? 'malformed' : message.type, event.data, message)
     if (message instanceof SyncError) return handlers.problem(message)
     try {
       handle(message)

@@ -4,6 +4,7 @@ import { definedOptions } from '../definedOptions.js'
 import { SyncError } from '../errors.js'
 import type { BackoffOptions, SyncStatus } from '../machine.js'
 import { StoreRegistry } from '../storeRegistry.js'
+import type { EventTap } from '../eventTap.js'
 import { createDocConnection } from './docConnection.js'
 import { parseDocumentUrl } from './documentId.js'
 import type { DocumentStore } from './docStore.js'
@@ -24,6 +25,8 @@ export interface SharedDocumentsOptions {
   releaseDelayMs: number
   /** Called whenever a document's or the connection's state changes. */
   onChange: () => void
+  /** The client's event stream; optional so older callers keep compiling. */
+  tap?: EventTap | undefined
 }
 
 export interface DocumentsSummary {
@@ -72,6 +75,10 @@ export class SharedDocuments {
     const store = this.#register(this.#openConnection().create<unknown>(initial))
     this.#run()
     return store as DocStore<T>
+  }
+
+  stores(): DocStore<unknown>[] {
+    return this.#stores.values()
   }
 
   owns(store: unknown): boolean {
@@ -150,12 +157,12 @@ export class SharedDocuments {
 
   #openConnection(): DocConnection {
     if (this.#connection !== null) return this.#connection
-    const { url, token, reconnect, heartbeatMs, fetch, WebSocket, environment, onIgnoredError } = this.#options
+    const { url, token, reconnect, heartbeatMs, fetch, WebSocket, environment, onIgnoredError, tap } = this.#options
     if (url === undefined) {
       throw new SyncError('bad-input', 'Documents need a sync server: pass <SyncProvider url="ws://…"> (or createSyncClient({ url }))')
     }
     const cache = this.#docCache()
-    const connection = createDocConnection({ url, environment, ...definedOptions({ token, cache, reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError }) })
+    const connection = createDocConnection({ url, environment, ...definedOptions({ token, cache, reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, tap }) })
     this.#connection = connection
     this.#unlistenConnection = connection.subscribe(this.#options.onChange)
     return connection
@@ -165,6 +172,7 @@ export class SharedDocuments {
     this.#unlisten.set(store, store.subscribe(this.#options.onChange))
     // Opened during a render that React may throw away: without a reader it closes itself.
     this.#stores.add(store.documentId, store)
+    this.#options.tap?.emit?.('store', 'open', 'documents', store.documentId)
     this.#options.onChange()
     return store
   }
@@ -203,6 +211,7 @@ export class SharedDocuments {
     this.#unlisten.get(store)?.()
     this.#unlisten.delete(store)
     store.close()
+    this.#options.tap?.emit?.('store', 'close', 'documents', store.documentId)
     if (this.#stores.size === 0) this.#stop()
     this.#options.onChange()
   }

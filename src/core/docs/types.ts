@@ -2,6 +2,7 @@ import type { Doc } from '@automerge/automerge/slim'
 import type { WaitOptions } from '../boundedWait.js'
 import type { DocCache } from '../cache/types.js'
 import type { Environment } from '../environment.js'
+import type { EventTap } from '../eventTap.js'
 import type { SyncError } from '../errors.js'
 import type { BackoffOptions, SyncStatus } from '../machine.js'
 
@@ -46,6 +47,8 @@ export interface DocConnectionOptions {
   heartbeatMs?: number | undefined
   /** Timers and online/visibility signals. @default defaultEnvironment */
   environment?: Environment | undefined
+  /** The client's event stream (`client.onEvent`): transitions and frames are reported there. */
+  tap?: EventTap | undefined
   /** Bad frames from the server, cache failures and throwing listeners end up here. */
   onIgnoredError?: ((error: unknown) => void) | undefined
 }

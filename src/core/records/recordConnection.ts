@@ -1,6 +1,7 @@
 import type { ConnectAttempt, TransportHandle } from '../connectionDriver.js'
 import { toSyncError } from '../errors.js'
 import { LazyModule } from '../lazyModule.js'
+import type { TapPoint } from '../eventTap.js'
 import type { Timers } from '../silenceWatch.js'
 import type { RecordStoreOptions, RecordTransport, WatchEvent } from './types.js'
 
@@ -25,6 +26,7 @@ export function connectRecords<V>(
   options: RecordStoreOptions<V>,
   timers: Timers,
   handlers: RecordStreamHandlers<V>,
+  tap?: TapPoint,
 ): TransportHandle {
   // Each transport loads with the first connection that uses it, at the same time as the
   // cache's first read (IndexedDB loads on first use too), so first paint never waits for it.
@@ -45,6 +47,7 @@ export function connectRecords<V>(
       heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
       timers,
       maxEventLength: options.maxEventLength,
+      tap,
       sink: {
         opened: () => attempt.opened(),
         alive: () => attempt.alive(),

@@ -7,6 +7,7 @@ import type { MachineState } from '../machine.js'
 import { backoffDelay } from '../machine.js'
 import { checkHeartbeatMs } from '../silenceWatch.js'
 import { Listeners } from '../subscribable.js'
+import type { EventTap } from '../eventTap.js'
 import { clearedError } from '../cache/clearableCache.js'
 import { ConfirmedRecords } from './confirmedRecords.js'
 import { OptimisticRecords } from './optimisticRecords.js'
@@ -40,6 +41,8 @@ export interface RecordSaveState {
 
 export interface RecordStoreInternals {
   environment?: Environment
+  /** The client's event stream (`client.onEvent`); the store is named there by its `url`. */
+  tap?: EventTap
 }
 
 /**
@@ -80,6 +83,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     this.collection = collectionFromWatchUrl(this.url) ?? ''
     this.#compare = options.compareRecords ?? compareNewestFirst
     this.#gate = new SchemaPipe(options.schema)
+    const tap = internals.tap && { tap: internals.tap, connection: this.url, kind: 'records' as const }
     this.#driver = new ConnectionDriver({
       connect: (attempt) =>
         connectRecords(attempt, this.url, options, this.#env, {
@@ -94,12 +98,13 @@ export class WatchRecordStore<V> implements RecordStore<V> {
             ),
           // An empty batch: the snapshot is abandoned only after the batches still being checked.
           ended: () => this.#gate.events([], () => {}, () => this.#confirmed.abandonSnapshot()),
-        }),
+        }, tap),
       reconnect: options.reconnect,
       // The WebSocket transport watches silence itself: only some servers send keepalives there.
       heartbeatMs: options.transport === 'ws' ? undefined : (options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
       environment: this.#env,
       onChange: (state) => this.#onMachineChange(state),
+      tap,
     })
     this.#writes = new WriteSide<V>({
       options,
@@ -112,6 +117,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
       // The connection's own backoff, passed in so the write chunk shares no extra module with the page.
       backoffDelay: (attempt) => backoffDelay(attempt, typeof options.reconnect === 'object' ? options.reconnect : {}, () => this.#env.random()),
       changed: () => this.#recordsChanged(),
+      tap,
     })
     if (options.cache) {
       this.#persister = new RecordPersister<V>({

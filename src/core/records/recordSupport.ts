@@ -3,6 +3,7 @@ import type { RecordStoreRequest, SyncClientOptions } from '../clientOptions.js'
 import type { RecordCache } from '../cache/types.js'
 import { definedOptions } from '../definedOptions.js'
 import type { Environment } from '../environment.js'
+import type { EventTap } from '../eventTap.js'
 import type { WatchRecordStore } from './recordStore.js'
 import { createRecordStore } from './recordStore.js'
 import { schemaKey } from './schemaKey.js'
@@ -14,6 +15,8 @@ export interface RecordStoreContext {
   /** The client's token reader, when it has a token. */
   readonly readToken: (() => Promise<string>) | undefined
   readonly environment: Environment
+  /** The client's event tap (client.onEvent), shared by everything it makes. */
+  readonly tap: EventTap
 }
 
 /**
@@ -30,7 +33,7 @@ export interface RecordSupport {
 /** Record stores over watchRecords (SSE or WebSocket), as `createRecordStore` makes them. */
 export const watchRecordSupport: RecordSupport = {
   keyOf: (url, request) => `${request.transport ?? 'sse'} ${url}${schemaKey(request.schema)}`,
-  createStore(url, request, { options, cache, readToken, environment }) {
+  createStore(url, request, { options, cache, readToken, environment, tap }) {
     const { reconnect, heartbeatMs, fetch, WebSocket, onIgnoredError, recordsBaseUrl, allowedSocketOrigins, writer, sendLock, did } = options
     return createRecordStore<unknown>(
       {
@@ -52,7 +55,7 @@ export const watchRecordSupport: RecordSupport = {
             ),
         }),
       },
-      { environment },
+      { environment, tap },
     )
   },
 }

@@ -2,6 +2,7 @@ import type { Environment } from '../environment.js'
 import { SyncError } from '../errors.js'
 import type { ConfirmedRecords } from './confirmedRecords.js'
 import type { OutboxEntry } from './outbox.js'
+import type { TapPoint } from '../eventTap.js'
 import { Outbox } from './outbox.js'
 import { OutboxSender } from './outboxSender.js'
 import { createSendLock } from './outboxLock.js'
@@ -21,6 +22,8 @@ export interface RecordWritesOptions<V> {
   backoffDelay(attempt: number): number
   /** The writes or their states changed: rebuild the view and notify. */
   changed(): void
+  /** Where outbox changes are reported (`client.onEvent`). */
+  tap?: TapPoint | undefined
 }
 
 type SendOne = (name: string, send: () => Promise<void>) => Promise<void>
@@ -65,7 +68,10 @@ export class RecordWrites<V> {
     this.#outbox = new Outbox({
       cache: options.options.cache,
       key: this.#cacheKey,
-      changed: () => options.changed(),
+      changed: () => {
+        options.changed()
+        options.tap?.tap.emit?.('outbox', options.tap, this.#outbox.entries())
+      },
       error: (error) => options.options.onIgnoredError?.(error),
     })
   }

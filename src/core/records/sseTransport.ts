@@ -39,6 +39,7 @@ export const sseTransport: RecordTransport = <V>(options: RecordTransportOptions
   const parser = createSseParser(
     ({ event, data }) => {
       if (life.done) return
+      options.tap?.tap.emit?.('frame', options.tap, 'in', event, data, data)
       const parsed = parseWatchEvent<V>(event, data, context)
       if (parsed instanceof SyncError) {
         // Keep the order of what the server said: the good frames before this one go first.

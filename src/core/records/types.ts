@@ -1,3 +1,4 @@
+import type { TapPoint } from '../eventTap.js'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { SyncError } from '../errors.js'
 import type { BackoffOptions, SyncStatus } from '../machine.js'
@@ -178,6 +179,8 @@ export interface RecordTransportOptions<V> {
   timers?: Pick<Environment, 'setTimeout' | 'clearTimeout'> | undefined
   /** See `RecordStoreOptions.maxEventLength`. */
   maxEventLength?: number | undefined
+  /** Told of every frame received (`client.onEvent`). */
+  tap?: TapPoint | undefined
 }
 
 export type RecordTransport = <V>(options: RecordTransportOptions<V>) => { close(): void }

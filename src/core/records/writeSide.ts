@@ -6,6 +6,7 @@ import type { OptimisticRecords } from './optimisticRecords.js'
 import { newOutboxEntry } from './outboxEntry.js'
 import { checkRkey } from './recordKey.js'
 import type { RecordWrites } from './recordWrites.js'
+import type { TapPoint } from '../eventTap.js'
 import type { RecordStoreOptions, WatchRecord } from './types.js'
 
 export interface WriteSideOptions<V> {
@@ -19,6 +20,8 @@ export interface WriteSideOptions<V> {
   isConnected(): boolean
   backoffDelay(attempt: number): number
   changed(): void
+  /** Where outbox changes are reported (`client.onEvent`). */
+  tap?: TapPoint | undefined
 }
 
 /**

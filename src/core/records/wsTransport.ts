@@ -126,6 +126,7 @@ export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<
     ws.onmessage = (event) => {
       if (life.done) return
       const parsed = parseFrame<V>(event.data, context)
+      options.tap?.tap.emit?.('frame', options.tap, 'in', parsed instanceof SyncError ? 'malformed' : (parsed?.kind ?? 'keepalive'), event.data, event.data)
       if (parsed instanceof SyncError) deliver([], parsed)
       else if (parsed?.kind === 'keepalive') keepalive.keepsBusy(undefined)
       else if (parsed) deliver([parsed])
