@@ -8,11 +8,16 @@
  *  - createRows / editRow: a syncline document client in this process (the writer) makes a
  *    document of rows on the server, then edits one row
  *  - burst: the writer makes `n` small changes to a document, each in its own task
+ *  - traceTake / traceClear: with `--trace-relay`, every server socket's frames are logged
+ *    (bench/lib/relayTrace.ts); these hand the log over or drop it
  */
 import { WebSocket } from 'ws'
 import { createDocConnection } from '../../src/core/index.js'
 import type { DocConnection, DocStore } from '../../src/core/index.js'
 import { failStart, serveParent } from './child.js'
+import { traceServerSockets } from './relayTrace.js'
+
+const trace = process.argv.includes('--trace-relay') ? traceServerSockets() : null
 
 // Loaded by path so the benchmarks still run (and say why these cases cannot) while the
 // server is missing; BENCH_SERVER_MODULE may point at another build of it.
@@ -71,6 +76,8 @@ serveParent({ url: base }, {
     return { heapUsed: usage.heapUsed, rss: usage.rss, external: usage.external, arrayBuffers: usage.arrayBuffers, gc: gc !== undefined }
   },
   put: (message) => put(message as unknown as Put),
+  traceTake: () => trace?.take() ?? [],
+  traceClear: () => trace?.clear(),
   async createRows(message) {
     const { n } = message as unknown as { n: number }
     const rows: RowsDoc['rows'] = {}
