@@ -8,6 +8,9 @@
  *  - createRows / editRow: a syncline document client in this process (the writer) makes a
  *    document of rows on the server, then edits one row
  *  - burst: the writer makes `n` small changes to a document, each in its own task
+ *  - backlog: the writer makes `n` small changes in one task, so they reach the server in one
+ *    sync message and its other peers as a backlog (`--max-sync-message-bytes=N` sets the
+ *    server's bound on the messages that carry it)
  *  - traceTake / traceClear: with `--trace-relay`, every server socket's frames are logged
  *    (bench/lib/relayTrace.ts); these hand the log over or drop it
  */
@@ -25,7 +28,7 @@ const serverModule = process.env.BENCH_SERVER_MODULE ?? new URL('../../src/serve
 const { createSyncServer, memoryStorage } = (await import(serverModule).catch((error: unknown) =>
   failStart(new Error(`syncline's reference server could not be loaded from ${serverModule.replace(/^file:\/\//, '')}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`)),
 )) as {
-  createSyncServer(options: { port: number; storage: unknown }): { url: string; start(): Promise<void>; close(): Promise<void> }
+  createSyncServer(options: { port: number; storage: unknown; limits?: { maxSyncMessageBytes?: number } }): { url: string; start(): Promise<void>; close(): Promise<void> }
   memoryStorage(): unknown
 }
 
@@ -37,7 +40,8 @@ interface Put {
   did?: string
 }
 
-const server = createSyncServer({ port: 0, storage: memoryStorage() })
+const maxSyncMessageBytes = process.argv.find((arg) => arg.startsWith('--max-sync-message-bytes='))?.split('=')[1]
+const server = createSyncServer({ port: 0, storage: memoryStorage(), ...(maxSyncMessageBytes !== undefined && { limits: { maxSyncMessageBytes: Number(maxSyncMessageBytes) } }) })
 await server.start()
 const base = server.url
 
@@ -96,6 +100,18 @@ serveParent({ url: base }, {
         doc.count = i
       })
       await new Promise((resolve) => setImmediate(resolve))
+    }
+    await store.whenSaved('server')
+    return n
+  },
+  async backlog(message) {
+    const { url, n, from } = message as unknown as { url: string; n: number; from: number }
+    const store = writerDocs.get(url) as unknown as DocStore<{ count?: number }> | undefined
+    if (!store) throw new Error(`no document ${url} made here`)
+    for (let i = from + 1; i <= from + n; i++) {
+      store.change((doc) => {
+        doc.count = i
+      })
     }
     await store.whenSaved('server')
     return n
