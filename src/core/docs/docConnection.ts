@@ -17,7 +17,6 @@ import { socketUrl } from './socketUrl.js'
 import type { ClosedStore, DocEvent, DocLink, DocSessionPort, KeptSyncState } from './docLink.js'
 import { sessionPort } from './docLink.js'
 import { DocumentStore } from './docStore.js'
-import { PacedInbox } from './pacedInbox.js'
 import { generateDocumentId, parseDocumentUrl, randomId } from './documentId.js'
 import type { DocConnection, DocConnectionOptions, DocConnectionSnapshot, DocStore } from './types.js'
 
@@ -45,8 +44,6 @@ interface Session {
   attempt: ConnectAttempt
   /** What the stores send through. */
   port: DocSessionPort
-  /** The server's messages, applied in order, a slice of each task at a time. */
-  inbox: PacedInbox<Parameters<DocSocketHandlers['message']>[0]>
 }
 
 /**
@@ -213,7 +210,7 @@ export class AutomergeDocConnection implements DocConnection {
         if (closed) return
         session = connect(attempt, {
           peer: (socket, serverPeerId) => this.#onPeer(attempt, socket, serverPeerId),
-          message: (message) => this.#session?.inbox.push(message),
+          message: (message) => this.#route(message),
           ended: (socket) => this.#endSession(socket),
         })
       },
@@ -230,32 +227,17 @@ export class AutomergeDocConnection implements DocConnection {
   #onPeer(attempt: ConnectAttempt, socket: DocSocket, serverPeerId: string): void {
     const id = ++this.#sessionCounter
     const port = sessionPort(id, socket, { senderId: this.#peerId, targetId: serverPeerId }, this.#ephemeralSessionId, () => ++this.#ephemeralCount)
-    const inbox = new PacedInbox<Parameters<DocSocketHandlers['message']>[0]>((message) => this.#route(message, attempt), this.#env)
-    this.#session = { id, socket, serverPeerId, attempt, port, inbox }
+    this.#session = { id, socket, serverPeerId, attempt, port }
     attempt.opened()
     for (const store of this.#stores.values()) store.sync.connected()
     this.#checkCaughtUp()
   }
 
   #endSession(socket: DocSocket | null): void {
-    if (socket === null || this.#session?.socket !== socket) return
-    // What the old socket said and is not applied yet belongs to sync states that are gone.
-    this.#session.inbox.clear()
-    this.#session = null
+    if (socket !== null && this.#session?.socket === socket) this.#session = null
   }
 
-  #route(message: Parameters<DocSocketHandlers['message']>[0], attempt: ConnectAttempt): void {
-    try {
-      this.#routeNow(message)
-    } catch (error) {
-      // Applied in a later task, a message's failure no longer reaches the socket's own guard.
-      const failure = toSyncError(error, 'protocol')
-      this.#options.onIgnoredError?.(failure)
-      attempt.problem(failure)
-    }
-  }
-
-  #routeNow(message: Parameters<DocSocketHandlers['message']>[0]): void {
+  #route(message: Parameters<DocSocketHandlers['message']>[0]): void {
     if (message.type === 'ignored') return
     const store = this.#stores.get(message.documentId)
     // A document closed here: the server may still talk about it until it learns otherwise.
