@@ -113,7 +113,7 @@ export interface SyncServerLimits {
   /**
    * Changes one document sync message to a peer carries at most: a peer missing more (a
    * backlog) gets several messages, and the syncline client applies them a task at a time.
-   * @default 64 KiB
+   * @default 0 (off: one message, as Automerge generates it; see boundedSync.ts for why)
    */
   maxSyncMessageBytes?: number
   /** Levels of objects and arrays a record value may nest (the value itself is level 1); deeper, HTTP 400. @default 64 */

@@ -3,8 +3,9 @@ import type { Environment } from '../environment.js'
 /**
  * How long one task may spend handling a socket's messages before the rest wait for the
  * next task. A socket read can hold hundreds of frames (a server relaying a burst of
- * changes faster than this page applies them), and the socket hands them all over in one
- * task: applied back to back they blocked the page for 254 ms in bench case 5.
+ * changes faster than this page applies them, or a backlog sent as several messages), and
+ * the socket hands them all over in one task: applied back to back, they block the page for
+ * as long as they all take.
  */
 export const MESSAGE_SLICE_MS = 10
 

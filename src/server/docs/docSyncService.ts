@@ -31,7 +31,7 @@ export interface DocSyncServiceOptions {
   maxDocumentBytes?: number
   /**
    * Changes one sync message to a peer carries at most: a peer missing more (a backlog) gets
-   * several messages, and can apply them a task at a time. @default 64 KiB
+   * several messages, and can apply them a task at a time. @default 0 (off: one message, as Automerge generates it; see boundedSync.ts for why)
    */
   maxSyncMessageBytes?: number
   /** Base delay of the backoff between retries of a failed document write. @default 100 */

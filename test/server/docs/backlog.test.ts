@@ -7,10 +7,10 @@ import { WebSocket } from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createDocConnection } from '../../../src/core/index.js'
 import type { DocConnection } from '../../../src/core/index.js'
-import { DEFAULT_MAX_SYNC_MESSAGE_BYTES } from '../../../src/server/docs/boundedSync.js'
 import { closeAll, newDocumentId, startDocServer, until } from './helpers.js'
 
 const CHANGES = 3000
+const BOUND = 64 * 1024
 
 type Counter = { count: number }
 
@@ -58,7 +58,7 @@ afterEach(async () => {
 describe('a backlog of changes', () => {
   it('reaches a syncline client as several bounded sync messages, and the document ends complete', async () => {
     const { start, source, changes } = backlog()
-    const server = await startDocServer()
+    const server = await startDocServer({ maxSyncMessageBytes: BOUND })
     const documentId = newDocumentId()
     await server.storage.saveDoc(documentId, A.save(start))
     const frames: Array<{ bytes: number; changes: number }> = []
@@ -78,10 +78,28 @@ describe('a backlog of changes', () => {
     expect(carrying.reduce((sum, frame) => sum + frame.changes, 0)).toBeGreaterThanOrEqual(CHANGES)
     // Each frame: the bound on its changes, plus length prefixes, heads, the bloom filter of the
     // server's changes (~10 bits each: ~4 KiB here) and the CBOR envelope.
-    for (const frame of carrying) expect(frame.bytes).toBeLessThan(DEFAULT_MAX_SYNC_MESSAGE_BYTES + 16 * 1024)
+    for (const frame of carrying) expect(frame.bytes).toBeLessThan(BOUND + 16 * 1024)
     expect(A.getHeads(doc as A.Doc<Counter>)).toEqual(A.getHeads(source))
     expect(A.toJS(doc as A.Doc<Counter>)).toEqual(A.toJS(source))
     expect(server.errors).toEqual([])
+  }, 60_000)
+
+  it('goes in one message by default (the limit is off)', async () => {
+    const { start, source, changes } = backlog()
+    const server = await startDocServer()
+    const documentId = newDocumentId()
+    await server.storage.saveDoc(documentId, A.save(start))
+    const frames: Array<{ bytes: number; changes: number }> = []
+    const connection = createDocConnection({ url: server.url, WebSocket: countingWebSocket(frames) as unknown as typeof globalThis.WebSocket })
+    connections.push(connection)
+    connection.start()
+    const store = connection.open<Counter>(`automerge:${documentId}`)
+    await until(() => store.getSnapshot().doc?.count === 0, 10_000, 'the reader to load the document')
+    frames.length = 0
+    server.service.applyRemoteChanges(documentId, changes)
+    const doc = await until(() => (store.getSnapshot().doc?.count === CHANGES ? store.getSnapshot().doc : undefined), 30_000, 'the reader to have every change')
+    expect(frames.filter((frame) => frame.changes > 0).length).toBe(1)
+    expect(A.getHeads(doc as A.Doc<Counter>)).toEqual(A.getHeads(source))
   }, 60_000)
 
   it('honours a smaller maxSyncMessageBytes, and a stock automerge-repo client still gets the whole document', async () => {
