@@ -242,9 +242,9 @@ await runCase('5. Apply throughput', async (rows, notes) => {
     name: `a backlog of ${DOC_CHANGES.toLocaleString('en')} Automerge changes arriving at once (writer → reference server → DocStore): longest synchronous task in the receiving client`,
     metric: 'max, one run',
     unit: 'ms',
-    syncline: bounded.longestMs,
-    peers: { 'the same server with maxSyncMessageBytes off (the default: one sync message)': unbounded.longestMs },
-    ratioTo: 'the same server with maxSyncMessageBytes off (the default: one sync message)',
+    // syncline as shipped: maxSyncMessageBytes is off by default (see src/server/docs/boundedSync.ts).
+    syncline: unbounded.longestMs,
+    peers: { 'the same server with maxSyncMessageBytes 64 KiB (opt-in: several sync messages)': bounded.longestMs },
     goal: '≤ 50 ms',
     check: ({ syncline: value }) => value <= 50,
   }))
