@@ -20,7 +20,7 @@ const CASES = [
   { id: '2-fanout', title: '2. Records fan-out', timeoutMs: 150_000 },
   { id: '3-rerender', title: '3. Re-render work', timeoutMs: 120_000 },
   { id: '4-first-paint', title: '4. Cached first paint (Chromium)', timeoutMs: 150_000 },
-  { id: '5-apply-throughput', title: '5. Apply throughput', timeoutMs: 120_000 },
+  { id: '5-apply-throughput', title: '5. Apply throughput', timeoutMs: 180_000 },
   { id: '6-bundle-size', title: '6. Bundle size', timeoutMs: 60_000 },
   { id: '7-server-capacity', title: '7. Server capacity', timeoutMs: 120_000 },
   { id: '8-instances', title: '8. Several instances (Redis fan-out)', timeoutMs: 120_000 },

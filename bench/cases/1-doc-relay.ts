@@ -19,7 +19,10 @@ import { createDocConnection } from '../../src/core/index.js'
 import type { DocConnection } from '../../src/core/index.js'
 import { log, row, runCase, sleep, within } from '../lib/case.js'
 import { startChild } from '../lib/child.js'
-import { summarize } from '../lib/stats.js'
+import type { Child } from '../lib/child.js'
+import type { EditMarks, TraceEvent } from '../lib/relayTrace.js'
+import { breakdown, HOPS, monotonicMs, tracedWebSocket } from '../lib/relayTrace.js'
+import { median, summarize } from '../lib/stats.js'
 
 const EDITS = 300
 const WARMUP_EDITS = 20
@@ -33,9 +36,9 @@ type Counter = {
 
 await runCase('1. Document relay latency', async (rows, notes) => {
   const server = await startChild<{ repoUrl: string; echoUrl: string }>(new URL('../lib/automerge-server.ts', import.meta.url).pathname)
-  const synclineServer = await startChild<{ url: string }>(new URL('../lib/syncline-server.ts', import.meta.url).pathname)
+  const synclineServer = await startChild<{ url: string }>(new URL('../lib/syncline-server.ts', import.meta.url).pathname, { args: ['--trace-relay'] })
   try {
-    const ours = await measureSynclineClients(synclineServer.ready.url.replace(/^http/, 'ws'), 'syncline server')
+    const ours = await measureSynclineClients(synclineServer.ready.url.replace(/^http/, 'ws'), 'syncline server', synclineServer)
     const oursOnStock = await measureSynclineClients(server.ready.repoUrl, 'stock server')
     const stock = await measureStockRepo(server.ready.repoUrl)
     const echo = await measureEcho(server.ready.echoUrl)
@@ -81,6 +84,22 @@ await runCase('1. Document relay latency', async (rows, notes) => {
       goal: '≤ 3× the bare round trip (issue 6)',
       check: ({ ratio }) => ratio !== null && ratio <= 3,
     }))
+    if (ours.hops) {
+      const matched = ours.hops[0]!.length
+      const hopMedians = ours.hops.map((samples) => median(samples))
+      HOPS.forEach((hop, index) => {
+        rows.push(row({
+          name: 'relay breakdown: one edit A → server → B, hop by hop (syncline ⇄ syncline server)',
+          metric: `${index + 1}. ${hop}`,
+          unit: 'ms',
+          syncline: hopMedians[index]!,
+          note: `p50 of ${matched} edits`,
+        }))
+      })
+      notes.push(
+        `Relay breakdown: every frame in and out of A's, B's and the server's sockets was timestamped on the machine-wide monotonic clock (the benchmark wraps the ws sockets; the library has no hook). ${matched} of ${ours.n} edits had a complete chain. Per-hop p50s: ${hopMedians.map((value, index) => `${index + 1}: ${value.toFixed(3)}`).join(', ')} ms (sum ${hopMedians.reduce((sum, value) => sum + value, 0).toFixed(2)} ms; the p50 of sums is the end-to-end p50 above). A and B share this process; the server is a child process.`,
+      )
+    }
     rows.push(row({
       name: 'reference: bare ws echo round trip (loopback)',
       metric: 'p50 / p99 round trip',
@@ -100,7 +119,7 @@ await runCase('1. Document relay latency', async (rows, notes) => {
     notes.push(
       `stock automerge-repo: ${EDITS} edits (after ${WARMUP_EDITS} warm-up), p50 ${stock.p50.toFixed(1)} ms, p90 ${stock.p90.toFixed(1)} ms, p99 ${stock.p99.toFixed(1)} ms; edits spaced by a random 0–100 ms pause; most of the latency is DocSynchronizer's 100 ms sync throttle.`,
       `syncline ⇄ syncline server: p50 ${ours.p50.toFixed(2)} ms, p90 ${ours.p90.toFixed(2)} ms, p99 ${ours.p99.toFixed(2)} ms; syncline clients through the stock server: p50 ${oursOnStock.p50.toFixed(1)} ms (the stock server holds each relay for its own 100 ms throttle). Same edit pattern as the stock clients.`,
-      `Why the goals are not met (when they are not): the relay is CPU-bound, not network-bound. Measured with all three peers in one process, one relayed edit costs about 1.8 ms of CPU at p50, nearly all of it Automerge's wasm (receiveSyncMessage / generateSyncMessage on A, the server and B, and the acknowledgement messages that follow each edit), against ~0.5 ms for the in-process reference, which skips the acknowledgements. The bare ws round trip is a floor no sync protocol reaches. Closing the gap needs fewer sync rounds per edit (sending a change straight to peers whose heads are known), which this version does not do.`,
+      `Why the goals are not met (when they are not): the breakdown above shows where an edit's time goes. Hops 1, 3 and 5 are each peer's CPU work, nearly all Automerge's wasm (change / generateSyncMessage on A; receiveSyncMessage and generateSyncMessage for B on the server; receiveSyncMessage on B), plus CBOR and a socket write; hops 2 and 4 are loopback and the receiving event loop waking up. A CPU profile (--cpu-prof of the server and of both clients over 400 relays) shows no syncline JS function above 1% of samples; the largest non-Automerge items are the socket writes themselves (writev on the server, writeBuffer in the clients, 7–9% of samples). Checked and already right: the server's ws WebSocketServer does not offer permessage-deflate (ws's default), so no frame is compressed; ws sets TCP_NODELAY on both ends; the server relays to B in the same turn it receives A's change, before acknowledging A (which waits for storage), and generates B's message first; B gets the change in the server's first message (no have/need round first). Changed: B's reply to the server now goes after its snapshot listeners (it went before). The in-process reference does the same Automerge calls without sockets, so the ratio to it is what the sockets, the two event loops and the framing cost on this machine at the time of the run.`,
     )
   } finally {
     await Promise.all([server.stop(), synclineServer.stop()])
@@ -151,16 +170,22 @@ async function measureStockRepo(url: string) {
   }
 }
 
-/** Two syncline document connections (A writes, B reads) through the server at `url`. */
-async function measureSynclineClients(url: string, label: string) {
+/**
+ * Two syncline document connections (A writes, B reads) through the server at `url`. With
+ * `traced` (syncline's server started with `--trace-relay`), every edit is also split into
+ * the hops of HOPS from the sockets' timestamps (bench/lib/relayTrace.ts).
+ */
+async function measureSynclineClients(url: string, label: string, traced?: Child<unknown>) {
   log(`[doc-relay] syncline clients through the ${label}`)
-  const open = (): DocConnection => {
-    const connection = createDocConnection({ url, WebSocket: WebSocket as unknown as typeof globalThis.WebSocket })
+  const clientTrace: TraceEvent[] = []
+  const open = (name: string): DocConnection => {
+    const WebSocketClass = traced ? tracedWebSocket(name, clientTrace) : WebSocket
+    const connection = createDocConnection({ url, WebSocket: WebSocketClass as unknown as typeof globalThis.WebSocket })
     connection.start()
     return connection
   }
-  const a = open()
-  const b = open()
+  const a = open('A')
+  const b = open('B')
   try {
     const storeA = a.create<Counter>({ count: 0, title: 'relay' })
     await within(10_000, 'the document to reach the server', storeA.whenSaved('server'))
@@ -175,23 +200,33 @@ async function measureSynclineClients(url: string, label: string) {
       check()
     }))
     const samples: number[] = []
+    const marks: EditMarks[] = []
     for (let i = 1; i <= WARMUP_EDITS + EDITS; i++) {
-      const seen = new Promise<number>((resolve) => {
+      if (i === WARMUP_EDITS + 1) {
+        clientTrace.length = 0
+        await traced?.request({ type: 'traceClear' })
+      }
+      const seen = new Promise<[number, number]>((resolve) => {
         const unsubscribe = storeB.subscribe(() => {
           if (storeB.getSnapshot().doc?.count !== i) return
           unsubscribe()
-          resolve(performance.now())
+          resolve([performance.now(), monotonicMs()])
         })
       })
+      const changeMark = monotonicMs()
       const start = performance.now()
       storeA.change((doc) => {
         doc.count = i
       })
-      const end = await within(5000, `edit ${i} to reach B`, seen)
-      if (i > WARMUP_EDITS) samples.push(end - start)
+      const [end, seenMark] = await within(5000, `edit ${i} to reach B`, seen)
+      if (i > WARMUP_EDITS) {
+        samples.push(end - start)
+        marks.push({ change: changeMark, seen: seenMark })
+      }
       await sleep(Math.random() * 100)
     }
-    return summarize(samples)
+    const hops = traced ? breakdown(marks, clientTrace, await traced.request<TraceEvent[]>({ type: 'traceTake' })) : null
+    return { ...summarize(samples), hops }
   } finally {
     await Promise.allSettled([a.close(), b.close()])
   }

@@ -15,6 +15,8 @@ import { createDocConnection, createRecordStore } from '../../src/core/index.js'
 import { log, row, runCase, within } from '../lib/case.js'
 import { startChild } from '../lib/child.js'
 import { median } from '../lib/stats.js'
+import type { TraceEvent } from '../lib/relayTrace.js'
+import { tracedWebSocket } from '../lib/relayTrace.js'
 
 const DOC_CHANGES = 10_000
 
@@ -234,6 +236,21 @@ await runCase('5. Apply throughput', async (rows, notes) => {
     goal: '≤ 50 ms',
     check: ({ syncline: value }) => value <= 50,
   }))
+  const bounded = await measureDocBacklog(64 * 1024)
+  const unbounded = await measureDocBacklog()
+  rows.push(row({
+    name: `a backlog of ${DOC_CHANGES.toLocaleString('en')} Automerge changes arriving at once (writer → reference server → DocStore): longest synchronous task in the receiving client`,
+    metric: 'max, one run',
+    unit: 'ms',
+    // syncline as shipped: maxSyncMessageBytes is off by default (see src/server/docs/boundedSync.ts).
+    syncline: unbounded.longestMs,
+    peers: { 'the same server with maxSyncMessageBytes 64 KiB (opt-in: several sync messages)': bounded.longestMs },
+    goal: '≤ 50 ms',
+    check: ({ syncline: value }) => value <= 50,
+  }))
+  notes.push(
+    `Backlog: the writer (in the server's process) makes ${DOC_CHANGES} changes in one task, so they reach the server in one sync message and the reader as a backlog. With maxSyncMessageBytes 64 KiB the reader got ${bounded.frames} frames over 200 bytes, ${(bounded.bytes / 1024).toFixed(0)} KiB, and saw the last change after ${bounded.seconds.toFixed(2)} s; longest task ${bounded.longestMs.toFixed(1)} ms. With the default (off): ${unbounded.frames} such frames, ${(unbounded.bytes / 1024).toFixed(0)} KiB, ${unbounded.seconds.toFixed(2)} s; longest task ${unbounded.longestMs.toFixed(1)} ms. Automerge packs such a backlog into one compressed chunk, which the server cannot cut, so the bounded messages carry the changes themselves (more bytes). Against a stock automerge-repo server a client cannot get this: the server sends what generateSyncMessage makes, one message, and the longest task is one receiveSyncMessage of it (the client's pacing only spreads several messages).`,
+  )
   const docs = await measureDocChanges()
   rows.push(row({
     name: `apply ${DOC_CHANGES.toLocaleString('en')} small remote Automerge changes (writer → reference server → DocStore)`,
@@ -260,6 +277,48 @@ await runCase('5. Apply throughput', async (rows, notes) => {
     `${stream.events} events (${(stream.bytes.length / 1e6).toFixed(1)} MB) in ${CHUNK_BYTES / 1024} KiB chunks, one chunk per macrotask; about ${WINDOW} records live at any time; ${median(syncline.map((r) => r.notifications))} store notifications per run, each followed by getSnapshot().`,
   )
 })
+
+/** A backlog: reader in this process; writer and server (bounded at `maxSyncMessageBytes`, or its default) in a child process. */
+async function measureDocBacklog(maxSyncMessageBytes?: number): Promise<{ seconds: number; longestMs: number; frames: number; bytes: number }> {
+  log(`[apply] a backlog of Automerge changes, maxSyncMessageBytes ${maxSyncMessageBytes ?? 'default'}`)
+  const args = maxSyncMessageBytes === undefined ? [] : [`--max-sync-message-bytes=${maxSyncMessageBytes}`]
+  const server = await startChild<{ url: string }>(new URL('../lib/syncline-server.ts', import.meta.url).pathname, { args })
+  const trace: TraceEvent[] = []
+  const connection = createDocConnection({ url: server.ready.url.replace(/^http/, 'ws'), WebSocket: tracedWebSocket('reader', trace) as unknown as typeof globalThis.WebSocket })
+  try {
+    const url = await server.request<string>({ type: 'createRows', n: 1 })
+    connection.start()
+    const store = connection.open<{ count?: number }>(url)
+    await within(10_000, 'the reader to load the document', new Promise<void>((resolve) => {
+      const unsubscribe = store.subscribe(() => {
+        if (store.getSnapshot().doc === undefined) return
+        unsubscribe()
+        resolve()
+      })
+    }))
+    let finish: (time: number) => void = () => {}
+    const done = new Promise<number>((resolve) => {
+      finish = resolve
+    })
+    const unsubscribe = store.subscribe(() => {
+      if (store.getSnapshot().doc?.count === DOC_CHANGES) finish(performance.now())
+    })
+    trace.length = 0
+    const monitor = lagMonitor()
+    const start = performance.now()
+    const written = server.request({ type: 'backlog', url, n: DOC_CHANGES, from: 0 }, 120_000)
+    const end = await within(120_000, 'the reader to see the backlog', done)
+    const longestMs = monitor.stop()
+    unsubscribe()
+    await written
+    const received = trace.filter((event) => event.kind === 'receive' && event.bytes > 200)
+    log(`[apply] backlog: ${((end - start) / 1000).toFixed(2)} s, longest task ${longestMs.toFixed(1)} ms, ${received.length} frames over 200 bytes`)
+    return { seconds: (end - start) / 1000, longestMs, frames: received.length, bytes: received.reduce((sum, event) => sum + event.bytes, 0) }
+  } finally {
+    await connection.close()
+    await server.stop()
+  }
+}
 
 /** Reader in this process; writer and server in a child process. */
 async function measureDocChanges(): Promise<{ changesPerSecond: number; bareChangesPerSecond: number; longestTaskMs: number; readerBusy: number }> {
@@ -288,6 +347,8 @@ async function measureDocChanges(): Promise<{ changesPerSecond: number; bareChan
     const busyStart = performance.eventLoopUtilization()
     const start = performance.now()
     const written = server.request({ type: 'burst', url, n: DOC_CHANGES }, 120_000)
+    // Awaited below; a timeout meanwhile must reach runCase as an error row, not crash the case.
+    written.catch(() => {})
     const end = await within(120_000, 'the reader to see every change', done)
     const busy = performance.eventLoopUtilization(busyStart)
     const longestTaskMs = monitor.stop()

@@ -9,12 +9,20 @@
  *    document of rows on the server, then edits one row
  *  - burst: the writer makes `n` small changes to a document, each in its own task
  *  - cpu: process.cpuUsage() (user + system microseconds so far)
+ *  - backlog: the writer makes `n` small changes in one task, so they reach the server in one
+ *    sync message and its other peers as a backlog (`--max-sync-message-bytes=N` sets the
+ *    server's bound on the messages that carry it)
+ *  - traceTake / traceClear: with `--trace-relay`, every server socket's frames are logged
+ *    (bench/lib/relayTrace.ts); these hand the log over or drop it
  * With `--file-storage <dir>` the server stores in fileStorage(dir) (its defaults) instead of memory.
  */
 import { WebSocket } from 'ws'
 import { createDocConnection } from '../../src/core/index.js'
 import type { DocConnection, DocStore } from '../../src/core/index.js'
 import { failStart, serveParent } from './child.js'
+import { traceServerSockets } from './relayTrace.js'
+
+const trace = process.argv.includes('--trace-relay') ? traceServerSockets() : null
 
 // Loaded by path so the benchmarks still run (and say why these cases cannot) while the
 // server is missing; BENCH_SERVER_MODULE may point at another build of it.
@@ -22,7 +30,7 @@ const serverModule = process.env.BENCH_SERVER_MODULE ?? new URL('../../src/serve
 const { createSyncServer, fileStorage, memoryStorage } = (await import(serverModule).catch((error: unknown) =>
   failStart(new Error(`syncline's reference server could not be loaded from ${serverModule.replace(/^file:\/\//, '')}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`)),
 )) as {
-  createSyncServer(options: { port: number; storage: unknown }): { url: string; start(): Promise<void>; close(): Promise<void> }
+  createSyncServer(options: { port: number; storage: unknown; limits?: { maxSyncMessageBytes?: number } }): { url: string; start(): Promise<void>; close(): Promise<void> }
   memoryStorage(): unknown
   fileStorage(dir: string): unknown
 }
@@ -36,7 +44,12 @@ interface Put {
 }
 
 const fileStorageDir = process.argv.includes('--file-storage') ? process.argv[process.argv.indexOf('--file-storage') + 1] : undefined
-const server = createSyncServer({ port: 0, storage: fileStorageDir === undefined ? memoryStorage() : fileStorage(fileStorageDir) })
+const maxSyncMessageBytes = process.argv.find((arg) => arg.startsWith('--max-sync-message-bytes='))?.split('=')[1]
+const server = createSyncServer({
+  port: 0,
+  storage: fileStorageDir === undefined ? memoryStorage() : fileStorage(fileStorageDir),
+  ...(maxSyncMessageBytes !== undefined && { limits: { maxSyncMessageBytes: Number(maxSyncMessageBytes) } }),
+})
 await server.start()
 const base = server.url
 
@@ -76,6 +89,8 @@ serveParent({ url: base }, {
   },
   put: (message) => put(message as unknown as Put),
   cpu: () => process.cpuUsage(),
+  traceTake: () => trace?.take() ?? [],
+  traceClear: () => trace?.clear(),
   async createRows(message) {
     const { n } = message as unknown as { n: number }
     const rows: RowsDoc['rows'] = {}
@@ -94,6 +109,18 @@ serveParent({ url: base }, {
         doc.count = i
       })
       await new Promise((resolve) => setImmediate(resolve))
+    }
+    await store.whenSaved('server')
+    return n
+  },
+  async backlog(message) {
+    const { url, n, from } = message as unknown as { url: string; n: number; from: number }
+    const store = writerDocs.get(url) as unknown as DocStore<{ count?: number }> | undefined
+    if (!store) throw new Error(`no document ${url} made here`)
+    for (let i = from + 1; i <= from + n; i++) {
+      store.change((doc) => {
+        doc.count = i
+      })
     }
     await store.whenSaved('server')
     return n

@@ -110,6 +110,12 @@ export interface SyncServerLimits {
    * nor relayed; a stored document past it is not loaded. @default 64 MiB
    */
   maxDocumentBytes?: number
+  /**
+   * Changes one document sync message to a peer carries at most: a peer missing more (a
+   * backlog) gets several messages, and the syncline client applies them a task at a time.
+   * @default 0 (off: one message, as Automerge generates it; see boundedSync.ts for why)
+   */
+  maxSyncMessageBytes?: number
   /** Levels of objects and arrays a record value may nest (the value itself is level 1); deeper, HTTP 400. @default 64 */
   maxRecordDepth?: number
   /** Largest `ephemeral` (presence) frame relayed; bigger ones get an `error` and are not relayed. @default 64 KiB */
@@ -184,6 +190,7 @@ export function serverSettings(options: SyncServerOptions): ServerSettings {
       messagesPerSecond: limits.messagesPerSecond,
       messageBurst: limits.messageBurst,
       maxDocumentBytes: limits.maxDocumentBytes,
+      maxSyncMessageBytes: limits.maxSyncMessageBytes,
       maxEphemeralBytes: limits.maxEphemeralBytes,
       ephemeralBytesPerSecond: limits.ephemeralBytesPerSecond,
       saveDebounceMs: options.saveDebounceMs,

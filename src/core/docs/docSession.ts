@@ -5,6 +5,7 @@ import { errorMessage, SyncError, toSyncError } from '../errors.js'
 import type { DocSocket, DocSocketHandlers } from './docSocket.js'
 import { openDocSocket } from './docSocket.js'
 import { DocumentTickets } from './docTicket.js'
+import { PacedInbox } from './pacedInbox.js'
 
 /** What every connect attempt of one connection shares. */
 export interface DocSessionOptions {
@@ -57,6 +58,17 @@ export function sessionConnector(options: DocSessionOptions): SessionConnector {
 function connectDocSession(options: DocSessionOptions, tickets: DocumentTickets, attempt: ConnectAttempt, events: DocSessionEvents): TransportHandle {
   let socket: DocSocket | null = null
   let closed = false
+  // The server's messages, in order, at most a slice of each task (a backlog must not block the page).
+  const inbox = new PacedInbox<Parameters<DocSocketHandlers['message']>[0]>((message) => {
+    try {
+      events.message(message)
+    } catch (error) {
+      // Applied in a later task, a message's failure no longer reaches the socket's own guard.
+      const failure = toSyncError(error, 'protocol')
+      options.ignored(failure)
+      attempt.problem(failure)
+    }
+  }, options.environment)
   const run = async (): Promise<void> => {
     try {
       await options.automerge()
@@ -93,12 +105,14 @@ function connectDocSession(options: DocSessionOptions, tickets: DocumentTickets,
       tap: options.tap,
       handlers: {
         peer: (serverPeerId) => events.peer(socket!, serverPeerId),
-        message: events.message,
+        message: (message) => inbox.push(message),
         problem: (error) => {
           options.ignored(error)
           attempt.problem(error)
         },
         closed: (error, retry) => {
+          // What the socket said and is not applied yet belongs to sync states that are gone.
+          inbox.clear()
           events.ended(socket)
           attempt.lost(error, { retry })
         },
@@ -113,6 +127,7 @@ function connectDocSession(options: DocSessionOptions, tickets: DocumentTickets,
   return {
     close: () => {
       closed = true
+      inbox.clear()
       events.ended(socket)
       socket?.close()
     },

@@ -121,13 +121,16 @@ export class DocSynchronizer<T> {
       this.#target.failed(new SyncError('protocol', `The server sent a sync message for ${this.#target.url} that Automerge cannot apply: ${errorMessage(error)}`, { cause: error }))
       return
     }
-    // Reply at once: asking for what the server has, sending what it lacks.
-    this.syncNow(doc)
     const roundDone = finishesRound(A, doc, this.#sync)
     if (roundDone) this.#sync = { ...this.#sync, roundDone }
     // The snapshot first: whoever sees the connection go `live` sees this document caught up.
     this.#target.received(doc, serverHasOurs(A, doc, this.#sync), roundDone)
     if (roundDone) this.#link.report({ type: 'round-done' })
+    // The reply (asking for what the server has, sending what it lacks) waits for the end of
+    // the task: the snapshot listeners see the change first, and the frames of one socket
+    // read get one reply. Sent before publishing, it made the relay (bench case 1, hop 5)
+    // wait for a generateSyncMessage, its CBOR and a socket write.
+    this.scheduleSend()
   }
 
   receiveUnavailable(): void {

@@ -11,6 +11,7 @@ import { ProtocolError } from './protocol.js'
 import type { SyncOutcome } from './syncedDocument.js'
 import { joinRefusal } from './peerAccess.js'
 import { ConnectionDocuments } from './connectionDocuments.js'
+import { DEFAULT_MAX_SYNC_MESSAGE_BYTES } from './boundedSync.js'
 
 export { memoryDocStorage } from './memoryDocStorage.js'
 
@@ -28,6 +29,11 @@ export interface DocSyncServiceOptions {
    * stored nor relayed; a stored document past it is not loaded. @default 64 MiB
    */
   maxDocumentBytes?: number
+  /**
+   * Changes one sync message to a peer carries at most: a peer missing more (a backlog) gets
+   * several messages, and can apply them a task at a time. @default 0 (off: one message, as Automerge generates it; see boundedSync.ts for why)
+   */
+  maxSyncMessageBytes?: number
   /** Base delay of the backoff between retries of a failed document write. @default 100 */
   saveDebounceMs?: number
   /** A peer that misses a ping for this long is dropped; 0 turns pings off. @default 30000 */
@@ -165,6 +171,7 @@ export function createDocSyncService(options: DocSyncServiceOptions): DocSyncSer
     serverPeerId,
     saveDebounceMs: options.saveDebounceMs ?? 100,
     maxDocumentBytes: options.maxDocumentBytes ?? 64 * MIB,
+    maxSyncMessageBytes: options.maxSyncMessageBytes ?? DEFAULT_MAX_SYNC_MESSAGE_BYTES,
     reportError,
     onStored: (documentId) => safely(options.onDocumentStored, documentId),
     // Wrapped like every hook: a throw here would skip the relay and the save of the change.

@@ -9,6 +9,7 @@ export interface DocumentRegistryOptions {
   serverPeerId: string
   saveDebounceMs: number
   maxDocumentBytes: number
+  maxSyncMessageBytes: number
   reportError: (error: unknown) => void
   onStored?: ((documentId: string) => void) | undefined
   onChanged?: ((documentId: string, changes: Uint8Array) => void) | undefined

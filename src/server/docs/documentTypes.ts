@@ -27,6 +27,8 @@ export interface DocumentOptions<Document> {
   onChanged?: ((documentId: string, changes: Uint8Array) => void) | undefined
   /** The estimated loaded size (see changeSize.ts) a peer's changes may grow the document to. */
   maxDocumentBytes: number
+  /** Changes one sync message to a peer carries at most, in bytes (a backlog goes as several; see boundedSync.ts). */
+  maxSyncMessageBytes: number
   /** The estimated size of `doc` as loaded. */
   size: number
 }

@@ -22,6 +22,7 @@ type PickedLimits = Pick<
   | 'messagesPerSecond'
   | 'messageBurst'
   | 'maxDocumentBytes'
+  | 'maxSyncMessageBytes'
   | 'maxEphemeralBytes'
   | 'ephemeralBytesPerSecond'
   | 'saveDebounceMs'

@@ -6,6 +6,7 @@ import { describe, ProtocolError } from './protocol.js'
 import type { PreparedWrite } from './saveLoop.js'
 import { SaveLoop } from './saveLoop.js'
 import { PendingAcknowledgements } from './pendingAcknowledgements.js'
+import { splitSyncMessage } from './boundedSync.js'
 import type { PeekedMessage } from './syncPeek.js'
 import { peek, sameHeads } from './syncPeek.js'
 
@@ -234,7 +235,8 @@ export class SyncedDocument {
       const [syncState, data] = A.generateSyncMessage(this.#doc, state.syncState)
       state.syncState = syncState
       if (!data) break
-      this.#sendSync(peer, data)
+      const missing = (): Uint8Array[] => A.getChangesSince(this.#doc, state.syncState.sharedHeads)
+      for (const part of splitSyncMessage(data, this.#options.maxSyncMessageBytes, missing)) this.#sendSync(peer, part)
       sent = true
     }
     return sent

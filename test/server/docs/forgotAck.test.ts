@@ -27,6 +27,7 @@ describe('a peer that forgot what the server has', () => {
       },
       onIdle: () => {},
       maxDocumentBytes: 64 * 1024 * 1024,
+      maxSyncMessageBytes: 64 * 1024,
       size: 0,
     })
     const inbox: ServerMessage[] = []

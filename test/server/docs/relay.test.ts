@@ -41,6 +41,7 @@ describe('relay', () => {
       },
       onIdle: () => {},
       maxDocumentBytes: 64 * 1024 * 1024,
+      maxSyncMessageBytes: 64 * 1024,
       size: 0,
     })
     const sent: Record<string, ServerMessage[]> = { a: [], b: [] }

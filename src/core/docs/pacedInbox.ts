@@ -1,0 +1,78 @@
+import type { Environment } from '../environment.js'
+
+/**
+ * How long one task may spend handling a socket's messages before the rest wait for the
+ * next task. A socket read can hold hundreds of frames (a server relaying a burst of
+ * changes faster than this page applies them, or a backlog sent as several messages), and
+ * the socket hands them all over in one task: applied back to back, they block the page for
+ * as long as they all take.
+ */
+export const MESSAGE_SLICE_MS = 10
+
+const now: () => number = () => globalThis.performance?.now() ?? Date.now()
+
+/**
+ * Hands messages to `handle` in arrival order, at once while the current task has spent
+ * less than `sliceMs` on them (so a lone relayed change is applied without a hop), and
+ * otherwise in later tasks, `sliceMs` at a time, so input and rendering get a turn between.
+ */
+export class PacedInbox<M> {
+  readonly #handle: (message: M) => void
+  readonly #env: Pick<Environment, 'setTimeout' | 'clearTimeout'>
+  readonly #sliceMs: number
+  readonly #queue: M[] = []
+  /** When this task started handling messages; null once the task is over. */
+  #sliceStart: number | null = null
+  #timer: unknown = null
+
+  constructor(handle: (message: M) => void, env: Pick<Environment, 'setTimeout' | 'clearTimeout'>, sliceMs = MESSAGE_SLICE_MS) {
+    this.#handle = handle
+    this.#env = env
+    this.#sliceMs = sliceMs
+  }
+
+  /** Messages waiting for a later task. */
+  get waiting(): number {
+    return this.#queue.length
+  }
+
+  push(message: M): void {
+    if (this.#queue.length > 0 || this.#sliceSpent()) {
+      this.#queue.push(message)
+      this.#scheduleDrain()
+      return
+    }
+    this.#handle(message)
+  }
+
+  /** Drops what waits (the session it belongs to is over). */
+  clear(): void {
+    this.#queue.length = 0
+    if (this.#timer !== null) this.#env.clearTimeout(this.#timer)
+    this.#timer = null
+  }
+
+  /** Starts timing this task's slice on first use; true once it is used up. */
+  #sliceSpent(): boolean {
+    const time = now()
+    if (this.#sliceStart === null) {
+      this.#sliceStart = time
+      // Microtasks run once the socket has handed over everything it read in this task.
+      queueMicrotask(() => {
+        this.#sliceStart = null
+      })
+    }
+    return time - this.#sliceStart >= this.#sliceMs
+  }
+
+  #scheduleDrain(): void {
+    if (this.#timer !== null) return
+    this.#timer = this.#env.setTimeout(() => this.#drain(), 0)
+  }
+
+  #drain(): void {
+    this.#timer = null
+    while (this.#queue.length > 0 && !this.#sliceSpent()) this.#handle(this.#queue.shift()!)
+    if (this.#queue.length > 0) this.#scheduleDrain()
+  }
+}

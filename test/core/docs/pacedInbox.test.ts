@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest'
+import { defaultEnvironment } from '../../../src/core/environment.js'
+import { MESSAGE_SLICE_MS, PacedInbox } from '../../../src/core/docs/pacedInbox.js'
+import { pollUntil } from '../../support/poll.js'
+
+/** Handling that takes `ms` of this task, as applying a large sync message does. */
+function busy(ms: number): void {
+  const end = performance.now() + ms
+  while (performance.now() < end) {
+    // spin
+  }
+}
+
+describe('PacedInbox', () => {
+  it('handles a lone message at once, in the same task', () => {
+    const handled: number[] = []
+    const inbox = new PacedInbox<number>((message) => handled.push(message), defaultEnvironment)
+    inbox.push(1)
+    expect(handled).toEqual([1])
+    expect(inbox.waiting).toBe(0)
+  })
+
+  it('leaves what one socket read brings past the slice to later tasks, in order', async () => {
+    const handled: number[] = []
+    const tasks = new Set<number>()
+    let task = 0
+    const ticker = setInterval(() => task++, 0)
+    const inbox = new PacedInbox<number>((message) => {
+      handled.push(message)
+      tasks.add(task)
+      busy(MESSAGE_SLICE_MS / 2)
+    }, defaultEnvironment)
+    // As `ws` hands over the frames of one read: all in one task.
+    for (let i = 0; i < 20; i++) inbox.push(i)
+    expect(handled.length).toBeLessThan(20)
+    expect(inbox.waiting).toBe(20 - handled.length)
+    await pollUntil(() => handled.length === 20, 'every message to be handled')
+    clearInterval(ticker)
+    expect(handled).toEqual([...Array(20).keys()])
+    expect(tasks.size).toBeGreaterThan(1)
+  })
+
+  it('drops what waits when cleared', async () => {
+    const handled: number[] = []
+    const inbox = new PacedInbox<number>((message) => {
+      handled.push(message)
+      busy(MESSAGE_SLICE_MS)
+    }, defaultEnvironment)
+    for (let i = 0; i < 5; i++) inbox.push(i)
+    const before = handled.length
+    expect(before).toBeLessThan(5)
+    inbox.clear()
+    expect(inbox.waiting).toBe(0)
+    let later = false
+    setTimeout(() => (later = true), 20)
+    await pollUntil(() => later === true, 'a later task')
+    expect(handled.length).toBe(before)
+  })
+})
