@@ -12,6 +12,13 @@ interface Counter {
   b: number
 }
 
+/** React 19's `use`, or what React 18 (scripts/react-matrix.mjs), which has no `use`, suspends on: a thrown promise. */
+const suspendOn: (promise: Promise<unknown>) => void =
+  (use as typeof use | undefined) ??
+  ((promise) => {
+    throw promise
+  })
+
 function counterStore(initial: Counter) {
   let state = initial
   const listeners = new Set<() => void>()
@@ -79,7 +86,7 @@ describe('useStore', () => {
       return <span>{useStore(store, which === 'a' ? selectA : selectB)}</span>
     }
     function Suspender({ which }: { which: 'a' | 'b' }): null {
-      if (which === 'b') use(never)
+      if (which === 'b') suspendOn(never)
       return null
     }
     let setWhich: (which: 'a' | 'b') => void = () => {}
