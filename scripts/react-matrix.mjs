@@ -10,6 +10,9 @@
 // and Vite keeps the symlinked paths (SYNCLINE_PRESERVE_SYMLINKS, read in vite.config.ts), so
 // `import 'react'` in src/ resolves from <tmp>/root, not from the repository.
 // test/react/reactVersion.test.ts fails unless the React under test is SYNCLINE_EXPECT_REACT.
+// It runs from package.json's `test` script, after `vitest run`, not from inside a Vitest test:
+// nested in an e2e worker, its Vitest would compete for the cores with the other e2e files,
+// and each failing React 18 test would show as one opaque failed assertion.
 // React 17 is not here: @testing-library/react 16 needs 18; test/e2e/reactVersions.test.ts
 // covers 17 (and 18) as a user installs them.
 import { execFile, spawn } from 'node:child_process'
