@@ -53,7 +53,15 @@ const reactInScope: Plugin = {
   },
 }
 
+/**
+ * scripts/react-matrix.mjs runs the `react` project from a temporary root whose src/ and test/
+ * are symlinks to this repository and whose node_modules holds React 18: Vite must keep those
+ * paths, or it would resolve `react` next to the real src/ (this repository's React 19).
+ */
+const preserveSymlinks = process.env.SYNCLINE_PRESERVE_SYMLINKS === '1'
+
 export default defineConfig({
+  resolve: { preserveSymlinks },
   plugins: libraryBuild ? [react({ jsxRuntime: 'classic' }), reactInScope] : [react()],
   build: {
     outDir: 'dist',
