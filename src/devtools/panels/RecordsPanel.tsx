@@ -36,7 +36,7 @@ export function RecordsPanel({ client, log }: { client: SyncClient; log: Devtool
             )}
             <h3>Outbox</h3>
             {outbox === undefined ? (
-              <p className="muted">No outbox change since the panel opened.</p>
+              <p className="muted">No outbox yet: the store has not loaded its write side.</p>
             ) : outbox.length === 0 ? (
               <p className="muted">Empty: every write is on the server.</p>
             ) : (
