@@ -1,8 +1,14 @@
-import { cleanup, render } from '@testing-library/react'
+import { act, cleanup, render } from '@testing-library/react'
+import { WebSocket } from 'ws'
 import { afterEach, expect, it, vi } from 'vitest'
 import type { SyncClient } from '../../src/core/client.js'
 import type { SyncDevtools as Devtools } from '../../src/devtools/index.js'
+import { createMemoryCache } from '../../src/core/cache/memoryCache.js'
 import { createSyncClient } from '../../src/core/client.js'
+import { automergeDocSupport } from '../../src/core/docs/docSupport.js'
+import { DocPresence } from '../../src/core/docs/presence.js'
+import { createSyncServer, memoryStorage } from '../../src/server/index.js'
+import { pollUntil } from '../support/poll.js'
 
 // The gate reads process.env.NODE_ENV once, when syncline/devtools is first evaluated (as a
 // bundler's replacement would): each test loads it afresh under its own NODE_ENV.
@@ -43,4 +49,44 @@ it('renders the panel from syncline/devtools in development', async () => {
   vi.resetModules()
   const container = await renderDevtools('index')
   expect(container.querySelector('[data-syncline-devtools]')).not.toBe(null)
+})
+
+it("shows a document's cache chunks and the peers seen through presence", async () => {
+  const server = createSyncServer({ port: 0, storage: memoryStorage() })
+  await server.start()
+  try {
+    const { SyncDevtools } = await import('../../src/devtools/production.js')
+    const socket = { WebSocket: WebSocket as unknown as typeof globalThis.WebSocket }
+    const alice = createSyncClient({ url: server.url, cache: createMemoryCache(), ...socket })
+    const bob = createSyncClient({ url: server.url, ...socket })
+    clients.push(alice, bob)
+    const doc = alice.createDoc<{ text: string }>({ text: 'hi' }, automergeDocSupport)
+    const releaseDoc = alice.retain(doc)
+    await doc.whenSaved('server')
+    await doc.whenSaved('local')
+    const { container } = render(<SyncDevtools initialIsOpen client={alice} />)
+    const panel = (): ShadowRoot => {
+      const root = container.querySelector('[data-syncline-devtools]')?.shadowRoot
+      if (root === null || root === undefined) throw new Error('no devtools shadow root')
+      return root
+    }
+    await pollUntil(() => panel().querySelector('[role="dialog"]') !== null, 'the panel to open')
+    const tab = [...panel().querySelectorAll('[role="tab"]')].find((button) => button.textContent === 'Documents') as HTMLButtonElement
+    act(() => tab.click())
+    const section = (): Element | null => panel().querySelector(`[data-document="${doc.documentId}"]`)
+    await pollUntil(() => section() !== null, 'the document to be listed')
+    expect(Number(section()?.querySelector('[data-cache-chunks]')?.getAttribute('data-cache-chunks'))).toBeGreaterThan(0)
+    expect(section()?.querySelector('[data-peers]')?.getAttribute('data-peers')).toBe('0')
+    // Bob opens the document and says who he is.
+    const bobsDoc = bob.getDocStore<{ text: string }>(doc.url, automergeDocSupport)
+    const releaseBob = bob.retain(bobsDoc)
+    const presence = new DocPresence<{ name: string }>(bobsDoc, { heartbeatMs: 100 })
+    presence.set({ name: 'bob' })
+    await pollUntil(() => section()?.querySelector('[data-peers]')?.getAttribute('data-peers') === '1', 'the panel to show bob')
+    presence.close()
+    releaseBob()
+    releaseDoc()
+  } finally {
+    await server.close()
+  }
 })
