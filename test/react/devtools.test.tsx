@@ -9,6 +9,7 @@ import { automergeDocSupport } from '../../src/core/docs/docSupport.js'
 import { DocPresence } from '../../src/core/docs/presence.js'
 import { createSyncServer, memoryStorage } from '../../src/server/index.js'
 import { pollUntil } from '../support/poll.js'
+import { newRoom, putRecord, watchUrl } from '../support/records.js'
 
 // The gate reads process.env.NODE_ENV once, when syncline/devtools is first evaluated (as a
 // bundler's replacement would): each test loads it afresh under its own NODE_ENV.
@@ -86,6 +87,46 @@ it("shows a document's cache chunks and the peers seen through presence", async 
     presence.close()
     releaseBob()
     releaseDoc()
+  } finally {
+    await server.close()
+  }
+})
+
+it("shows the records window's cursor, where loadOlder pages from, until nothing is older", async () => {
+  const server = createSyncServer({ port: 0, storage: memoryStorage() })
+  await server.start()
+  try {
+    const { SyncDevtools } = await import('../../src/devtools/production.js')
+    const room = newRoom()
+    for (const text of ['one', 'two', 'three']) await putRecord(server.url, room, { text })
+    const client = createSyncClient({ recordsBaseUrl: server.url })
+    clients.push(client)
+    // A snapshot window of two: the third is older, behind the cursor.
+    const store = client.getRecordStore<{ text: string }>(`${watchUrl(room)}&limit=2`)
+    const release = client.retain(store)
+    await pollUntil(() => store.getSnapshot().status === 'live', "the store to be 'live'")
+    const { container } = render(<SyncDevtools initialIsOpen client={client} />)
+    const root = (): ShadowRoot => {
+      const shadow = container.querySelector('[data-syncline-devtools]')?.shadowRoot
+      if (shadow === null || shadow === undefined) throw new Error('no devtools shadow root')
+      return shadow
+    }
+    await pollUntil(() => root().querySelector('[role="dialog"]') !== null, 'the panel to open')
+    const tab = [...root().querySelectorAll('[role="tab"]')].find((button) => button.textContent === 'Records') as HTMLButtonElement
+    act(() => tab.click())
+    const cursor = (): string | null | undefined => root().querySelector('[data-older-cursor]')?.getAttribute('data-older-cursor')
+    await pollUntil(() => typeof cursor() === 'string', 'the window to be shown')
+    expect(store.olderCursor).toEqual(expect.any(String))
+    expect(cursor()).toBe(store.olderCursor)
+    expect(root().querySelector('[data-store]')?.textContent).toContain('2 records loaded')
+    // One page brings the third record; the next finds nothing older.
+    await act(async () => {
+      while (await store.loadOlder()) {}
+    })
+    await pollUntil(() => cursor() === '', 'the cursor to say nothing is older')
+    expect(store.olderCursor).toBe(null)
+    expect(root().querySelector('[data-store]')?.textContent).toMatch(/3 records loaded.*nothing older/)
+    release()
   } finally {
     await server.close()
   }

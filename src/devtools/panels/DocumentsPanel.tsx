@@ -5,10 +5,12 @@ import type { Automerge } from '../../core/docs/automerge.js'
 import { loadAutomerge } from '../../core/docs/automerge.js'
 import type { DevtoolsLog } from '../devtoolsLog.js'
 import { clock, preview } from './format.js'
+import { useRefreshOn } from './useRefreshOn.js'
 
 /** Every open document: id, heads, saved levels, cache chunks, peers seen through presence, and its content as JSON. */
 export function DocumentsPanel({ client, log }: { client: SyncClient; log: DevtoolsLog }): ReactElement {
   const { documents } = client.inspectStores()
+  useRefreshOn(documents)
   const [automerge, setAutomerge] = useState<Automerge | null>(null)
   useEffect(() => {
     // Already loaded by any open document; the heads show once it is here.
