@@ -121,7 +121,8 @@ it("shows the records window's cursor, where loadOlder pages from, until nothing
     expect(root().querySelector('[data-store]')?.textContent).toContain('2 records loaded')
     // One page brings the third record; the next finds nothing older.
     await act(async () => {
-      while (await store.loadOlder()) {}
+      let more = true
+      while (more) more = await store.loadOlder()
     })
     await pollUntil(() => cursor() === '', 'the cursor to say nothing is older')
     expect(store.olderCursor).toBe(null)
