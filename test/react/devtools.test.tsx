@@ -52,6 +52,13 @@ it('renders the panel from syncline/devtools in development', async () => {
   expect(container.querySelector('[data-syncline-devtools]')).not.toBe(null)
 })
 
+/** The panel lives in a shadow root: queries go through it. */
+function shadowOf(container: HTMLElement): ShadowRoot {
+  const shadow = container.querySelector('[data-syncline-devtools]')?.shadowRoot
+  if (shadow === null || shadow === undefined) throw new Error('no devtools shadow root')
+  return shadow
+}
+
 it("shows a document's cache chunks and the peers seen through presence", async () => {
   const server = createSyncServer({ port: 0, storage: memoryStorage() })
   await server.start()
@@ -66,11 +73,7 @@ it("shows a document's cache chunks and the peers seen through presence", async 
     await doc.whenSaved('server')
     await doc.whenSaved('local')
     const { container } = render(<SyncDevtools initialIsOpen client={alice} />)
-    const panel = (): ShadowRoot => {
-      const root = container.querySelector('[data-syncline-devtools]')?.shadowRoot
-      if (root === null || root === undefined) throw new Error('no devtools shadow root')
-      return root
-    }
+    const panel = (): ShadowRoot => shadowOf(container)
     await pollUntil(() => panel().querySelector('[role="dialog"]') !== null, 'the panel to open')
     const tab = [...panel().querySelectorAll('[role="tab"]')].find((button) => button.textContent === 'Documents') as HTMLButtonElement
     act(() => tab.click())
@@ -106,11 +109,7 @@ it("shows the records window's cursor, where loadOlder pages from, until nothing
     const release = client.retain(store)
     await pollUntil(() => store.getSnapshot().status === 'live', "the store to be 'live'")
     const { container } = render(<SyncDevtools initialIsOpen client={client} />)
-    const root = (): ShadowRoot => {
-      const shadow = container.querySelector('[data-syncline-devtools]')?.shadowRoot
-      if (shadow === null || shadow === undefined) throw new Error('no devtools shadow root')
-      return shadow
-    }
+    const root = (): ShadowRoot => shadowOf(container)
     await pollUntil(() => root().querySelector('[role="dialog"]') !== null, 'the panel to open')
     const tab = [...root().querySelectorAll('[role="tab"]')].find((button) => button.textContent === 'Records') as HTMLButtonElement
     act(() => tab.click())
