@@ -32,4 +32,11 @@ export interface EventTap {
   emit: ((...call: TapCall) => void) | null
   /** What happened while syncEvents.ts was loading for the first listeners. */
   queued?: StampedCall[] | undefined
+  /**
+   * Each loaded record write side's outbox as it is now, by connection (set by the lazily
+   * loaded recordWrites.ts): a new listener hears these first, so it sees writes queued
+   * before it listened, with their tries and last error, not only later changes. A store
+   * made again under the same key replaces its entry, so this holds one per key.
+   */
+  outboxes?: Map<string, () => readonly OutboxEntry[]>
 }

@@ -55,6 +55,8 @@ export function listen(tap: EventTap, listener: SyncEventListener, options: Sync
   const replay = withBackoff((time, call, retryInMs) => deliver(listener, bodies, time, call, retryInMs))
   for (const [time, call] of tap.queued ?? []) replay.push(time, call)
   replay.flush()
+  // Then every outbox as it is now: writes queued before anyone listened show too.
+  for (const [connection, entries] of tap.outboxes ?? []) deliver(listener, bodies, Date.now(), ['outbox', { tap, connection, kind: 'records' }, entries()], undefined)
   // Every listener that waited for this module resolves in this same turn; then the queue goes.
   if (tap.queued !== undefined) queueMicrotask(() => (tap.queued = undefined))
   all.set(listener, bodies)

@@ -67,7 +67,7 @@ export function SyncDevtoolsPanel(props: SyncDevtoolsProps): ReactElement | null
           </nav>
           <div className="body" role="tabpanel">
             {tab === 'Connections' && <ConnectionsPanel client={client} log={log} />}
-            {tab === 'Documents' && <DocumentsPanel client={client} />}
+            {tab === 'Documents' && <DocumentsPanel client={client} log={log} />}
             {tab === 'Records' && <RecordsPanel client={client} log={log} />}
             {tab === 'Wire' && <WirePanel log={log} />}
             {tab === 'Actions' && <ActionsPanel client={client} offline={offline} setOffline={setOffline} />}

@@ -1,5 +1,6 @@
 import type { SyncClient } from '../core/client.js'
 import type { OutboxEntry } from '../core/cache/types.js'
+import type { DocStore } from '../core/docs/types.js'
 import type { SyncEvent } from '../core/syncEvents.js'
 import { Listeners } from '../core/subscribable.js'
 
@@ -23,7 +24,11 @@ export class DevtoolsLog {
   readonly transitions = new Map<string, TransitionEvent[]>()
   frames: FrameEvent[] = []
   readonly outboxes = new Map<string, readonly OutboxEntry[]>()
+  /** Per document id: each peer heard through presence since the panel mounted, and when it was last heard. */
+  readonly peers = new Map<string, Map<string, number>>()
   version = 0
+  /** The presence listener on each open document store. */
+  readonly #followed = new Map<DocStore<unknown>, () => void>()
   readonly #listeners = new Listeners()
   readonly #maxTransitions: number
   readonly #maxFrames: number
@@ -37,12 +42,52 @@ export class DevtoolsLog {
 
   /** Listens to `client` until the returned function is called. */
   listen(client: SyncClient): () => void {
-    return client.onEvent((event) => this.#add(event), { bodies: this.#bodies })
+    this.#followDocuments(client)
+    const stop = client.onEvent(
+      (event) => {
+        if (event.type === 'store' && event.kind === 'documents') this.#followDocuments(client)
+        this.#add(event)
+      },
+      { bodies: this.#bodies },
+    )
+    return () => {
+      stop()
+      for (const unlisten of this.#followed.values()) unlisten()
+      this.#followed.clear()
+    }
   }
 
   subscribe = (listener: () => void): (() => void) => this.#listeners.subscribe(listener)
 
   getVersion = (): number => this.version
+
+  /** Listens to presence on every open document (usePresence's `{ presence }` messages; `null` is a peer leaving). */
+  #followDocuments(client: SyncClient): void {
+    const open = new Set(client.inspectStores().documents)
+    for (const [store, unlisten] of this.#followed) {
+      if (!open.has(store)) {
+        unlisten()
+        this.#followed.delete(store)
+      }
+    }
+    for (const store of open) {
+      if (this.#followed.has(store)) continue
+      const unlisten = store.onEphemeral((message, { senderId }) => {
+        if (typeof message !== 'object' || message === null || !('presence' in message)) return
+        const peers = this.peers.get(store.documentId) ?? new Map<string, number>()
+        if (message.presence === null) peers.delete(senderId)
+        else peers.set(senderId, Date.now())
+        this.peers.set(store.documentId, peers)
+        this.#changed()
+      })
+      this.#followed.set(store, unlisten)
+    }
+  }
+
+  #changed(): void {
+    this.version++
+    this.#listeners.notify()
+  }
 
   #add(event: SyncEvent): void {
     if (event.type === 'transition') {
@@ -53,7 +98,6 @@ export class DevtoolsLog {
     } else if (event.type === 'outbox') {
       this.outboxes.set(event.connection, event.entries)
     }
-    this.version++
-    this.#listeners.notify()
+    this.#changed()
   }
 }

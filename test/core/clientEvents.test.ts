@@ -116,6 +116,22 @@ describe('client.onEvent', () => {
     release()
   })
 
+  it('tells a new listener each outbox as it is, with the tries and last error of writes queued before it listened', async () => {
+    client = createSyncClient({ recordsBaseUrl: server.url, did: 'did:example:alice' })
+    const store = client.getRecordStore<unknown>(watchUrl(newRoom()))
+    const release = client.retain(store)
+    await pollUntil(() => store.getSnapshot().status === 'live', "the store to be 'live'")
+    // Not an object: the server refuses it, and the entry stays, refused after one try.
+    await store.put('not a record').catch(() => {})
+    const outboxes: SyncEvent[] = []
+    client.onEvent((event) => {
+      if (event.type === 'outbox') outboxes.push(event)
+    })
+    await pollUntil(() => outboxes.length === 1, 'the outbox as it is to be reported')
+    expect(outboxes[0]).toMatchObject({ connection: store.url, entries: [{ op: 'put', tries: 1, failed: true, lastError: { code: 'bad-input' } }] })
+    release()
+  })
+
   it('delivers what happened while its code loaded, and nothing after unsubscribe', async () => {
     client = createSyncClient({ recordsBaseUrl: server.url, releaseDelayMs: 0 })
     const first: SyncEvent[] = []

@@ -3,13 +3,16 @@ import { cleanup, render, within } from '@testing-library/react'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { userEvent } from 'vitest/browser'
 import preview from '../../.storybook/preview.js'
+import { ChatDemo } from '../../stories/demos/Chat.js'
+import { SyncDevtools } from '../../src/devtools/production.js'
 import * as devtoolsStories from '../../stories/Devtools.stories.js'
 import { serverControl, storyServer } from '../../stories/storyServer.js'
 
 /**
  * The devtools panel in Chromium, beside the chat demo, against the stories' reference
  * server: its timeline follows a server stop and restart live, and a write made while the
- * client is offline shows in the Records panel's outbox.
+ * client is offline shows in the Records panel's outbox, as do writes queued (refused, or
+ * waiting offline) before the panel was even mounted.
  */
 setProjectAnnotations(preview)
 const { BesideTheChat } = composeStories(devtoolsStories)
@@ -65,5 +68,34 @@ describe('SyncDevtools', () => {
     await userEvent.click(panel.getByRole('tab', { name: 'Records' }))
     await vi.waitFor(() => expect(panelOf(container).querySelectorAll('[data-outbox-entry]').length).toBe(0), { timeout: 10_000 })
     expect(panelOf(container).textContent).toMatch(/Empty: every write is on the server/)
+  })
+
+  it('lists writes queued before the panel was mounted, with their tries and last error', async () => {
+    const chat = { room: `devtools-late-${Date.now()}`, author: 'did:example:you', failures: 1, prefilled: 0, firstMessage: '', frameDelayMs: 0, transport: 'sse' } as const
+    const { container, rerender } = render(<ChatDemo {...chat} />)
+    const screen = within(container)
+    await vi.waitFor(() => expect(screen.getByText('No messages yet. Say hello!')).not.toBe(null), { timeout: 10_000 })
+    // The first send is refused by the server (failures: 1), after one try.
+    await userEvent.fill(screen.getByRole('textbox', { name: 'Message' }), 'refused')
+    await userEvent.click(screen.getByRole('button', { name: 'Send' }))
+    await vi.waitFor(() => expect(screen.getByRole('button', { name: 'Retry' })).not.toBe(null), { timeout: 10_000 })
+    // Then the client goes offline and a second write waits.
+    await serverControl('stop')
+    await userEvent.fill(screen.getByRole('textbox', { name: 'Message' }), 'written offline')
+    await userEvent.click(screen.getByRole('button', { name: 'Send' }))
+    await vi.waitFor(() => expect(screen.getByText('written offline')).not.toBe(null), { timeout: 10_000 })
+    // Only now does the panel arrive.
+    rerender(
+      <ChatDemo {...chat}>
+        <SyncDevtools initialIsOpen />
+      </ChatDemo>,
+    )
+    await vi.waitFor(() => expect(container.querySelector('[data-syncline-devtools]')?.shadowRoot?.querySelector('[role="dialog"]')).not.toBe(null), { timeout: 10_000 })
+    await userEvent.click(within(panelOf(container)).getByRole('tab', { name: 'Records' }))
+    await vi.waitFor(() => expect(panelOf(container).querySelectorAll('[data-outbox-entry]').length).toBe(2), { timeout: 10_000 })
+    const [refused, waiting] = [...panelOf(container).querySelectorAll('[data-outbox-entry]')].map((row) => row.textContent ?? '')
+    expect(refused).toMatch(/^put.+1 tries.*refused.*bad-input: /)
+    expect(waiting).toMatch(/^put.+\d+ tries.*waiting/)
+    await serverControl('start')
   })
 })

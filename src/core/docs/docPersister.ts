@@ -82,6 +82,11 @@ export class DocPersister {
     this.#persistedHeads = heads
   }
 
+  /** How many chunks the cache holds for the document, as this writer knows them (devtools). */
+  get chunkCount(): number {
+    return this.#known.size
+  }
+
   isSaved(heads: Heads): boolean {
     return sameHeads(heads, this.#persistedHeads)
   }

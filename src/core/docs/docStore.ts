@@ -164,6 +164,11 @@ export class DocumentStore<T> implements DocStore<T> {
     this.#settleWaiters()
   }
 
+  /** The chunks the cache holds for this document as far as this tab knows (devtools); undefined without a cache. */
+  get cacheChunks(): number | undefined {
+    return this.#persister?.chunkCount
+  }
+
   get isClosed(): boolean {
     return this.#closed
   }

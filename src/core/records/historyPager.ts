@@ -47,6 +47,11 @@ export class HistoryPager<V> {
     this.#cursor = options.cursor
   }
 
+  /** Where the next `loadOlder()` pages from (see `#cursor`). */
+  get cursor(): string | null | undefined {
+    return this.#cursor
+  }
+
   beginSnapshot(): void {
     this.#snapshotOldest = undefined
   }

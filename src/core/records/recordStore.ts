@@ -215,6 +215,14 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     if (this.#optimistic.remove(rkey, did)) this.#recordsChanged()
   }
 
+  /**
+   * Where `loadOlder()` pages from: the cursor the snapshot (or the last older page) ended
+   * with; null when there is nothing older, undefined before the first snapshot ends.
+   */
+  get olderCursor(): string | null | undefined {
+    return this.#pager ? this.#pager.cursor : this.#cursor
+  }
+
   loadOlder(): Promise<boolean> {
     // Calls share the pager's request; the first ones also share its loading.
     this.#pagerLoad ??= import('./olderRecords.js').then(

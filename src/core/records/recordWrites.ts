@@ -74,6 +74,8 @@ export class RecordWrites<V> {
       },
       error: (error) => options.options.onIgnoredError?.(error),
     })
+    const tap = options.tap
+    if (tap) (tap.tap.outboxes ??= new Map()).set(tap.connection, () => this.#outbox.entries())
   }
 
   get pendingCount(): number {

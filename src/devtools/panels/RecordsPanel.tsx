@@ -1,10 +1,12 @@
 import type { ReactElement } from 'react'
 import type { SyncClient } from '../../core/client.js'
 import type { DevtoolsLog } from '../devtoolsLog.js'
+import { useRefreshOn } from './useRefreshOn.js'
 
 /** Per record store: its count, optimistic entries, outbox (tries, last error) and the window loaded. */
 export function RecordsPanel({ client, log }: { client: SyncClient; log: DevtoolsLog }): ReactElement {
   const { records } = client.inspectStores()
+  useRefreshOn(records)
   if (records.length === 0) return <p className="muted">No record store.</p>
   return (
     <div>
@@ -12,6 +14,7 @@ export function RecordsPanel({ client, log }: { client: SyncClient; log: Devtool
         const snapshot = store.getSnapshot()
         const optimistic = snapshot.records.filter((record) => record.optimistic !== undefined)
         const outbox = log.outboxes.get(store.url)
+        const cursor = store.olderCursor
         return (
           <section key={store.url} data-store={store.url}>
             <h3>
@@ -20,6 +23,9 @@ export function RecordsPanel({ client, log }: { client: SyncClient; log: Devtool
             <p>
               {snapshot.status}; {snapshot.records.length} records loaded (the snapshot window and any older pages); saved locally: {String(snapshot.saved.local)}, on the server:{' '}
               {String(snapshot.saved.server)}
+            </p>
+            <p data-older-cursor={cursor ?? ''}>
+              older records (loadOlder) page from: {cursor === undefined ? 'no snapshot yet' : cursor === null ? 'nothing older' : <code>{cursor}</code>}
             </p>
             {optimistic.length > 0 && (
               <table>
@@ -36,7 +42,7 @@ export function RecordsPanel({ client, log }: { client: SyncClient; log: Devtool
             )}
             <h3>Outbox</h3>
             {outbox === undefined ? (
-              <p className="muted">No outbox change since the panel opened.</p>
+              <p className="muted">No outbox yet: the store has not loaded its write side.</p>
             ) : outbox.length === 0 ? (
               <p className="muted">Empty: every write is on the server.</p>
             ) : (
