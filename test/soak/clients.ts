@@ -1,7 +1,8 @@
 import { WebSocket } from 'ws'
 import { createMemoryCache } from '../../src/core/cache/memoryCache.js'
 import type { DocCache } from '../../src/core/cache/types.js'
-import { SyncClient } from '../../src/core/client.js'
+import type { SyncClient } from '../../src/core/client.js'
+import { createSyncClient } from '../../src/core/client.js'
 import { createDocConnection } from '../../src/core/docs/docConnection.js'
 import type { DocConnection, DocStore } from '../../src/core/docs/types.js'
 import type { SyncStatus } from '../../src/core/machine.js'
@@ -73,7 +74,7 @@ export class RecordClient implements SoakClientBase {
     onIgnoredError: (error: unknown) => void,
   ) {
     this.log = new StatusLog(() => this.stalled)
-    this.#syncClient = kind.endsWith('-client') ? new SyncClient({ recordsBaseUrl: proxy.url, reconnect: RECONNECT, WebSocket: NodeWebSocket, onIgnoredError }) : null
+    this.#syncClient = kind.endsWith('-client') ? createSyncClient({ recordsBaseUrl: proxy.url, reconnect: RECONNECT, WebSocket: NodeWebSocket, onIgnoredError }) : null
     this.#onIgnoredError = onIgnoredError
   }
 
