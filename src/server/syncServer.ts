@@ -71,7 +71,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   const lockouts = new Lockouts()
   const gate = new Gatekeeper({ authenticate: options.authenticate, authorize: options.authorize, lockedOut: (request) => lockouts.blocks(request) })
   const events = new ServerEvents(onError)
-  const fanout = new InstanceFanout(pubsub, onError, settings.documentFanout)
+  const fanout = new InstanceFanout(pubsub, onError, settings.documentFanout, settings.ownsPubsub)
   // A room's catch-up log must outlive every ticket that can still ask for it.
   const hub = new RecordHub({ idleRoomMs: Math.max(600_000, 2 * ticketTtlMs), onPublish: (scope, frame) => fanout.publishRecord(scope, frame) })
   const admission = new ConnectionAdmission({ perUser: settings.maxConnectionsPerUser, perAddress: settings.maxConnectionsPerAddress })

@@ -151,7 +151,7 @@ class Reader {
   }
 
   value(): unknown {
-    const initial = this.#take(1)[0]!
+    const initial = this.#byte()
     const major = initial >> 5
     const info = initial & 0x1f
     if (major === 7) return this.#simple(info)
@@ -240,14 +240,14 @@ class Reader {
         return BREAK
       default:
         if (info < 20) return undefined
-        if (info === 24) return (this.#take(1), undefined)
+        if (info === 24) return (this.#byte(), undefined)
         throw new Error(`CBOR: reserved simple value ${info}`)
     }
   }
 
   #argument(info: number): number | bigint {
     if (info < 24) return info
-    if (info === 24) return this.#take(1)[0]!
+    if (info === 24) return this.#byte()
     if (info === 25) return this.#read(2, () => this.#view.getUint16(this.#offset))
     if (info === 26) return this.#read(4, () => this.#view.getUint32(this.#offset))
     if (info === 27) {
@@ -270,6 +270,12 @@ class Reader {
     const value = read()
     this.#offset += size
     return value
+  }
+
+  /** One byte, without the subarray `#take(1)` would allocate (read once per item). */
+  #byte(): number {
+    if (this.#offset >= this.#bytes.length) throw new Error('CBOR: truncated')
+    return this.#bytes[this.#offset++]!
   }
 
   #take(size: number): Uint8Array {

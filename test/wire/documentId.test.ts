@@ -16,6 +16,21 @@ describe('wire document ids', () => {
     }
   })
 
+  it('remember ids once checked, never a refused one, and stay right past the number they remember', () => {
+    const id = generateDocumentId()
+    const misspelt = `${id.slice(0, -1)}${id.endsWith('2') ? '3' : '2'}`
+    // Asked twice each: a remembered answer must be the checked one.
+    for (let round = 0; round < 2; round++) {
+      expect(isValidDocumentId(misspelt)).toBe(false)
+      expect(isValidDocumentId(id)).toBe(true)
+    }
+    const many = Array.from({ length: 1500 }, () => generateDocumentId())
+    for (const each of many) expect(isValidDocumentId(each)).toBe(true)
+    expect(many.every((each) => isValidDocumentId(each))).toBe(true)
+    expect(isValidDocumentId(id)).toBe(true)
+    expect(isValidDocumentId(misspelt)).toBe(false)
+  })
+
   it('parse automerge: URLs and bare ids into a result, never a throw', () => {
     const id = generateDocumentId()
     expect(parseDocumentUrlText(toDocumentUrl(id))).toEqual({ ok: true, documentId: id, url: `automerge:${id}` })

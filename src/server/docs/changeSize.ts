@@ -220,6 +220,11 @@ export function measureSyncMessage(data: Uint8Array, budget: number): number {
   } catch {
     return 0
   }
+  return measureChanges(changes, budget)
+}
+
+/** The estimated size of a sync message's changes, already decoded from it. Throws like `measureChunks`. */
+export function measureChanges(changes: readonly Uint8Array[], budget: number): number {
   let total = 0
   for (const change of changes) total += measureChunks(change, budget - total)
   return total

@@ -78,8 +78,11 @@ export function mountDocuments({ storage, maxMessageBytes, keepaliveMs, limits, 
       if (peerUsers.get(peerId)?.request === request) peerUsers.delete(peerId)
       events.clientDisconnected({ userId: access.userOf(request), clientId: peerId, transport: 'automerge', reason: 'closed' })
     },
-    onDocumentStored: (documentId) => fanout.documentStored(documentId),
-    onDocumentChanged: (documentId, changes) => fanout.documentChanged(documentId, changes),
+    // A lone instance tells nobody: no change bytes are made for a pub/sub nobody else hears.
+    ...(!fanout.alone && {
+      onDocumentStored: (documentId: string) => fanout.documentStored(documentId),
+      onDocumentChanged: (documentId: string, changes: Uint8Array) => fanout.documentChanged(documentId, changes),
+    }),
     onSyncMessage: ({ peerId, documentId, type, status, durationMs }) =>
       events.syncRequest({
         userId: peerUsers.get(peerId)?.userId,

@@ -9,13 +9,15 @@ export interface PeekedMessage {
   need: A.Heads
   /** What the peer last shared with us (its `have`), by its account. */
   lastSync: A.Heads
+  /** The changes it carries, still encoded (measured against the size limit before applying). */
+  changes: Uint8Array[]
 }
 
 /** The fields of a sync message a document reads before applying it, decoded once; null when it cannot be read (receiving it reports that). */
 export function peek(data: Uint8Array): PeekedMessage | null {
   try {
-    const { heads, need, have } = A.decodeSyncMessage(data)
-    return { heads, need, lastSync: have[0]?.lastSync ?? [] }
+    const { heads, need, have, changes } = A.decodeSyncMessage(data)
+    return { heads, need, lastSync: have[0]?.lastSync ?? [], changes }
   } catch {
     return null
   }

@@ -1,7 +1,7 @@
 import * as A from '@automerge/automerge'
 import type { DocumentOptions, PeerLink, SyncOutcome } from './documentTypes.js'
 import type { EphemeralMessage, SyncMessage } from './protocol.js'
-import { measureSyncMessage, OP_COST_BYTES, TooLargeError } from './changeSize.js'
+import { measureChanges, OP_COST_BYTES, TooLargeError } from './changeSize.js'
 import { describe, ProtocolError } from './protocol.js'
 import type { PreparedWrite } from './saveLoop.js'
 import { SaveLoop } from './saveLoop.js'
@@ -90,13 +90,14 @@ export class SyncedDocument {
   receiveSync(peer: PeerLink, message: SyncMessage): SyncOutcome {
     const state = this.#peers.get(peer)
     if (!state) return 'error'
+    // Decoded once here; Automerge decodes it again to apply it.
+    const peeked = peek(message.data)
     // Measured before applying: once applied, a change cannot be taken back out of the document.
-    const incoming = this.#measure(peer, message.data)
+    const incoming = this.#measure(peer, peeked?.changes ?? [])
     if (incoming === undefined) return 'error'
     // A peer that asks for changes may have dropped ones we sent (it closed the document and
     // opened it again on the same socket, with a fresh sync state). Ours would still count them
     // as sent and never send them again: forget what is in flight, keep what we share.
-    const peeked = peek(message.data)
     if (state.subscribed && peeked !== null && peeked.need.length > 0) state.syncState = A.decodeSyncState(A.encodeSyncState(state.syncState))
     let doc: A.Doc<unknown>
     let syncState: A.SyncState
@@ -117,7 +118,6 @@ export class SyncedDocument {
     const changed = !sameHeads(heads, previousHeads)
     this.#heads = heads
     if (changed) this.#size += incoming
-    if (changed && this.#options.onChanged) this.#options.onChanged(this.documentId, A.saveSince(doc, previousHeads))
 
     let outcome: SyncOutcome = 'ok'
     if (heads.length === 0 && message.type === 'request') {
@@ -127,6 +127,8 @@ export class SyncedDocument {
     }
     if (changed) {
       this.#relay(previousHeads, peer)
+      // Other instances hear of it after this instance's own peers have it (their relay waits for nothing here).
+      if (this.#options.onChanged) this.#options.onChanged(this.documentId, A.saveSince(doc, previousHeads))
       // The acknowledgement waits for the disk; everyone else already has the change.
       this.#awaitingSave.changed(peer)
       this.#saves.schedule(0)
@@ -188,10 +190,10 @@ export class SyncedDocument {
   }
 
   /** The estimated size the message's changes add, or undefined (the peer was told) when they are refused. */
-  #measure(peer: PeerLink, data: Uint8Array): number | undefined {
+  #measure(peer: PeerLink, changes: readonly Uint8Array[]): number | undefined {
     const { maxDocumentBytes } = this.#options
     try {
-      return measureSyncMessage(data, maxDocumentBytes - this.#size)
+      return measureChanges(changes, maxDocumentBytes - this.#size)
     } catch (error) {
       const text =
         error instanceof TooLargeError

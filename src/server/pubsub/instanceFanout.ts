@@ -50,10 +50,18 @@ export class InstanceFanout {
   readonly #noticeAfterStore = new Set<string>()
   #unsubscribers: Array<() => Promise<void>> = []
 
-  constructor(pubsub: PubSub, onError: (error: unknown) => void, mode: 'changes' | 'notice') {
+  /**
+   * No other instance can hear this one: the pub/sub is the server's own in-memory one
+   * (none was passed in). Document changes are then not published at all, which keeps
+   * `Automerge.saveSince`, base64 and JSON off every relay.
+   */
+  readonly alone: boolean
+
+  constructor(pubsub: PubSub, onError: (error: unknown) => void, mode: 'changes' | 'notice', alone = false) {
     this.#pubsub = pubsub
     this.#onError = onError
     this.#mode = mode
+    this.alone = alone
   }
 
   async start(handlers: { record(notice: RecordNotice): void; document(notice: DocumentNotice): void; revoke(notice: RevokeNotice): void; resync(): void }): Promise<void> {
