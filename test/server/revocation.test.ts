@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { AuthorizeRequest, SyncServer } from '../../src/server/index.js'
+import type { AuthorizeRequest, RevokeRequest, SyncServer } from '../../src/server/index.js'
 import { createSyncServer, memoryPubSub, memoryStorage } from '../../src/server/index.js'
 import { closeAll, docWith, newDocumentId, RawPeer, until } from './docs/helpers.js'
 
@@ -154,7 +154,9 @@ describe('removeMember and revoke', () => {
     const stream = collect(sse)
     expect(server.revoke({ userId: ALICE, collection: 'com.example.other' })).toBe(0)
     expect(server.revoke({ userId: 'did:example:bob' })).toBe(0)
-    expect(server.revoke({ userId: ALICE, room: ROOM })).toBe(2)
+    // RevokeRequest is part of syncline/server's public types, so callers can build one ahead.
+    const aliceInRoom: RevokeRequest = { userId: ALICE, room: ROOM }
+    expect(server.revoke(aliceInRoom)).toBe(2)
     expect(await until(() => watch.closeCode() !== null && watch.closeCode(), 3000, 'the watch socket to close')).toBe(1000)
     await until(() => stream.text().includes('event: member.removed'), 3000, 'member.removed on the SSE stream')
   })
