@@ -73,7 +73,9 @@ export class AutomergeDocConnection implements DocConnection {
   #sessionCounter = 0
   readonly #automerge: LazyModule<Automerge>
   /** The socket code loads with the first connect, beside Automerge: the first paint needs neither. */
-  readonly #sessions = new LazyModule(() => import('./docSession.js').then(({ sessionConnector }) => sessionConnector(this.#sessionOptions)))
+  readonly #sessions = new LazyModule(() =>
+    import('./docSession.js').then(({ sessionConnector, decodeCbor }) => ({ connect: sessionConnector(this.#sessionOptions), decode: decodeCbor })),
+  )
   #snapshot: DocConnectionSnapshot
   readonly #sessionOptions: DocSessionOptions
 
@@ -208,11 +210,11 @@ export class AutomergeDocConnection implements DocConnection {
     let session: TransportHandle | null = null
     let closed = false
     this.#sessions.load().then(
-      (connect) => {
+      ({ connect, decode }) => {
         if (closed) return
         session = connect(attempt, {
           peer: (socket, serverPeerId) => this.#onPeer(attempt, socket, serverPeerId),
-          message: (message) => this.#route(message),
+          message: (message) => this.#route(message, decode),
           ended: (socket) => this.#endSession(socket),
         })
       },
@@ -239,7 +241,7 @@ export class AutomergeDocConnection implements DocConnection {
     if (socket !== null && this.#session?.socket === socket) this.#session = null
   }
 
-  #route(message: Parameters<DocSocketHandlers['message']>[0]): void {
+  #route(message: Parameters<DocSocketHandlers['message']>[0], decode: (data: Uint8Array) => unknown): void {
     if (message.type === 'ignored') return
     const store = this.#stores.get(message.documentId)
     // A document closed here: the server may still talk about it until it learns otherwise.
@@ -251,7 +253,7 @@ export class AutomergeDocConnection implements DocConnection {
       case 'doc-unavailable':
         return store.sync.receiveUnavailable()
       case 'ephemeral':
-        return store.ephemeral.receive(message)
+        return store.ephemeral.receive(message, decode)
     }
   }
 

@@ -7,6 +7,9 @@ import { openDocSocket } from './docSocket.js'
 import { DocumentTickets } from './docTicket.js'
 import { PacedInbox } from './pacedInbox.js'
 
+// For ephemeral messages' data: the decoder comes with the socket that delivers them.
+export { decodeCbor } from '../../wire/cborDecode.js'
+
 /** What every connect attempt of one connection shares. */
 export interface DocSessionOptions {
   readonly url: string

@@ -1,5 +1,5 @@
 import { SyncError } from '../errors.js'
-import { decodeCbor, encodeCbor } from '../../wire/cbor.js'
+import { encodeCbor } from '../../wire/cborEncode.js'
 import type { EphemeralMeta } from './types.js'
 
 /**
@@ -55,7 +55,8 @@ export class EphemeralInbox {
     return () => void this.#listeners.delete(listener)
   }
 
-  receive(envelope: EphemeralEnvelope): void {
+  /** `decode` is CBOR's decoder, which loads with the socket code (this message came on a socket). */
+  receive(envelope: EphemeralEnvelope, decode: (data: Uint8Array) => unknown): void {
     const { senderId, sessionId, count } = envelope
     if (senderId === this.#options.ownPeerId) return
     // A relay may deliver a message twice (two paths); counts only grow within a session.
@@ -65,7 +66,7 @@ export class EphemeralInbox {
     this.#remember(source, count)
     let value: unknown
     try {
-      value = decodeCbor(envelope.data)
+      value = decode(envelope.data)
     } catch (error) {
       this.#options.problem(new SyncError('protocol', `An ephemeral message for ${this.#options.label} whose data is not CBOR`, { cause: error }))
       return

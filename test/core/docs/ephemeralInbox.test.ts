@@ -1,6 +1,7 @@
 import { Encoder } from 'cbor-x'
 import { describe, expect, it } from 'vitest'
 import type { EphemeralEnvelope } from '../../../src/core/docs/ephemeral.js'
+import { decodeCbor } from '../../../src/wire/cbor.js'
 import { DEFAULT_MAX_EPHEMERAL_SOURCES, EphemeralInbox, encodeEphemeral } from '../../../src/core/docs/ephemeral.js'
 import type { SyncError } from '../../../src/core/errors.js'
 
@@ -25,11 +26,11 @@ const envelope = (sessionId: string, count: number, message: unknown = { count }
 describe('EphemeralInbox', () => {
   it('decodes and delivers, dropping duplicates, stale counts and our own echoes', () => {
     const { box, received } = inbox()
-    box.receive(envelope('s1', 1))
-    box.receive(envelope('s1', 1))
-    box.receive(envelope('s1', 3))
-    box.receive(envelope('s1', 2))
-    box.receive(envelope('s1', 4, { own: true }, 'me'))
+    box.receive(envelope('s1', 1), decodeCbor)
+    box.receive(envelope('s1', 1), decodeCbor)
+    box.receive(envelope('s1', 3), decodeCbor)
+    box.receive(envelope('s1', 2), decodeCbor)
+    box.receive(envelope('s1', 4, { own: true }, 'me'), decodeCbor)
     expect(received).toEqual([
       { message: { count: 1 }, sessionId: 's1', count: 1 },
       { message: { count: 3 }, sessionId: 's1', count: 3 },
@@ -38,31 +39,31 @@ describe('EphemeralInbox', () => {
 
   it(`remembers at most maxSources peer sessions (default ${DEFAULT_MAX_EPHEMERAL_SOURCES}), forgetting the least recently heard`, () => {
     const { box, received } = inbox(2)
-    box.receive(envelope('a', 1))
-    box.receive(envelope('b', 1))
-    box.receive(envelope('a', 2))
-    box.receive(envelope('c', 1))
+    box.receive(envelope('a', 1), decodeCbor)
+    box.receive(envelope('b', 1), decodeCbor)
+    box.receive(envelope('a', 2), decodeCbor)
+    box.receive(envelope('c', 1), decodeCbor)
     expect(box.trackedSources).toBe(2)
     // 'b' was forgotten, 'a' (heard from more recently) still drops its duplicate.
-    box.receive(envelope('a', 2))
+    box.receive(envelope('a', 2), decodeCbor)
     expect(received.map(({ sessionId, count }) => `${sessionId}${count}`)).toEqual(['a1', 'b1', 'a2', 'c1'])
     expect(inbox().box.trackedSources).toBe(0)
   })
 
   it('a thousand departed sessions leave the default bound, not a thousand entries', () => {
     const { box } = inbox()
-    for (let session = 0; session < 1000; session++) box.receive(envelope(`s${session}`, 1))
+    for (let session = 0; session < 1000; session++) box.receive(envelope(`s${session}`, 1), decodeCbor)
     expect(box.trackedSources).toBe(DEFAULT_MAX_EPHEMERAL_SOURCES)
   })
 
   it("reports data that is not CBOR as a 'protocol' problem and a throwing listener as ignored, delivering to the rest", () => {
     const { box, problems, ignored, received } = inbox()
-    box.receive({ senderId: 'peer', sessionId: 's', count: 1, data: new Uint8Array([0xff, 0xff]) })
+    box.receive({ senderId: 'peer', sessionId: 's', count: 1, data: new Uint8Array([0xff, 0xff]) }, decodeCbor)
     expect(problems.map((error) => error.code)).toEqual(['protocol'])
     box.listen(() => {
       throw new Error('listener bug')
     })
-    box.receive(envelope('s', 2))
+    box.receive(envelope('s', 2), decodeCbor)
     expect(ignored).toHaveLength(1)
     expect(received).toHaveLength(1)
   })
