@@ -1,10 +1,11 @@
 import type { ConnectAttempt, TransportHandle } from '../connectionDriver.js'
-import { ConnectionDriver } from '../connectionDriver.js'
+import type * as ConnectionDriverModule from '../connectionDriver.js'
+import { DeferredDriver } from '../deferredDriver.js'
 import type { Environment } from '../environment.js'
 import { defaultEnvironment } from '../environment.js'
 import { SyncError, toSyncError } from '../errors.js'
 import type { MachineState } from '../machine.js'
-import { checkHeartbeatMs } from '../silenceWatch.js'
+import { checkHeartbeatMs } from '../heartbeatOption.js'
 import { LazyModule } from '../lazyModule.js'
 import { StoreRegistry } from '../storeRegistry.js'
 import { Listeners } from '../subscribable.js'
@@ -56,7 +57,8 @@ export class AutomergeDocConnection implements DocConnection {
   readonly #options: DocConnectionOptions
   readonly #internals: DocConnectionInternals
   readonly #env: Environment
-  readonly #driver: ConnectionDriver
+  /** The driver's code (and the state machine's) loads with the first `start()`. */
+  readonly #driver: DeferredDriver<typeof ConnectionDriverModule>
   readonly #listeners = new Listeners()
   /** The open stores: one per document, closed at the last `close()` of its `open()`s. */
   readonly #stores: StoreRegistry<DocumentStore<unknown>>
@@ -106,13 +108,20 @@ export class AutomergeDocConnection implements DocConnection {
       tap: options.tap && { tap: options.tap, connection: url, kind: 'documents' },
     }
     this.#snapshot = { status: 'idle', error: null, peerId: this.#peerId }
-    this.#driver = new ConnectionDriver({
-      connect: (attempt) => this.#connect(attempt),
-      reconnect: options.reconnect,
-      environment: this.#env,
-      onChange: (state) => this.#onMachineChange(state),
-      tap: this.#sessionOptions.tap,
-    })
+    const onChange = (state: MachineState): void => this.#onMachineChange(state)
+    this.#driver = new DeferredDriver(
+      connectionDriverCode,
+      ({ ConnectionDriver }) =>
+        new ConnectionDriver({
+          connect: (attempt) => this.#connect(attempt),
+          reconnect: options.reconnect,
+          environment: this.#env,
+          onChange,
+          tap: this.#sessionOptions.tap,
+        }),
+      this.#env,
+      onChange,
+    )
     this.#link = this.#createLink()
     this.#stores = new StoreRegistry<DocumentStore<unknown>>({
       environment: this.#env,
@@ -299,6 +308,9 @@ export class AutomergeDocConnection implements DocConnection {
     this.#listeners.notify()
   }
 }
+
+/** Shared by every document connection: loaded by the first one started. */
+const connectionDriverCode = new LazyModule(() => import('../connectionDriver.js'))
 
 /** Connects to an automerge-repo sync server; call `start()` to connect. */
 export function createDocConnection(options: DocConnectionOptions, internals?: DocConnectionInternals): AutomergeDocConnection {

@@ -4,8 +4,11 @@ import type { TapPoint } from '../eventTap.js'
 import type { MachineState } from '../machine.js'
 import type { RecordStreamHandlers } from './recordConnection.js'
 import { connectRecords, DEFAULT_HEARTBEAT_MS } from './recordConnection.js'
-import type { RecordStoreOptions } from './types.js'
+import type { LazyModule } from '../lazyModule.js'
+import type { RecordStoreOptions, RecordTransport } from './types.js'
 import type { ConnectAttempt } from '../connectionDriver.js'
+
+export { backoffDelay } from '../machine.js'
 
 /**
  * The live half of a record store, loaded with its first `start()` (see deferredDriver.ts):
@@ -15,13 +18,15 @@ import type { ConnectAttempt } from '../connectionDriver.js'
 export function recordDriver<V>(
   url: string,
   options: RecordStoreOptions<V>,
+  /** Passed in, not imported: the store loads it too, at its start (recordTransports.ts). */
+  transport: LazyModule<RecordTransport>,
   environment: Environment,
   handlers: (attempt: ConnectAttempt) => RecordStreamHandlers<V>,
   onChange: (state: MachineState) => void,
   tap: TapPoint | undefined,
 ): ConnectionDriver {
   return new ConnectionDriver({
-    connect: (attempt) => connectRecords(attempt, url, options, environment, handlers(attempt), tap),
+    connect: (attempt) => connectRecords(attempt, url, options, transport, environment, handlers(attempt), tap),
     reconnect: options.reconnect,
     // The WebSocket transport watches silence itself: only some servers send keepalives there.
     heartbeatMs: options.transport === 'ws' ? undefined : (options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),

@@ -5,8 +5,7 @@ import type { Environment } from '../environment.js'
 import { defaultEnvironment } from '../environment.js'
 import { SyncError } from '../errors.js'
 import type { MachineState } from '../machine.js'
-import { backoffDelay } from '../machine.js'
-import { checkHeartbeatMs } from '../silenceWatch.js'
+import { checkHeartbeatMs } from '../heartbeatOption.js'
 import { Listeners } from '../subscribable.js'
 import type { EventTap } from '../eventTap.js'
 import { clearedError } from '../cache/clearableCache.js'
@@ -94,6 +93,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
         link.recordDriver(
           this.url,
           options,
+          transportModule(options.transport),
           this.#env,
           (attempt) => ({
             events: (batch) =>
@@ -122,8 +122,9 @@ export class WatchRecordStore<V> implements RecordStore<V> {
       confirmed: this.#confirmed,
       optimistic: this.#optimistic,
       isConnected: () => isConnected(this.#driver.state.status),
-      // The connection's own backoff, passed in so the write chunk shares no extra module with the page.
-      backoffDelay: (attempt) => backoffDelay(attempt, typeof options.reconnect === 'object' ? options.reconnect : {}, () => this.#env.random()),
+      // The connection's own backoff, passed in so the write chunk shares no extra module with the
+      // page. Writes are sent only while connected, so the connection's code is here by then.
+      backoffDelay: (attempt) => recordLink.loaded?.backoffDelay(attempt, typeof options.reconnect === 'object' ? options.reconnect : {}, () => this.#env.random()) ?? 1000,
       changed: () => this.#recordsChanged(),
       tap,
     })
