@@ -76,7 +76,7 @@ export class AutomergeDocConnection implements DocConnection {
   readonly #automerge: LazyModule<Automerge>
   /** The socket code loads with the first connect, beside Automerge: the first paint needs neither. */
   readonly #sessions = new LazyModule(() =>
-    import('./docSession.js').then(({ sessionConnector, decodeCbor }) => ({ connect: sessionConnector(this.#sessionOptions), decode: decodeCbor })),
+    import('./docSession.js').then(({ sessionConnector, decodeCbor, encodeCbor }) => ({ connect: sessionConnector(this.#sessionOptions), decode: decodeCbor, encode: encodeCbor })),
   )
   #snapshot: DocConnectionSnapshot
   readonly #sessionOptions: DocSessionOptions
@@ -219,10 +219,10 @@ export class AutomergeDocConnection implements DocConnection {
     let session: TransportHandle | null = null
     let closed = false
     this.#sessions.load().then(
-      ({ connect, decode }) => {
+      ({ connect, decode, encode }) => {
         if (closed) return
         session = connect(attempt, {
-          peer: (socket, serverPeerId) => this.#onPeer(attempt, socket, serverPeerId),
+          peer: (socket, serverPeerId) => this.#onPeer(attempt, socket, serverPeerId, encode),
           message: (message) => this.#route(message, decode),
           ended: (socket) => this.#endSession(socket),
         })
@@ -237,9 +237,10 @@ export class AutomergeDocConnection implements DocConnection {
     }
   }
 
-  #onPeer(attempt: ConnectAttempt, socket: DocSocket, serverPeerId: string): void {
+  #onPeer(attempt: ConnectAttempt, socket: DocSocket, serverPeerId: string, encode: (value: unknown) => Uint8Array): void {
     const id = ++this.#sessionCounter
-    const port = sessionPort(id, socket, { senderId: this.#peerId, targetId: serverPeerId }, this.#ephemeralSessionId, () => ++this.#ephemeralCount)
+    const ephemeral = { sessionId: this.#ephemeralSessionId, nextCount: () => ++this.#ephemeralCount, encode }
+    const port = sessionPort(id, socket, { senderId: this.#peerId, targetId: serverPeerId }, ephemeral)
     this.#session = { id, socket, serverPeerId, attempt, port }
     attempt.opened()
     for (const store of this.#stores.values()) store.sync.connected()

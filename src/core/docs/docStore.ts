@@ -12,7 +12,7 @@ import type { DocState } from './docSnapshot.js'
 import { docStatus, nextSnapshot } from './docSnapshot.js'
 import { toDocumentUrl } from './documentId.js'
 import { DocSynchronizer } from './docSynchronizer.js'
-import { EphemeralInbox, encodeEphemeral } from './ephemeral.js'
+import { checkEphemeral, EphemeralInbox } from './ephemeral.js'
 import { LazyModule } from '../lazyModule.js'
 import type { SaveWaiters } from './saveWaiters.js'
 import type { DocSnapshot, DocStore, EphemeralMeta } from './types.js'
@@ -143,8 +143,8 @@ export class DocumentStore<T> implements DocStore<T> {
    */
   broadcast(message: unknown): boolean {
     if (this.#closed) return false
-    const data = encodeEphemeral(message, this.url)
-    return this.#link.session()?.send({ type: 'ephemeral', documentId: this.documentId, data }) ?? false
+    checkEphemeral(message, this.url)
+    return this.#link.session()?.send({ type: 'ephemeral', documentId: this.documentId, value: message }) ?? false
   }
 
   onEphemeral(listener: (message: unknown, meta: EphemeralMeta) => void): () => void {

@@ -1,8 +1,8 @@
 import { Encoder } from 'cbor-x'
 import { describe, expect, it } from 'vitest'
 import type { EphemeralEnvelope } from '../../../src/core/docs/ephemeral.js'
-import { decodeCbor } from '../../../src/wire/cbor.js'
-import { DEFAULT_MAX_EPHEMERAL_SOURCES, EphemeralInbox, encodeEphemeral } from '../../../src/core/docs/ephemeral.js'
+import { decodeCbor, encodeCbor } from '../../../src/wire/cbor.js'
+import { checkEphemeral, DEFAULT_MAX_EPHEMERAL_SOURCES, EphemeralInbox } from '../../../src/core/docs/ephemeral.js'
 import type { SyncError } from '../../../src/core/errors.js'
 
 const cbor = new Encoder({ tagUint8Array: false, useRecords: false })
@@ -69,10 +69,11 @@ describe('EphemeralInbox', () => {
   })
 })
 
-describe('encodeEphemeral', () => {
-  it('encodes what travels unchanged, byte for byte as cbor-x does', () => {
-    const message = { cursor: [1, 2], user: 'ada', bytes: new Uint8Array([1]), none: null }
-    expect(encodeEphemeral(message, 'automerge:doc')).toEqual(new Uint8Array(cbor.encode(message)))
+describe('checkEphemeral', () => {
+  it('accepts what travels unchanged (which the session encodes byte for byte as cbor-x does)', () => {
+    const message = { cursor: [1, 2], user: 'ada', bytes: new Uint8Array([1]), none: null, gone: undefined, yes: true, n: -1.5 }
+    expect(() => checkEphemeral(message, 'automerge:doc')).not.toThrow()
+    expect(encodeCbor(message)).toEqual(new Uint8Array(cbor.encode(message)))
   })
 
   it.each([
@@ -80,8 +81,12 @@ describe('encodeEphemeral', () => {
     ['Set', new Set([1])],
     ['Date', new Date(0)],
     ['nested Date', { at: new Date(0) }],
+    ['Map in an array', [1, new Map()]],
     ['function', () => {}],
-  ])("refuses a %s with SyncError 'bad-input' instead of sending {}", (_name, value) => {
-    expect(() => encodeEphemeral(value, 'automerge:doc')).toThrow(expect.objectContaining({ name: 'SyncError', code: 'bad-input' }))
+    ['symbol', Symbol('s')],
+    ['bigint', 1n],
+  ])("refuses a %s with SyncError 'bad-input' instead of sending {}, as the encoder refuses it", (_name, value) => {
+    expect(() => checkEphemeral(value, 'automerge:doc')).toThrow(expect.objectContaining({ name: 'SyncError', code: 'bad-input' }))
+    expect(() => encodeCbor(value)).toThrow(TypeError)
   })
 })
