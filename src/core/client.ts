@@ -150,7 +150,7 @@ export class SyncClient {
         'bad-input',
         'This SyncClient was made without record support' +
           // The fix is for development builds (see react/context.ts); production logs keep the meaning.
-          (process.env.NODE_ENV !== 'production' ? ': make it with createSyncClient(), or pass watchRecordSupport to getRecordStore' : ''),
+          (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ': make it with createSyncClient(), or pass watchRecordSupport to getRecordStore' : ''),
       )
     }
     const key = records.keyOf(url, request as RecordStoreRequest<unknown>)

@@ -1,4 +1,3 @@
-import { SyncError } from './errors.js'
 import type { Environment } from './environment.js'
 
 export type Timers = Pick<Environment, 'setTimeout' | 'clearTimeout'>
@@ -53,10 +52,4 @@ export function onPing(socket: WebSocket, listener: () => void): boolean {
 /** The silence window for a server that says something every `intervalMs`: never under two intervals. */
 export function silenceWindow(heartbeatMs: number, intervalMs: number | undefined): number {
   return intervalMs === undefined ? heartbeatMs : Math.max(heartbeatMs, 2 * intervalMs)
-}
-
-/** A window that is not a positive number would drop every connection at once, or never arm. */
-export function checkHeartbeatMs(value: number | undefined): void {
-  if (value === undefined || (typeof value === 'number' && value > 0 && !Number.isNaN(value))) return
-  throw new SyncError('bad-input', `heartbeatMs must be a positive number of milliseconds, not ${String(value)}`)
 }

@@ -7,7 +7,13 @@ import { SyncDevtoolsPanel } from './SyncDevtoolsPanel.js'
 
 export type { SyncDevtoolsProps } from './SyncDevtoolsPanel.js'
 
-declare const process: { env: { NODE_ENV?: string } }
+declare const process: { env: { NODE_ENV?: string } } | undefined
 
-/** Read as written, so that bundlers can replace it and drop the panel from production builds. */
-export const SyncDevtools: (props: SyncDevtoolsProps) => ReactElement | null = process.env.NODE_ENV === 'production' ? () => null : SyncDevtoolsPanel
+/**
+ * Read as written, so that bundlers can replace it and drop the panel from production builds:
+ * after the replacement `typeof process<"u" && "production" !== "production"` is false. Without
+ * a bundler and without `process` (plain ESM in a browser) it renders nothing, as in production:
+ * there, import `syncline/devtools/production`.
+ */
+export const SyncDevtools: (props: SyncDevtoolsProps) => ReactElement | null =
+  typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? SyncDevtoolsPanel : () => null

@@ -21,7 +21,9 @@ export function useSyncContext(caller: string): SyncContextValue {
       `${caller} must be used inside <SyncProvider>` +
         // How to fix it is for development builds (TanStack's convention; the use-sync-external-store
         // shim already needs bundlers to define process.env.NODE_ENV): production logs keep the meaning.
-        (process.env.NODE_ENV !== 'production'
+        // Guarded for ESM run without a bundler (no `process`: no hint); `typeof process<"u"&&false`
+        // still folds away, so a production build carries no hint text.
+        (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production'
           ? '. Wrap your app (or this part of it) in <SyncProvider recordsBaseUrl="https://…"> — or pass client={createSyncClient(…)} to share one made outside React.'
           : ''),
     )

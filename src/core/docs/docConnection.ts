@@ -1,10 +1,11 @@
 import type { ConnectAttempt, TransportHandle } from '../connectionDriver.js'
-import { ConnectionDriver } from '../connectionDriver.js'
+import type * as ConnectionDriverModule from '../connectionDriver.js'
+import { DeferredDriver } from '../deferredDriver.js'
 import type { Environment } from '../environment.js'
 import { defaultEnvironment } from '../environment.js'
 import { SyncError, toSyncError } from '../errors.js'
 import type { MachineState } from '../machine.js'
-import { checkHeartbeatMs } from '../silenceWatch.js'
+import { checkHeartbeatMs } from '../heartbeatOption.js'
 import { LazyModule } from '../lazyModule.js'
 import { StoreRegistry } from '../storeRegistry.js'
 import { Listeners } from '../subscribable.js'
@@ -56,7 +57,8 @@ export class AutomergeDocConnection implements DocConnection {
   readonly #options: DocConnectionOptions
   readonly #internals: DocConnectionInternals
   readonly #env: Environment
-  readonly #driver: ConnectionDriver
+  /** The driver's code (and the state machine's) loads with the first `start()`. */
+  readonly #driver: DeferredDriver<typeof ConnectionDriverModule>
   readonly #listeners = new Listeners()
   /** The open stores: one per document, closed at the last `close()` of its `open()`s. */
   readonly #stores: StoreRegistry<DocumentStore<unknown>>
@@ -73,7 +75,9 @@ export class AutomergeDocConnection implements DocConnection {
   #sessionCounter = 0
   readonly #automerge: LazyModule<Automerge>
   /** The socket code loads with the first connect, beside Automerge: the first paint needs neither. */
-  readonly #sessions = new LazyModule(() => import('./docSession.js').then(({ sessionConnector }) => sessionConnector(this.#sessionOptions)))
+  readonly #sessions = new LazyModule(() =>
+    import('./docSession.js').then(({ sessionConnector, decodeCbor, encodeCbor }) => ({ connect: sessionConnector(this.#sessionOptions), decode: decodeCbor, encode: encodeCbor })),
+  )
   #snapshot: DocConnectionSnapshot
   readonly #sessionOptions: DocSessionOptions
 
@@ -104,13 +108,20 @@ export class AutomergeDocConnection implements DocConnection {
       tap: options.tap && { tap: options.tap, connection: url, kind: 'documents' },
     }
     this.#snapshot = { status: 'idle', error: null, peerId: this.#peerId }
-    this.#driver = new ConnectionDriver({
-      connect: (attempt) => this.#connect(attempt),
-      reconnect: options.reconnect,
-      environment: this.#env,
-      onChange: (state) => this.#onMachineChange(state),
-      tap: this.#sessionOptions.tap,
-    })
+    const onChange = (state: MachineState): void => this.#onMachineChange(state)
+    this.#driver = new DeferredDriver(
+      connectionDriverCode,
+      ({ ConnectionDriver }) =>
+        new ConnectionDriver({
+          connect: (attempt) => this.#connect(attempt),
+          reconnect: options.reconnect,
+          environment: this.#env,
+          onChange,
+          tap: this.#sessionOptions.tap,
+        }),
+      this.#env,
+      onChange,
+    )
     this.#link = this.#createLink()
     this.#stores = new StoreRegistry<DocumentStore<unknown>>({
       environment: this.#env,
@@ -208,11 +219,11 @@ export class AutomergeDocConnection implements DocConnection {
     let session: TransportHandle | null = null
     let closed = false
     this.#sessions.load().then(
-      (connect) => {
+      ({ connect, decode, encode }) => {
         if (closed) return
         session = connect(attempt, {
-          peer: (socket, serverPeerId) => this.#onPeer(attempt, socket, serverPeerId),
-          message: (message) => this.#route(message),
+          peer: (socket, serverPeerId) => this.#onPeer(attempt, socket, serverPeerId, encode),
+          message: (message) => this.#route(message, decode),
           ended: (socket) => this.#endSession(socket),
         })
       },
@@ -226,9 +237,10 @@ export class AutomergeDocConnection implements DocConnection {
     }
   }
 
-  #onPeer(attempt: ConnectAttempt, socket: DocSocket, serverPeerId: string): void {
+  #onPeer(attempt: ConnectAttempt, socket: DocSocket, serverPeerId: string, encode: (value: unknown) => Uint8Array): void {
     const id = ++this.#sessionCounter
-    const port = sessionPort(id, socket, { senderId: this.#peerId, targetId: serverPeerId }, this.#ephemeralSessionId, () => ++this.#ephemeralCount)
+    const ephemeral = { sessionId: this.#ephemeralSessionId, nextCount: () => ++this.#ephemeralCount, encode }
+    const port = sessionPort(id, socket, { senderId: this.#peerId, targetId: serverPeerId }, ephemeral)
     this.#session = { id, socket, serverPeerId, attempt, port }
     attempt.opened()
     for (const store of this.#stores.values()) store.sync.connected()
@@ -239,7 +251,7 @@ export class AutomergeDocConnection implements DocConnection {
     if (socket !== null && this.#session?.socket === socket) this.#session = null
   }
 
-  #route(message: Parameters<DocSocketHandlers['message']>[0]): void {
+  #route(message: Parameters<DocSocketHandlers['message']>[0], decode: (data: Uint8Array) => unknown): void {
     if (message.type === 'ignored') return
     const store = this.#stores.get(message.documentId)
     // A document closed here: the server may still talk about it until it learns otherwise.
@@ -251,7 +263,7 @@ export class AutomergeDocConnection implements DocConnection {
       case 'doc-unavailable':
         return store.sync.receiveUnavailable()
       case 'ephemeral':
-        return store.ephemeral.receive(message)
+        return store.ephemeral.receive(message, decode)
     }
   }
 
@@ -297,6 +309,9 @@ export class AutomergeDocConnection implements DocConnection {
     this.#listeners.notify()
   }
 }
+
+/** Shared by every document connection: loaded by the first one started. */
+const connectionDriverCode = new LazyModule(() => import('../connectionDriver.js'))
 
 /** Connects to an automerge-repo sync server; call `start()` to connect. */
 export function createDocConnection(options: DocConnectionOptions, internals?: DocConnectionInternals): AutomergeDocConnection {

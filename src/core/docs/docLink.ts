@@ -20,8 +20,8 @@ export interface DocContext {
 export interface DocSessionPort {
   /** A new id per `peer` from the server. */
   readonly id: number
-  /** Ephemeral `data` is sent as given; the connection numbers it. */
-  send(message: { type: 'sync' | 'request' | 'ephemeral'; documentId: string; data: Uint8Array }): boolean
+  /** An ephemeral `value` (checked: `checkEphemeral`) is encoded here, and numbered by the connection. */
+  send(message: { type: 'sync' | 'request'; documentId: string; data: Uint8Array } | { type: 'ephemeral'; documentId: string; value: unknown }): boolean
 }
 
 export type DocEvent =
@@ -59,14 +59,22 @@ export interface ClosedStore {
   flushCache(): Promise<void>
 }
 
-/** Sync messages carry their routing; ephemeral ones also the connection's session id and a count from `nextCount`. */
-export function sessionPort(id: number, socket: DocSocket, route: { senderId: string; targetId: string }, ephemeralSessionId: string, nextCount: () => number): DocSessionPort {
+/**
+ * Sync messages carry their routing; ephemeral ones also the connection's session id and a
+ * count from `nextCount`, and their value as CBOR (`encode` comes with the socket code).
+ */
+export function sessionPort(
+  id: number,
+  socket: DocSocket,
+  route: { senderId: string; targetId: string },
+  ephemeral: { sessionId: string; nextCount: () => number; encode: (value: unknown) => Uint8Array },
+): DocSessionPort {
   return {
     id,
     send: (message) => {
-      const { type, documentId, data } = message
-      if (type !== 'ephemeral') return socket.send({ type, documentId, data, ...route })
-      return socket.send({ type, documentId, data, ...route, sessionId: ephemeralSessionId, count: nextCount() })
+      const { type, documentId } = message
+      if (type !== 'ephemeral') return socket.send({ type, documentId, data: message.data, ...route })
+      return socket.send({ type, documentId, data: ephemeral.encode(message.value), ...route, sessionId: ephemeral.sessionId, count: ephemeral.nextCount() })
     },
   }
 }

@@ -7,6 +7,10 @@ import { openDocSocket } from './docSocket.js'
 import { DocumentTickets } from './docTicket.js'
 import { PacedInbox } from './pacedInbox.js'
 
+// For ephemeral messages' data: the codec comes with the socket that carries them.
+export { decodeCbor } from '../../wire/cborDecode.js'
+export { encodeCbor } from '../../wire/cborEncode.js'
+
 /** What every connect attempt of one connection shares. */
 export interface DocSessionOptions {
   readonly url: string

@@ -12,8 +12,9 @@ import type { DocState } from './docSnapshot.js'
 import { docStatus, nextSnapshot } from './docSnapshot.js'
 import { toDocumentUrl } from './documentId.js'
 import { DocSynchronizer } from './docSynchronizer.js'
-import { EphemeralInbox, encodeEphemeral } from './ephemeral.js'
-import { closedBeforeSaved, SaveWaiters } from './saveWaiters.js'
+import { checkEphemeral, EphemeralInbox } from './ephemeral.js'
+import { LazyModule } from '../lazyModule.js'
+import type { SaveWaiters } from './saveWaiters.js'
 import type { DocSnapshot, DocStore, EphemeralMeta } from './types.js'
 
 /**
@@ -49,7 +50,8 @@ export class DocumentStore<T> implements DocStore<T> {
   #foreignBeforeLoad: DocCacheChunk[] = []
   #closed = false
   #forgotten = false
-  readonly #waiters: SaveWaiters
+  /** Made by the first `whenSaved()` that has to wait: most pages never call it. */
+  #waiters: SaveWaiters | null = null
   /** Presence and other ephemeral messages from peers; the connection routes them here. */
   readonly ephemeral: EphemeralInbox
   #snapshot: DocSnapshot<T>
@@ -63,7 +65,6 @@ export class DocumentStore<T> implements DocStore<T> {
     this.#context = link.context
     this.documentId = documentId
     this.url = toDocumentUrl(documentId)
-    this.#waiters = new SaveWaiters(this.url)
     this.ephemeral = new EphemeralInbox({
       ownPeerId: link.context.peerId,
       label: this.url,
@@ -119,8 +120,19 @@ export class DocumentStore<T> implements DocStore<T> {
     if (where === 'local' && !this.#context.cache) {
       return Promise.reject(new SyncError('unavailable', `whenSaved('local') needs a cache: pass one to createDocConnection (${this.url})`))
     }
-    if (this.#closed) return Promise.reject(closedBeforeSaved(this.url, where))
-    return this.#waiters.wait(where, options)
+    return saveWaitersCode.load().then(
+      ({ SaveWaiters, closedBeforeSaved }) => {
+        // Checked again: the store may have saved, or closed, while the code loaded.
+        if (this.#snapshot.saved[where]) return
+        if (this.#closed) throw closedBeforeSaved(this.url, where)
+        const wait = (this.#waiters ??= new SaveWaiters(this.url)).wait(where, options)
+        this.#settleWaiters()
+        return wait
+      },
+      (error: unknown) => {
+        throw toSyncError(error, 'network')
+      },
+    )
   }
 
   /**
@@ -131,8 +143,8 @@ export class DocumentStore<T> implements DocStore<T> {
    */
   broadcast(message: unknown): boolean {
     if (this.#closed) return false
-    const data = encodeEphemeral(message, this.url)
-    return this.#link.session()?.send({ type: 'ephemeral', documentId: this.documentId, data }) ?? false
+    checkEphemeral(message, this.url)
+    return this.#link.session()?.send({ type: 'ephemeral', documentId: this.documentId, value: message }) ?? false
   }
 
   onEphemeral(listener: (message: unknown, meta: EphemeralMeta) => void): () => void {
@@ -324,6 +336,9 @@ export class DocumentStore<T> implements DocStore<T> {
   }
 
   #settleWaiters(): void {
-    this.#waiters.settle({ saved: this.#snapshot.saved, closed: this.#closed, cacheDone: this.#persister === null })
+    this.#waiters?.settle({ saved: this.#snapshot.saved, closed: this.#closed, cacheDone: this.#persister === null })
   }
 }
+
+/** `whenSaved()`'s waiting (timeouts, abort signals), loaded by the first call that has to wait. */
+const saveWaitersCode = new LazyModule(() => import('./saveWaiters.js'))

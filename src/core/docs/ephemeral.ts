@@ -1,5 +1,4 @@
 import { SyncError } from '../errors.js'
-import { decodeCbor, encodeCbor } from '../../wire/cbor.js'
 import type { EphemeralMeta } from './types.js'
 
 /**
@@ -55,7 +54,8 @@ export class EphemeralInbox {
     return () => void this.#listeners.delete(listener)
   }
 
-  receive(envelope: EphemeralEnvelope): void {
+  /** `decode` is CBOR's decoder, which loads with the socket code (this message came on a socket). */
+  receive(envelope: EphemeralEnvelope, decode: (data: Uint8Array) => unknown): void {
     const { senderId, sessionId, count } = envelope
     if (senderId === this.#options.ownPeerId) return
     // A relay may deliver a message twice (two paths); counts only grow within a session.
@@ -65,7 +65,7 @@ export class EphemeralInbox {
     this.#remember(source, count)
     let value: unknown
     try {
-      value = decodeCbor(envelope.data)
+      value = decode(envelope.data)
     } catch (error) {
       this.#options.problem(new SyncError('protocol', `An ephemeral message for ${this.#options.label} whose data is not CBOR`, { cause: error }))
       return
@@ -90,14 +90,35 @@ export class EphemeralInbox {
 }
 
 /**
- * CBOR for an ephemeral message's `data`. Only what travels unchanged to every peer is
- * accepted: Map, Set and Date would arrive as `{}`, so they are refused.
+ * Checks that `message` is what CBOR carries unchanged to every peer: Map, Set and Date would
+ * arrive as `{}`, so they are refused, as are functions, symbols and bigints. The same rules
+ * as the encoder's (wire/cborEncode.ts, which a test holds this to), checked here so that
+ * `broadcast()` refuses at once, even before the encoder has loaded with the socket code.
  * @throws SyncError `'bad-input'` for a value CBOR cannot carry here.
  */
-export function encodeEphemeral(message: unknown, label: string): Uint8Array {
+export function checkEphemeral(message: unknown, label: string): void {
   try {
-    return encodeCbor(message)
+    checkValue(message)
   } catch (error) {
     throw new SyncError('bad-input', `broadcast() on ${label}: ${(error as Error).message}`, { cause: error })
+  }
+}
+
+function checkValue(value: unknown): void {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return
+    case 'object':
+      if (value === null || value instanceof Uint8Array) return
+      if (value instanceof Map || value instanceof Set || value instanceof Date) {
+        throw new TypeError(`Cannot encode a ${value.constructor.name} as CBOR`)
+      }
+      for (const item of Array.isArray(value) ? value : Object.values(value)) checkValue(item)
+      return
+    default:
+      throw new TypeError(`Cannot encode a ${typeof value} as CBOR`)
   }
 }

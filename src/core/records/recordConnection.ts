@@ -1,8 +1,8 @@
 import type { ConnectAttempt, TransportHandle } from '../connectionDriver.js'
 import { toSyncError } from '../errors.js'
-import { LazyModule } from '../lazyModule.js'
 import type { TapPoint } from '../eventTap.js'
 import type { Timers } from '../silenceWatch.js'
+import type { LazyModule } from '../lazyModule.js'
 import type { RecordStoreOptions, RecordTransport, WatchEvent } from './types.js'
 
 /** Servers send a keepalive every ~15 s; three missed ones mean the connection is dead. */
@@ -24,14 +24,14 @@ export function connectRecords<V>(
   attempt: ConnectAttempt,
   url: string,
   options: RecordStoreOptions<V>,
+  module: LazyModule<RecordTransport>,
   timers: Timers,
   handlers: RecordStreamHandlers<V>,
   tap?: TapPoint,
 ): TransportHandle {
-  // Each transport loads with the first connection that uses it, at the same time as the
-  // cache's first read (IndexedDB loads on first use too), so first paint never waits for it.
-  // After that, attempts (reconnects, other stores) open it synchronously.
-  const module = options.transport === 'ws' ? wsTransport : sseTransport
+  // Each transport (`module`) loads with the first start of a store that uses it (recordStore.ts),
+  // at the same time as this module and the cache's first read, so first paint never waits for
+  // it. After that, attempts (reconnects, other stores) open it synchronously.
   const transport: RecordTransport | Promise<RecordTransport> = module.loaded ?? module.load()
   let handle: TransportHandle | null = null
   let closed = false
@@ -79,7 +79,3 @@ export function connectRecords<V>(
     },
   }
 }
-
-// A failed chunk load (say, offline right after a deploy) is tried again by the next attempt.
-const sseTransport = new LazyModule(() => import('./sseTransport.js').then((loaded) => loaded.sseTransport))
-const wsTransport = new LazyModule(() => import('./wsTransport.js').then((loaded) => loaded.wsTransport))

@@ -1,17 +1,18 @@
 import type { ConnectAttempt } from '../connectionDriver.js'
-import { ConnectionDriver } from '../connectionDriver.js'
+import { DeferredDriver } from '../deferredDriver.js'
+import { LazyModule } from '../lazyModule.js'
 import type { Environment } from '../environment.js'
 import { defaultEnvironment } from '../environment.js'
 import { SyncError } from '../errors.js'
 import type { MachineState } from '../machine.js'
-import { backoffDelay } from '../machine.js'
-import { checkHeartbeatMs } from '../silenceWatch.js'
+import { checkHeartbeatMs } from '../heartbeatOption.js'
 import { Listeners } from '../subscribable.js'
 import type { EventTap } from '../eventTap.js'
 import { clearedError } from '../cache/clearableCache.js'
 import { ConfirmedRecords } from './confirmedRecords.js'
 import { OptimisticRecords } from './optimisticRecords.js'
-import { connectRecords, DEFAULT_HEARTBEAT_MS } from './recordConnection.js'
+import type * as RecordLink from './recordLink.js'
+import { transportModule } from './recordTransports.js'
 import { RecordPersister } from './recordPersister.js'
 import { WriteSide } from './writeSide.js'
 import { isConnected, sameElements } from './storeState.js'
@@ -54,7 +55,8 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   readonly collection: string
   #options: RecordStoreOptions<V>
   #env: Environment
-  #driver: ConnectionDriver
+  /** The connection's code loads with the first start (deferredDriver.ts). */
+  #driver: DeferredDriver<typeof RecordLink>
   #listeners = new Listeners()
   #confirmed = new ConfirmedRecords<V>()
   #optimistic = new OptimisticRecords<V>()
@@ -84,28 +86,34 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     this.#compare = options.compareRecords ?? compareNewestFirst
     this.#gate = new SchemaPipe(options.schema)
     const tap = internals.tap && { tap: internals.tap, connection: this.url, kind: 'records' as const }
-    this.#driver = new ConnectionDriver({
-      connect: (attempt) =>
-        connectRecords(attempt, this.url, options, this.#env, {
-          events: (batch) =>
-            this.#gate.events(
-              batch,
-              (error) => {
-                this.#options.onIgnoredError?.(error)
-                attempt.problem(error)
-              },
-              (valid) => this.#apply(valid, attempt),
-            ),
-          // An empty batch: the snapshot is abandoned only after the batches still being checked.
-          ended: () => this.#gate.events([], () => {}, () => this.#confirmed.abandonSnapshot()),
-        }, tap),
-      reconnect: options.reconnect,
-      // The WebSocket transport watches silence itself: only some servers send keepalives there.
-      heartbeatMs: options.transport === 'ws' ? undefined : (options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
-      environment: this.#env,
-      onChange: (state) => this.#onMachineChange(state),
-      tap,
-    })
+    const onChange = (state: MachineState): void => this.#onMachineChange(state)
+    this.#driver = new DeferredDriver(
+      recordLink,
+      (link) =>
+        link.recordDriver(
+          this.url,
+          options,
+          transportModule(options.transport),
+          this.#env,
+          (attempt) => ({
+            events: (batch) =>
+              this.#gate.events(
+                batch,
+                (error) => {
+                  this.#options.onIgnoredError?.(error)
+                  attempt.problem(error)
+                },
+                (valid) => this.#apply(valid, attempt),
+              ),
+            // An empty batch: the snapshot is abandoned only after the batches still being checked.
+            ended: () => this.#gate.events([], () => {}, () => this.#confirmed.abandonSnapshot()),
+          }),
+          onChange,
+          tap,
+        ),
+      this.#env,
+      onChange,
+    )
     this.#writes = new WriteSide<V>({
       options,
       url: this.url,
@@ -114,8 +122,9 @@ export class WatchRecordStore<V> implements RecordStore<V> {
       confirmed: this.#confirmed,
       optimistic: this.#optimistic,
       isConnected: () => isConnected(this.#driver.state.status),
-      // The connection's own backoff, passed in so the write chunk shares no extra module with the page.
-      backoffDelay: (attempt) => backoffDelay(attempt, typeof options.reconnect === 'object' ? options.reconnect : {}, () => this.#env.random()),
+      // The connection's own backoff, passed in so the write chunk shares no extra module with the
+      // page. Writes are sent only while connected, so the connection's code is here by then.
+      backoffDelay: (attempt) => recordLink.loaded?.backoffDelay(attempt, typeof options.reconnect === 'object' ? options.reconnect : {}, () => this.#env.random()) ?? 1000,
       changed: () => this.#recordsChanged(),
       tap,
     })
@@ -150,6 +159,8 @@ export class WatchRecordStore<V> implements RecordStore<V> {
       void this.#paintFromCache(this.#persister)
     }
     this.#writes.start()
+    // The transport's code loads beside the connection's, not after it.
+    void transportModule(this.#options.transport).load().catch(() => {})
     this.#driver.start()
   }
 
@@ -324,6 +335,9 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     }
   }
 }
+
+/** The connection half of every record store, loaded by the first one started. */
+const recordLink = new LazyModule(() => import('./recordLink.js'))
 
 export function createRecordStore<V = Record<string, unknown>>(
   options: RecordStoreOptions<V>,

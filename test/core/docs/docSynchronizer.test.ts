@@ -19,7 +19,7 @@ async function setUp(serverText: string | null) {
   let connected = false
   const link: DocLink = {
     context: { peerId: 'me', cache: undefined, compaction: undefined, automerge: async () => A, automergeIfLoaded: () => A, ignored: () => {} },
-    session: () => (connected ? { id: 1, send: (message) => (sent.push(message), true) } : null),
+    session: () => (connected ? { id: 1, send: (message) => (message.type !== 'ephemeral' && sent.push(message), true) } : null),
     report: (event) => void events.push(event.type),
   }
   let doc: Doc<Note> = A.init<Note>()
