@@ -1,4 +1,5 @@
 import type { Automerge, Doc, SyncState } from './automerge.js'
+import { sameHeads } from './docPersister.js'
 
 /**
  * Where one document stands with the server in one session: the Automerge `SyncState`,
@@ -55,10 +56,20 @@ export function receiveSyncMessage<T>(A: Automerge, doc: Doc<T>, sync: DocSync, 
 /** The first round ends when, as far as the server's last word goes, it has all we have and we have all it has. */
 export function finishesRound<T>(A: Automerge, doc: Doc<T>, sync: DocSync): boolean {
   const theirHeads = sync.state.theirHeads ?? null
-  return !sync.roundDone && theirHeads !== null && A.hasHeads(doc, theirHeads) && A.hasOurChanges(doc, sync.state)
+  return !sync.roundDone && theirHeads !== null && A.hasHeads(doc, theirHeads) && hasOurChanges(A, doc, sync.state)
 }
 
 /** The server has every change in `doc`, as far as `sync` knows. */
 export function serverHasOurs<T>(A: Automerge, doc: Doc<T>, sync: DocSync | null): boolean {
-  return A.hasOurChanges(doc, sync?.state ?? A.initSyncState())
+  return hasOurChanges(A, doc, sync?.state ?? A.initSyncState())
+}
+
+/**
+ * What `A.hasOurChanges` answers — the heads we share with the peer are our heads — read
+ * from the sync state as it already is in JS. `A.hasOurChanges` first copies the whole sync
+ * state into wasm: 20 µs hot, about 40 µs in the relay, on every server message a client
+ * applies, right before its snapshot listeners run (bench case 1, hop 5).
+ */
+export function hasOurChanges<T>(A: Automerge, doc: Doc<T>, state: SyncState): boolean {
+  return sameHeads(state.sharedHeads, A.getHeads(doc))
 }

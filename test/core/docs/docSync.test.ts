@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Automerge, Doc } from '../../../src/core/docs/automerge.js'
 import { loadAutomerge } from '../../../src/core/docs/automerge.js'
 import type { DocSync, OutgoingSync } from '../../../src/core/docs/docSync.js'
-import { finishesRound, initialSync, nextSyncMessage, receiveSyncMessage, serverHasOurs, syncForSession } from '../../../src/core/docs/docSync.js'
+import { finishesRound, hasOurChanges, initialSync, nextSyncMessage, receiveSyncMessage, serverHasOurs, syncForSession } from '../../../src/core/docs/docSync.js'
 
 type Note = { text: string }
 
@@ -86,5 +86,63 @@ describe('docSync', () => {
     const doc = A.from<Note>({ text: 'x' })
     expect(() => receiveSyncMessage(A, doc, sync, new Uint8Array([0x42, 1, 2]))).toThrow()
     expect(nextSyncMessage(A, doc, sync)[1]?.type).toBe('sync')
+  })
+
+  it("hasOurChanges answers as Automerge's own at every step of a sync with changes on both sides, merges, a reset and a new session", async () => {
+    const A = await loadAutomerge()
+    let client = A.from<Note>({ text: 'client' })
+    let server = A.init<Note>()
+    let clientState = A.initSyncState()
+    let serverState = A.initSyncState()
+    const answers: boolean[] = []
+    const check = (): void => {
+      for (const [doc, state] of [[client, clientState], [server, serverState]] as const) {
+        const expected = A.hasOurChanges(doc, state)
+        expect(hasOurChanges(A, doc, state)).toBe(expected)
+        answers.push(expected)
+      }
+    }
+    const exchange = (): void => {
+      for (let round = 0; round < 10; round++) {
+        check()
+        let message: Uint8Array | null
+        let sent = false
+        ;[clientState, message] = A.generateSyncMessage(client, clientState)
+        if (message) {
+          ;[server, serverState] = A.receiveSyncMessage(server, serverState, message)
+          sent = true
+        }
+        check()
+        ;[serverState, message] = A.generateSyncMessage(server, serverState)
+        if (message) {
+          ;[client, clientState] = A.receiveSyncMessage(client, clientState, message)
+          sent = true
+        }
+        if (!sent) return
+      }
+    }
+    exchange()
+    client = A.change(client, (doc) => {
+      doc.text = 'edited here'
+    })
+    exchange()
+    // Concurrent changes: both sides end with two heads, in whatever order Automerge keeps them.
+    client = A.change(client, (doc) => {
+      doc.text = 'concurrent a'
+    })
+    server = A.change(server, (doc) => {
+      doc.text = 'concurrent b'
+    })
+    exchange()
+    expect(A.getHeads(client)).toHaveLength(2)
+    // A new session: what is shared survives encoding, what was in flight does not.
+    clientState = A.decodeSyncState(A.encodeSyncState(clientState))
+    serverState = A.initSyncState()
+    exchange()
+    check()
+    expect(hasOurChanges(A, A.init<Note>(), A.initSyncState())).toBe(true)
+    // Both answers were seen, so the agreement above is not trivially all false or all true.
+    expect(answers).toContain(true)
+    expect(answers).toContain(false)
   })
 })
