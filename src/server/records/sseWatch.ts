@@ -40,10 +40,16 @@ export async function watchSse(context: RecordContext, collection: string, req: 
     finish('too slow')
     res.destroy()
   })
+  const socket = res.socket
   const write = (frame: WatchFrame): void => {
     if (!open) return
     const bytes = sseBytes(frame)
+    // Corked here, not by res.write (which uncorks on the next tick): the chunk goes out now,
+    // as one writev, like a ws send. A fan-out to 500 streams then reaches the first
+    // subscriber while the loop is still writing to the others, not after all of it.
+    socket?.cork()
     account.write(bytes.byteLength, (done) => res.write(bytes, done))
+    socket?.uncork()
     if (res.writableLength > MAX_BUFFERED_BYTES) finish('too far behind')
   }
   // Live events that arrive while the snapshot is being sent wait until it has ended (DESIGN §6).
