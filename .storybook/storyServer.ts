@@ -106,7 +106,14 @@ export function storyServerPlugin(port: number = STORY_SERVER_PORT): Plugin {
           res.end(JSON.stringify({ error: 'NotRunning', message: `The stories' server on port ${port} is not managed by this Storybook` }))
         })
       })
-      vite.httpServer?.once('close', () => void story?.then((created) => created?.stop()))
+    },
+    // Vite runs closeBundle when a dev server closes, with or without an HTTP server of its
+    // own. Vitest's project servers have none (middleware mode), so listening for the HTTP
+    // server's 'close' left this server running and every Vitest run waited 10 s to exit.
+    async closeBundle() {
+      const running = story
+      story = null
+      await (await running)?.stop()
     },
   }
 }
