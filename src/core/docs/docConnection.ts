@@ -15,8 +15,12 @@ import type { CompactionPolicy } from './docPersister.js'
 import type { DocSocket, DocSocketHandlers } from './docSocket.js'
 import type { DocSessionOptions } from './docSession.js'
 import { socketUrl } from './socketUrl.js'
-import type { ClosedStore, DocEvent, DocLink, DocSessionPort, KeptSyncState } from './docLink.js'
-import { sessionPort } from './docLink.js'
+import type * as DocEngineCode from './docEngine.js'
+import type { EngineLoader } from './engineLoader.js'
+import { engineLoader } from './engineLoader.js'
+import type { DocLink } from './docLink.js'
+import type { ClosedStore, DocEvent, DocSessionPort, KeptSyncState } from './sessionPort.js'
+import { sessionPort } from './sessionPort.js'
 import { DocumentStore } from './docStore.js'
 import { generateDocumentId, parseDocumentUrl, randomId } from './documentId.js'
 import type { DocConnection, DocConnectionOptions, DocConnectionSnapshot, DocStore } from './types.js'
@@ -35,6 +39,8 @@ export interface DocConnectionInternals {
   handshakeTimeoutMs?: number
   /** Replaces the Automerge loader (tests that simulate a missing peer dependency). */
   loadAutomerge?: () => Promise<Automerge>
+  /** Replaces the import of the document code (tests that simulate a chunk that fails to arrive). */
+  loadDocumentCode?: () => Promise<typeof DocEngineCode>
 }
 
 /** The live socket of the current session, once the server has answered `join`. */
@@ -73,7 +79,8 @@ export class AutomergeDocConnection implements DocConnection {
   #ephemeralCount = 0
   #session: Session | null = null
   #sessionCounter = 0
-  readonly #automerge: LazyModule<Automerge>
+  /** Automerge and the document code (docEngine.ts), fetched side by side: first paint needs both. */
+  readonly #engine: EngineLoader
   /** The socket code loads with the first connect, beside Automerge: the first paint needs neither. */
   readonly #sessions = new LazyModule(() =>
     import('./docSession.js').then(({ sessionConnector, decodeCbor, encodeCbor }) => ({ connect: sessionConnector(this.#sessionOptions), decode: decodeCbor, encode: encodeCbor })),
@@ -85,7 +92,7 @@ export class AutomergeDocConnection implements DocConnection {
     checkHeartbeatMs(options.heartbeatMs)
     this.#options = { ...options, url: socketUrl(options.url) }
     this.#internals = internals
-    this.#automerge = new LazyModule(internals.loadAutomerge ?? loadAutomerge)
+    this.#engine = engineLoader(internals.loadAutomerge ?? loadAutomerge, internals.loadDocumentCode)
     this.#env = options.environment ?? defaultEnvironment
     this.#peerId = options.peerId ?? `syncline-${randomId()}`
     const url = this.#options.url
@@ -103,7 +110,7 @@ export class AutomergeDocConnection implements DocConnection {
       handshakeTimeoutMs,
       heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
       environment: this.#env,
-      automerge: () => this.#automerge.load(),
+      automerge: () => this.#engine.engine.load(),
       ignored: (error) => options.onIgnoredError?.(error),
       tap: options.tap && { tap: options.tap, connection: url, kind: 'documents' },
     }
@@ -137,14 +144,14 @@ export class AutomergeDocConnection implements DocConnection {
 
   start(): void {
     // Start fetching Automerge now: documents opened next can then be built at once.
-    this.#automerge.load().catch(() => {})
+    this.#engine.engine.load().catch(() => {})
     this.#sessions.load().catch(() => {})
     this.#driver.start()
   }
 
   async close(): Promise<void> {
     const stores = this.#stores.values()
-    for (const store of stores) store.sync.flushSend()
+    for (const store of stores) store.sync?.flushSend()
     const cacheWrites = Promise.all([...stores.map((store) => store.flushCache()), ...this.#closingStores])
     if (this.#session !== null) await this.#untilServerHasChanges(stores)
     this.#driver.stop()
@@ -183,8 +190,9 @@ export class AutomergeDocConnection implements DocConnection {
         peerId: this.#peerId,
         cache: this.#options.cache,
         compaction: this.#internals.compaction,
-        automerge: () => this.#automerge.load(),
-        automergeIfLoaded: () => this.#automerge.loaded,
+        engine: () => this.#engine.engine.load(),
+        engineIfLoaded: () => this.#engine.engine.loaded,
+        engineArrived: () => this.#engine.arrived,
         ignored: (error) => this.#options.onIgnoredError?.(error),
       },
       session: () => this.#session?.port ?? null,
@@ -207,7 +215,7 @@ export class AutomergeDocConnection implements DocConnection {
   /** The registry has let go of `store`: shut it down, and keep what the server shares with it. */
   #forget(store: ClosedStore): void {
     store.shutdown()
-    const kept = store.sync.keep()
+    const kept = store.sync?.keep() ?? null
     if (kept !== null) this.#keptSyncStates.set(store.documentId, kept)
     const written = store.flushCache().finally(() => this.#closingStores.delete(written))
     this.#closingStores.add(written)
@@ -243,7 +251,7 @@ export class AutomergeDocConnection implements DocConnection {
     const port = sessionPort(id, socket, { senderId: this.#peerId, targetId: serverPeerId }, ephemeral)
     this.#session = { id, socket, serverPeerId, attempt, port }
     attempt.opened()
-    for (const store of this.#stores.values()) store.sync.connected()
+    for (const store of this.#stores.values()) store.sync?.connected()
     this.#checkCaughtUp()
   }
 
@@ -259,9 +267,9 @@ export class AutomergeDocConnection implements DocConnection {
     switch (message.type) {
       case 'sync':
       case 'request':
-        return store.sync.receive(message.data)
+        return store.toSync((sync) => sync.receive(message.data))
       case 'doc-unavailable':
-        return store.sync.receiveUnavailable()
+        return store.toSync((sync) => sync.receiveUnavailable())
       case 'ephemeral':
         return store.ephemeral.receive(message, decode)
     }
@@ -270,7 +278,7 @@ export class AutomergeDocConnection implements DocConnection {
   #checkCaughtUp(): void {
     const session = this.#session
     if (!session || this.#driver.state.status !== 'snapshot') return
-    for (const store of this.#stores.values()) if (!store.sync.caughtUp) return
+    for (const store of this.#stores.values()) if (!store.sync?.caughtUp) return
     session.attempt.caughtUp()
   }
 

@@ -1,80 +1,31 @@
 import type { DocCache } from '../cache/types.js'
-import type { SyncError } from '../errors.js'
-import type { Automerge, Heads } from './automerge.js'
+import type { Automerge } from './automerge.js'
 import type { CompactionPolicy } from './docPersister.js'
-import type { DocSocket } from './docSocket.js'
+import type * as DocEngineCode from './docEngine.js'
+import type { SyncLink } from './sessionPort.js'
+
+/** Automerge (`A`) and the code that works on loaded documents: they load together (docEngine.ts). */
+export type DocEngine = typeof DocEngineCode & { readonly A: Automerge }
 
 /** What stays the same for every document of a connection. */
 export interface DocContext {
   readonly peerId: string
   readonly cache: DocCache | undefined
   readonly compaction: CompactionPolicy | undefined
-  automerge(): Promise<Automerge>
-  /** Automerge, if it has finished loading. */
-  automergeIfLoaded(): Automerge | null
+  /**
+   * Loads Automerge and the document code. Rejects with a SyncError: `'unavailable'` when
+   * Automerge cannot be loaded, `'network'` when syncline's own chunk could not be fetched.
+   */
+  engine(): Promise<DocEngine>
+  /** The engine, if it has finished loading. */
+  engineIfLoaded(): DocEngine | null
+  /** Resolves once a load succeeds: after a `'network'` failure, the connection's next attempt fetches it again. */
+  engineArrived(): Promise<DocEngine>
   /** Reported through `onIgnoredError` only. */
   ignored(error: unknown): void
 }
 
-/** The current server session, as a store sees it. */
-export interface DocSessionPort {
-  /** A new id per `peer` from the server. */
-  readonly id: number
-  /** An ephemeral `value` (checked: `checkEphemeral`) is encoded here, and numbered by the connection. */
-  send(message: { type: 'sync' | 'request'; documentId: string; data: Uint8Array } | { type: 'ephemeral'; documentId: string; value: unknown }): boolean
-}
-
-export type DocEvent =
-  /** The store finished its first sync round of the current session. */
-  | { type: 'round-done' }
-  /** A problem with server input: `onIgnoredError` plus `error` on the connection. */
-  | { type: 'problem'; error: SyncError }
-  /** A `close()`: one `open()` fewer. The connection's registry shuts the store down at the last. */
-  | { type: 'release'; store: ClosedStore }
-
 /** What a document store needs from its connection. */
-export interface DocLink {
+export interface DocLink extends SyncLink {
   readonly context: DocContext
-  /** The current session, or null while not connected. */
-  session(): DocSessionPort | null
-  report(event: DocEvent): void
-}
-
-/**
- * The sync state of a closed document, encoded (shared heads only), and its heads then. The
- * server keeps its own sync state for us until the socket closes, so a document opened again
- * must not start from nothing: the server, believing us in sync, would not answer, and
- * `saved.server` would never turn true.
- */
-export interface KeptSyncState {
-  readonly state: Uint8Array
-  readonly heads: Heads
-}
-
-/** What the connection does with a store that closes. */
-export interface ClosedStore {
-  readonly documentId: string
-  shutdown(): void
-  readonly sync: { keep(): KeptSyncState | null }
-  flushCache(): Promise<void>
-}
-
-/**
- * Sync messages carry their routing; ephemeral ones also the connection's session id and a
- * count from `nextCount`, and their value as CBOR (`encode` comes with the socket code).
- */
-export function sessionPort(
-  id: number,
-  socket: DocSocket,
-  route: { senderId: string; targetId: string },
-  ephemeral: { sessionId: string; nextCount: () => number; encode: (value: unknown) => Uint8Array },
-): DocSessionPort {
-  return {
-    id,
-    send: (message) => {
-      const { type, documentId } = message
-      if (type !== 'ephemeral') return socket.send({ type, documentId, data: message.data, ...route })
-      return socket.send({ type, documentId, data: ephemeral.encode(message.value), ...route, sessionId: ephemeral.sessionId, count: ephemeral.nextCount() })
-    },
-  }
 }

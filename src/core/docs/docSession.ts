@@ -24,7 +24,7 @@ export interface DocSessionOptions {
   readonly handshakeTimeoutMs: number
   readonly heartbeatMs: number
   readonly environment: Environment
-  /** Documents cannot sync without Automerge: it is loaded before the socket, not per message. */
+  /** Documents cannot sync without Automerge and the document code: they are loaded before the socket, not per message. */
   automerge(): Promise<unknown>
   ignored(error: unknown): void
   readonly tap?: TapPoint | undefined
@@ -77,8 +77,10 @@ function connectDocSession(options: DocSessionOptions, tickets: DocumentTickets,
     try {
       await options.automerge()
     } catch (error) {
-      // A missing peer dependency does not install itself: no retry loop.
-      return attempt.lost(toSyncError(error, 'unavailable'), { retry: false })
+      // A missing peer dependency does not install itself: no retry loop. syncline's own
+      // document code that failed to arrive ('network') is fetched again by the next attempt.
+      const failure = toSyncError(error, 'unavailable')
+      return attempt.lost(failure, { retry: failure.code === 'network' })
     }
     let token: string | undefined
     try {

@@ -3,15 +3,15 @@ import { clearedError } from '../cache/clearableCache.js'
 import type { DocCacheChunk } from '../cache/types.js'
 import { SyncError, toSyncError } from '../errors.js'
 import { Listeners } from '../subscribable.js'
-import type { Automerge, Doc, Heads } from './automerge.js'
-import type { DocContext, DocLink, KeptSyncState } from './docLink.js'
+import type { Doc, Heads } from './automerge.js'
+import type { DocContext, DocEngine, DocLink } from './docLink.js'
+import type { KeptSyncState } from './sessionPort.js'
 import type { DocOrigin } from './docLoad.js'
-import { createDoc, mergeChunks, readCache, startingDoc } from './docLoad.js'
-import { DocPersister, sameHeads } from './docPersister.js'
+import type { DocPersister } from './docPersister.js'
 import type { DocState } from './docSnapshot.js'
 import { docStatus, nextSnapshot } from './docSnapshot.js'
 import { toDocumentUrl } from './documentId.js'
-import { DocSynchronizer } from './docSynchronizer.js'
+import type { DocSynchronizer } from './docSynchronizer.js'
 import { checkEphemeral, EphemeralInbox } from './ephemeral.js'
 import { LazyModule } from '../lazyModule.js'
 import type { SaveWaiters } from './saveWaiters.js'
@@ -34,7 +34,8 @@ export class DocumentStore<T> implements DocStore<T> {
   readonly #link: DocLink
   readonly #context: DocContext
   readonly #listeners = new Listeners()
-  #A: Automerge | null = null
+  /** Automerge and the document code (docEngine.ts); null until they have loaded. */
+  #engine: DocEngine | null = null
   /** The working document; null until loaded. May be empty (no heads) while fetching. */
   #doc: Doc<T> | null = null
   #heads: Heads = []
@@ -55,8 +56,10 @@ export class DocumentStore<T> implements DocStore<T> {
   /** Presence and other ephemeral messages from peers; the connection routes them here. */
   readonly ephemeral: EphemeralInbox
   #snapshot: DocSnapshot<T>
-  /** The document's sync with the server; the connection routes sync messages to it. */
-  readonly sync: DocSynchronizer<T>
+  /** The document's sync with the server, made once its code has loaded (with Automerge). */
+  #sync: DocSynchronizer<T> | null = null
+  /** Server messages that came before the synchronizer (none should: the socket waits for the same code). */
+  #early: Array<(sync: DocSynchronizer<T>) => void> = []
   /** Resolves once the document is in memory (or loading has failed). */
   readonly loaded: Promise<void>
 
@@ -71,19 +74,18 @@ export class DocumentStore<T> implements DocStore<T> {
       problem: (error) => link.report({ type: 'problem', error }),
       ignored: (error) => link.context.ignored(error),
     })
-    this.sync = this.#synchronizer()
     const created = origin.kind === 'create'
     this.#queuedChanges = created ? [] : null
     // A created document has changes nobody else has yet.
     this.#savedServer = !created
     this.#snapshot = { doc: undefined, status: 'loading', saved: { local: false, server: this.#savedServer }, error: null }
-    const A = link.context.automergeIfLoaded()
-    if (created && A !== null) {
+    const engine = link.context.engineIfLoaded()
+    if (engine !== null) this.#arrived(engine)
+    if (created && engine !== null) {
       // Automerge is here already: the document exists at once (and a bad initial value
       // throws to the caller of create()).
-      this.#A = A
-      this.#doc = createDoc<T>(A, origin.initial)
-      this.sync.start(A)
+      this.#doc = engine.createDoc<T>(engine.A, origin.initial)
+      this.#sync!.start(engine.A)
       this.#setLoaded(this.#doc)
       this.#queuedChanges = null
       this.#snapshot = nextSnapshot(this.#snapshot, this.#state())
@@ -95,11 +97,22 @@ export class DocumentStore<T> implements DocStore<T> {
 
   subscribe = (listener: () => void): (() => void) => this.#listeners.subscribe(listener)
 
+  /** The document's sync with the server; null until the document code has loaded. */
+  get sync(): DocSynchronizer<T> | null {
+    return this.#sync
+  }
+
+  /** Hands a server message to the synchronizer, now or once it exists. */
+  toSync(deliver: (sync: DocSynchronizer<T>) => void): void {
+    if (this.#sync) deliver(this.#sync)
+    else this.#early.push(deliver)
+  }
+
   change(fn: (doc: T) => void): void {
     if (this.#closed) throw new SyncError('bad-input', `The store for ${this.url} is closed; open the document again to change it`)
-    const A = this.#A
+    const engine = this.#engine
     const doc = this.#doc
-    if (A === null || doc === null) {
+    if (engine === null || doc === null) {
       if (this.#queuedChanges) {
         this.#queuedChanges.push(fn)
         return
@@ -109,9 +122,9 @@ export class DocumentStore<T> implements DocStore<T> {
     if (this.#heads.length === 0) {
       throw new SyncError('bad-input', `${this.url} is ${docStatus(this.#state())}: there is no document to change yet`)
     }
-    if (!this.#setDoc(A.change(doc, fn))) return
+    if (!this.#setDoc(engine.A.change(doc, fn))) return
     this.#savedServer = false
-    this.sync.scheduleSend()
+    this.#sync!.scheduleSend()
     this.#update()
   }
 
@@ -170,7 +183,7 @@ export class DocumentStore<T> implements DocStore<T> {
   shutdown(): void {
     if (this.#closed) return
     // Changes still waiting for the end of the task go out first (and to the cache, below).
-    this.sync.stop()
+    this.#sync?.stop()
     this.#closed = true
     this.#closePersister()
     this.#settleWaiters()
@@ -200,18 +213,25 @@ export class DocumentStore<T> implements DocStore<T> {
 
   /** `kept`: what an earlier store of this document (closed since) shared with the server. */
   async #load(origin: DocOrigin, kept: KeptSyncState | undefined): Promise<void> {
-    let A: Automerge
+    let engine: DocEngine
     try {
-      A = await this.#context.automerge()
+      engine = await this.#context.engine()
     } catch (error) {
-      return this.#failed(toSyncError(error, 'unavailable'))
+      const failure = toSyncError(error, 'unavailable')
+      this.#failed(failure)
+      // Automerge missing does not install itself; a chunk that failed to arrive is fetched
+      // again by the connection's next attempt, and loading goes on from there.
+      if (failure.code !== 'network') return
+      engine = await this.#context.engineArrived()
+      if (this.#error === failure) this.#error = null
     }
-    this.#A = A
-    let doc = startingDoc<T>(A, origin, this.#doc, this.#queuedChanges ?? [], this.#context.ignored)
+    if (this.#engine === null) this.#arrived(engine)
+    const { A } = engine
+    let doc = engine.startingDoc<T>(A, origin, this.#doc, this.#queuedChanges ?? [], this.#context.ignored)
     this.#queuedChanges = null
     const cache = this.#context.cache
     if (cache) {
-      this.#persister = new DocPersister({
+      this.#persister = new engine.DocPersister({
         cache,
         documentId: this.documentId,
         automerge: A,
@@ -221,13 +241,14 @@ export class DocumentStore<T> implements DocStore<T> {
         foreignChunks: (chunks) => this.#mergeForeign(chunks),
         error: (error) => this.#failed(error),
       })
-      if (!this.#closed) doc = await readCache(this.#persister, origin, doc, (chunks) => this.#merge(doc, chunks), (error) => this.#failed(error))
+      if (!this.#closed) doc = await engine.readCache(this.#persister, origin, doc, (chunks) => this.#merge(doc, chunks), (error) => this.#failed(error))
     }
     if (this.#foreignBeforeLoad.length > 0) doc = this.#merge(doc, this.#foreignBeforeLoad.splice(0))
     const built = this.#doc
     // Set before the synchronizer reads it: a kept sync state is used only if its heads are in it.
     this.#doc = doc
-    this.sync.start(A, kept)
+    const sync = this.#sync!
+    sync.start(A, kept)
     // What came from the cache is in the cache; a created document is not, yet.
     if (origin.kind === 'open') this.#persister?.markPersisted(A.getHeads(doc))
     if (doc !== built) this.#setLoaded(doc)
@@ -237,13 +258,23 @@ export class DocumentStore<T> implements DocStore<T> {
       this.#closePersister()
       return
     }
-    this.sync.ready()
+    sync.ready()
     this.#update()
-    this.sync.syncNow()
+    sync.syncNow()
+  }
+
+  /** The document code is here: the synchronizer is made, and takes what the server sent before. */
+  #arrived(engine: DocEngine): void {
+    this.#engine = engine
+    const sync = this.#synchronizer(engine)
+    // Closed while the code loaded: a stopped synchronizer, as the store's would have been.
+    if (this.#closed) sync.stop()
+    this.#sync = sync
+    for (const deliver of this.#early.splice(0)) deliver(sync)
   }
 
   /** The document's side of its sync: what a server message made of it lands here. */
-  #synchronizer(): DocSynchronizer<T> {
+  #synchronizer(engine: DocEngine): DocSynchronizer<T> {
     const target = {
       documentId: this.documentId,
       url: this.url,
@@ -261,13 +292,14 @@ export class DocumentStore<T> implements DocStore<T> {
       },
       failed: (error: SyncError) => this.#failed(error, () => this.#link.report({ type: 'problem', error })),
     }
-    return new DocSynchronizer<T>(this.#link, target)
+    return new engine.DocSynchronizer<T>(this.#link, target)
   }
 
   /** Takes `doc` as the working document; true (published, and queued for the cache if `persist`) when its heads changed. */
   #setDoc(doc: Doc<T>, persist = true): boolean {
     this.#doc = doc
-    const heads = this.#A!.getHeads(doc)
+    const { A, sameHeads } = this.#engine!
+    const heads = A.getHeads(doc)
     if (sameHeads(heads, this.#heads)) return false
     this.#heads = heads
     this.#published = doc
@@ -278,17 +310,19 @@ export class DocumentStore<T> implements DocStore<T> {
   /** The document as loaded: published if it has heads, and not written back to the cache it came from. */
   #setLoaded(doc: Doc<T>): void {
     this.#setDoc(doc, false)
-    this.#savedServer = this.sync.serverHasOurs(doc)
+    this.#savedServer = this.#sync!.serverHasOurs(doc)
   }
 
   #merge(doc: Doc<T>, chunks: readonly DocCacheChunk[]): Doc<T> {
-    return mergeChunks(this.#A!, doc, chunks, this.url, (error) => this.#failed(error))
+    const { A, mergeChunks } = this.#engine!
+    return mergeChunks(A, doc, chunks, this.url, (error) => this.#failed(error))
   }
 
   /** Another tab or connection wrote changes to the cache: merge them, and send them on. */
   #mergeForeign(chunks: readonly DocCacheChunk[]): void {
     if (this.#closed) return
-    if (!this.sync.started) {
+    const sync = this.#sync
+    if (!sync?.started) {
       this.#foreignBeforeLoad.push(...chunks)
       return
     }
@@ -296,9 +330,9 @@ export class DocumentStore<T> implements DocStore<T> {
     // What was merged came from the cache, so if nothing else was pending, all of it is there.
     if (!this.#setDoc(this.#merge(this.#doc!, chunks), !wasSaved)) return
     if (wasSaved) this.#persister?.markPersisted(this.#heads)
-    this.#savedServer = this.sync.serverHasOurs(this.#doc!)
+    this.#savedServer = sync.serverHasOurs(this.#doc!)
     this.#unavailable = false
-    this.sync.scheduleSend()
+    sync.scheduleSend()
     this.#update()
   }
 

@@ -1,6 +1,6 @@
 import { errorMessage, SyncError } from '../errors.js'
 import type { Automerge, Doc } from './automerge.js'
-import type { DocLink, KeptSyncState } from './docLink.js'
+import type { KeptSyncState, SyncLink } from './sessionPort.js'
 import type { DocSync } from './docSync.js'
 import { finishesRound, initialSync, nextSyncMessage, receiveSyncMessage, serverHasOurs, syncForSession } from './docSync.js'
 
@@ -26,7 +26,7 @@ export interface SyncTarget<T> {
  * server messages wait in an inbox.
  */
 export class DocSynchronizer<T> {
-  readonly #link: DocLink
+  readonly #link: SyncLink
   readonly #target: SyncTarget<T>
   #A: Automerge | null = null
   #sync: DocSync | null = null
@@ -35,7 +35,7 @@ export class DocSynchronizer<T> {
   #stopped = false
   #sendScheduled = false
 
-  constructor(link: DocLink, target: SyncTarget<T>) {
+  constructor(link: SyncLink, target: SyncTarget<T>) {
     this.#link = link
     this.#target = target
   }

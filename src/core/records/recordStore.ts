@@ -124,7 +124,8 @@ export class WatchRecordStore<V> implements RecordStore<V> {
       isConnected: () => isConnected(this.#driver.state.status),
       // The connection's own backoff, passed in so the write chunk shares no extra module with the
       // page. Writes are sent only while connected, so the connection's code is here by then.
-      backoffDelay: (attempt) => recordLink.loaded?.backoffDelay(attempt, typeof options.reconnect === 'object' ? options.reconnect : {}, () => this.#env.random()) ?? 1000,
+      backoffDelay: (attempt) =>
+        recordLink.loaded?.backoffDelay(attempt, typeof options.reconnect === 'object' ? options.reconnect : {}, () => this.#env.random()) ?? WRITE_BACKOFF_BEFORE_LINK_MS,
       changed: () => this.#recordsChanged(),
       tap,
     })
@@ -335,6 +336,13 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     }
   }
 }
+
+/**
+ * A write retry's pause if the connection code has not loaded yet. Writes are sent only
+ * while connected, which needs that code, so this is a fallback that should never be used;
+ * 1 s is the backoff's default first step (machine.ts), so it errs neither way.
+ */
+const WRITE_BACKOFF_BEFORE_LINK_MS = 1000
 
 /** The connection half of every record store, loaded by the first one started. */
 const recordLink = new LazyModule(() => import('./recordLink.js'))

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Doc } from '../../../src/core/docs/automerge.js'
 import { loadAutomerge } from '../../../src/core/docs/automerge.js'
-import type { DocEvent, DocLink } from '../../../src/core/docs/docLink.js'
+import type { DocLink } from '../../../src/core/docs/docLink.js'
+import type { DocEvent } from '../../../src/core/docs/sessionPort.js'
 import { DocSynchronizer } from '../../../src/core/docs/docSynchronizer.js'
 
 type Note = { text: string }
@@ -12,13 +13,14 @@ type Note = { text: string }
  */
 async function setUp(serverText: string | null) {
   const A = await loadAutomerge()
+  const engine = { ...(await import('../../../src/core/docs/docEngine.js')), A }
   let serverDoc = serverText === null ? A.init<Note>() : A.from<Note>({ text: serverText })
   let serverState = A.initSyncState()
   const sent: Array<{ type: string; data: Uint8Array }> = []
   const events: DocEvent['type'][] = []
   let connected = false
   const link: DocLink = {
-    context: { peerId: 'me', cache: undefined, compaction: undefined, automerge: async () => A, automergeIfLoaded: () => A, ignored: () => {} },
+    context: { peerId: 'me', cache: undefined, compaction: undefined, engine: async () => engine, engineIfLoaded: () => engine, engineArrived: async () => engine, ignored: () => {} },
     session: () => (connected ? { id: 1, send: (message) => (message.type !== 'ephemeral' && sent.push(message), true) } : null),
     report: (event) => void events.push(event.type),
   }
