@@ -9,6 +9,7 @@ import { PendingAcknowledgements } from './pendingAcknowledgements.js'
 import { splitSyncMessage } from './boundedSync.js'
 import type { PeekedMessage } from './syncPeek.js'
 import { peek, sameHeads } from './syncPeek.js'
+import { relayEarly, settleEarly } from './earlyRelay.js'
 
 export type { PeerLink, SyncOutcome } from './documentTypes.js'
 export type SyncedDocumentOptions = DocumentOptions<SyncedDocument>
@@ -25,8 +26,9 @@ const MAX_MESSAGES_PER_TURN = 16
 /**
  * One document in server memory: its Automerge state, one sync state per attached peer,
  * and its saves. Relay is synchronous — a change is sent on to every subscribed peer in the
- * same turn that received it — and storage never sits in that path. Changes that arrive
- * while a save runs are written together by the next one.
+ * same turn that received it, before applying it when it can (earlyRelay.ts) — and storage
+ * never sits in that path. Changes that arrive while a save runs are written together by the
+ * next one.
  *
  * "Saved on the server" must mean stored. A client reads it from the heads in the server's
  * sync messages (`hasOurChanges`), and every message `generateSyncMessage` makes carries the
@@ -99,6 +101,8 @@ export class SyncedDocument {
     // opened it again on the same socket, with a fresh sync state). Ours would still count them
     // as sent and never send them again: forget what is in flight, keep what we share.
     if (state.subscribed && peeked !== null && peeked.need.length > 0) state.syncState = A.decodeSyncState(A.encodeSyncState(state.syncState))
+    // Readers get the changes before they are applied here, when the heads after are known.
+    const early = relayEarly(this.#heads, peeked, this.#readers(peer), (reader, data) => this.#sendSync(reader, data))
     let doc: A.Doc<unknown>
     let syncState: A.SyncState
     try {
@@ -118,6 +122,7 @@ export class SyncedDocument {
     const changed = !sameHeads(heads, previousHeads)
     this.#heads = heads
     if (changed) this.#size += incoming
+    if (early) settleEarly(early, { doc, heads, since: previousHeads }, (reader) => this.#peers.get(reader), (reader, readerState) => this.#syncTo(reader, readerState) || this.#announceHeads(reader))
 
     let outcome: SyncOutcome = 'ok'
     if (heads.length === 0 && message.type === 'request') {
@@ -126,7 +131,7 @@ export class SyncedDocument {
       outcome = 'unavailable'
     }
     if (changed) {
-      this.#relay(previousHeads, peer)
+      this.#relay(previousHeads, peer, early?.peers)
       // Other instances hear of it after this instance's own peers have it (their relay waits for nothing here).
       if (this.#options.onChanged) this.#options.onChanged(this.documentId, A.saveSince(doc, previousHeads))
       // The acknowledgement waits for the disk; everyone else already has the change.
@@ -141,11 +146,7 @@ export class SyncedDocument {
     return outcome
   }
 
-  /**
-   * Merges what storage holds for this document (written by another server instance) and
-   * syncs the result to this instance's peers. Loading is idempotent, so a repeated or late
-   * notice does no harm, and nothing is buffered per change.
-   */
+  /** Merges what storage holds (written by another instance) and syncs it to this instance's peers; idempotent. */
   mergeStored(binary: Uint8Array): void {
     this.applyRemote(binary)
   }
@@ -205,11 +206,11 @@ export class SyncedDocument {
     }
   }
 
-  /** Sends the changes since `since` to every subscribed peer but `author`. */
-  #relay(since: A.Heads, author?: PeerLink): void {
+  /** Sends the changes since `since` to every subscribed peer but `author` (and those in `done`). */
+  #relay(since: A.Heads, author?: PeerLink, done?: readonly PeerLink[]): void {
     let changes: Uint8Array[] | undefined
     for (const [peer, state] of this.#peers) {
-      if (peer === author || !state.subscribed) continue
+      if (peer === author || !state.subscribed || done?.includes(peer)) continue
       if (!this.#awaitingSave.has(peer)) {
         this.#syncTo(peer, state)
         continue
@@ -217,6 +218,11 @@ export class SyncedDocument {
       changes ??= A.getChangesSince(this.#doc, since)
       this.#relayWithoutAcknowledging(peer, changes)
     }
+  }
+
+  /** Subscribed peers but `author` that may hear the server's heads now (not waiting for a write of theirs). */
+  *#readers(author: PeerLink): Generator<PeerLink> {
+    for (const [peer, state] of this.#peers) if (peer !== author && state.subscribed && !this.#awaitingSave.has(peer)) yield peer
   }
 
   /**
