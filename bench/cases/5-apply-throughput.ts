@@ -90,15 +90,26 @@ function chunkedBody(bytes: Uint8Array): ReadableStream<Uint8Array> {
   })
 }
 
-/** Longest gap between two turns of the event loop: the longest synchronous task. */
-function lagMonitor() {
+/**
+ * Longest gap between two turns of the event loop: the longest synchronous task. With
+ * `withCpu`, also the CPU time this process used in that gap (all its threads), which tells
+ * this process's work (CPU ≈ wall) from time the shared machine ran something else.
+ */
+function lagMonitor(withCpu = false) {
   let last = performance.now()
+  let lastCpu = withCpu ? process.cpuUsage() : null
   let longest = 0
+  let longestCpu = 0
   let running = true
   const tick = (): void => {
     const now = performance.now()
-    longest = Math.max(longest, now - last)
+    const cpu = lastCpu === null ? null : process.cpuUsage()
+    if (now - last > longest) {
+      longest = now - last
+      if (cpu !== null && lastCpu !== null) longestCpu = (cpu.user + cpu.system - lastCpu.user - lastCpu.system) / 1000
+    }
     last = now
+    lastCpu = cpu
     if (running) setImmediate(tick)
   }
   setImmediate(tick)
@@ -107,6 +118,8 @@ function lagMonitor() {
       running = false
       return longest
     },
+    /** CPU ms in the longest gap (0 without `withCpu`). */
+    longestCpuMs: () => longestCpu,
   }
 }
 
@@ -271,7 +284,7 @@ await runCase('5. Apply throughput', async (rows, notes) => {
     check: ({ syncline: value }) => value <= 50,
   }))
   notes.push(
-    `Documents: a syncline document client in the reference server's process makes ${DOC_CHANGES} changes (one counter increment each, each in its own task); the server relays them to a DocStore in this process, whose subscriber reads getSnapshot() on every notification. Throughput counts from the first change to the reader seeing the last, so it includes the writer and the server; the reader's main thread was busy ${(docs.readerBusy * 100).toFixed(0)}% of that time. When the longest task exceeds 50 ms it is one receiveSyncMessage that applies a backlog of changes in one call (and its GC): the store does not yet split a large incoming batch across tasks.`,
+    `Documents: a syncline document client in the reference server's process makes ${DOC_CHANGES} changes (one counter increment each, each in its own task); the server relays them to a DocStore in this process, whose subscriber reads getSnapshot() on every notification. Throughput counts from the first change to the reader seeing the last, so it includes the writer and the server; the reader's main thread was busy ${(docs.readerBusy * 100).toFixed(0)}% of that time. The reader got ${docs.frames} frames, the largest ${docs.largestFrameBytes} bytes: the server relays each change in its own sync message the moment it arrives (it waits for no reply from the reader), so there is no backlog to split here — instrumented (bench/diag/burst-trace.ts), every receiveSyncMessage carried 0 or 1 change. The longest task used ${docs.longestTaskCpuMs.toFixed(1)} ms of CPU (this process, all threads) in its ${docs.longestTaskMs.toFixed(1)} ms. The reader handles a socket's messages at most 10 ms per turn of the event loop (PacedInbox); in the diagnosis (load average 5–10 from other benchmarks) the gaps with the most CPU held 20–45 ms of it (all threads, mostly outside receiveSyncMessage), and none of the 75–260 gaps over 50 ms per run had 50 ms of CPU: on the shared 2-core machine, a long task in this row is the process waiting for a core, not work it does in one go.`,
   )
   notes.push(
     `${stream.events} events (${(stream.bytes.length / 1e6).toFixed(1)} MB) in ${CHUNK_BYTES / 1024} KiB chunks, one chunk per macrotask; about ${WINDOW} records live at any time; ${median(syncline.map((r) => r.notifications))} store notifications per run, each followed by getSnapshot().`,
@@ -321,10 +334,11 @@ async function measureDocBacklog(maxSyncMessageBytes?: number): Promise<{ second
 }
 
 /** Reader in this process; writer and server in a child process. */
-async function measureDocChanges(): Promise<{ changesPerSecond: number; bareChangesPerSecond: number; longestTaskMs: number; readerBusy: number }> {
+async function measureDocChanges(): Promise<{ changesPerSecond: number; bareChangesPerSecond: number; longestTaskMs: number; longestTaskCpuMs: number; readerBusy: number; frames: number; largestFrameBytes: number }> {
   log('[apply] Automerge changes through the reference server')
   const server = await startChild<{ url: string }>(new URL('../lib/syncline-server.ts', import.meta.url).pathname)
-  const connection = createDocConnection({ url: server.ready.url.replace(/^http/, 'ws'), WebSocket: WebSocket as unknown as typeof globalThis.WebSocket })
+  const trace: TraceEvent[] = []
+  const connection = createDocConnection({ url: server.ready.url.replace(/^http/, 'ws'), WebSocket: tracedWebSocket('reader', trace) as unknown as typeof globalThis.WebSocket })
   try {
     const url = await server.request<string>({ type: 'createRows', n: 1 })
     connection.start()
@@ -343,7 +357,8 @@ async function measureDocChanges(): Promise<{ changesPerSecond: number; bareChan
     const unsubscribe = store.subscribe(() => {
       if (store.getSnapshot().doc?.count === DOC_CHANGES) finish(performance.now())
     })
-    const monitor = lagMonitor()
+    trace.length = 0
+    const monitor = lagMonitor(true)
     const busyStart = performance.eventLoopUtilization()
     const start = performance.now()
     const written = server.request({ type: 'burst', url, n: DOC_CHANGES }, 120_000)
@@ -352,6 +367,8 @@ async function measureDocChanges(): Promise<{ changesPerSecond: number; bareChan
     const end = await within(120_000, 'the reader to see every change', done)
     const busy = performance.eventLoopUtilization(busyStart)
     const longestTaskMs = monitor.stop()
+    const longestTaskCpuMs = monitor.longestCpuMs()
+    const framesIn = trace.filter((event) => event.kind === 'receive')
     unsubscribe()
     await written
 
@@ -372,7 +389,10 @@ async function measureDocChanges(): Promise<{ changesPerSecond: number; bareChan
       changesPerSecond: DOC_CHANGES / ((end - start) / 1000),
       bareChangesPerSecond: DOC_CHANGES / bareSeconds,
       longestTaskMs,
+      longestTaskCpuMs,
       readerBusy: busy.utilization,
+      frames: framesIn.length,
+      largestFrameBytes: Math.max(0, ...framesIn.map((event) => event.bytes)),
     }
   } finally {
     await connection.close()

@@ -40,6 +40,26 @@ describe('PacedInbox', () => {
     expect(tasks.size).toBeGreaterThan(1)
   })
 
+  it('gives the socket reads of one event-loop turn one slice between them, not one each', async () => {
+    const handled: number[] = []
+    const inbox = new PacedInbox<number>((message) => {
+      handled.push(message)
+      busy((MESSAGE_SLICE_MS * 3) / 5)
+    }, defaultEnvironment)
+    // Node hands each socket read to its own callback, with microtasks after it, but runs
+    // every read that is ready (and the due timers) before the loop turns again.
+    inbox.push(1)
+    await Promise.resolve()
+    inbox.push(2)
+    await Promise.resolve()
+    // 1.2 slices spent in this turn: the third read waits for a later one.
+    inbox.push(3)
+    expect(handled).toEqual([1, 2])
+    expect(inbox.waiting).toBe(1)
+    await pollUntil(() => handled.length === 3, 'the third message to be handled')
+    expect(handled).toEqual([1, 2, 3])
+  })
+
   it('drops what waits when cleared', async () => {
     const handled: number[] = []
     const inbox = new PacedInbox<number>((message) => {
