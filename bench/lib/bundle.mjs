@@ -32,8 +32,10 @@ export const DOCUMENTS_GOAL_BYTES = 15_000
 // machine, transport glue) loads with a store's first start (deferredDriver.ts); CBOR's codec
 // and whenSaved()'s waiting load with the socket / the first wait; fewer modules shared
 // between the page and lazy chunks (each is a chunk of its own, gzipped apart). Budgets are
-// the figures plus 0.15 kB.
-export const RECORDS_BUDGET_BYTES = 11_980
+// the figures plus 0.15 kB. Records 11.98 -> 12.49 kB: the first paint from the cache lays the
+// outbox over the records (outboxView.ts, in the page) and holds the write and connection code
+// back until it has painted (case 4: 1.4x faster first paint of 10,000 cached records).
+export const RECORDS_BUDGET_BYTES = 12_490
 export const DOCUMENTS_BUDGET_BYTES = 15_990
 
 const list = `
