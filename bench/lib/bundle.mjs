@@ -34,8 +34,11 @@ export const DOCUMENTS_GOAL_BYTES = 15_000
 // between the page and lazy chunks (each is a chunk of its own, gzipped apart). Budgets are
 // the figures plus 0.15 kB. Lowered again (documents 15.86 → 14.53 kB, records unchanged at
 // 11.84): a document's synchronizer, persister and cache read (docEngine.ts) load side by
-// side with Automerge, which nothing in them can run without.
-export const RECORDS_BUDGET_BYTES = 11_980
+// side with Automerge, which nothing in them can run without. Records raised on purpose,
+// 11.98 -> 12.49 kB: the first paint from the cache lays the outbox over the records
+// (outboxView.ts, in the page) and holds the write and connection code back until it has
+// painted (case 4: 1.4x faster first paint of 10,000 cached records).
+export const RECORDS_BUDGET_BYTES = 12_490
 export const DOCUMENTS_BUDGET_BYTES = 14_680
 
 const list = `

@@ -166,6 +166,9 @@ export class SyncClient {
       })
       this.#records.add(key, store)
       this.#recordKeys.set(store, key)
+      // Whoever asks for a store is about to show it: its first paint should not wait for
+      // the retain (with React, an effect after the first commit) to begin reading the cache.
+      store.preloadCache()
     }
     return store as WatchRecordStore<V>
   }

@@ -16,7 +16,8 @@ const LOAD_RETRY_MS = 2000
 /**
  * A connection driver whose code (the driver, the state machine, the transport glue) loads
  * with the first `start()`, so that first paint from the cache does not wait for code it does
- * not use. The store starts it next to its first cache read, so both load at once.
+ * not use. A store with a cache has it fetched once the cache has painted (`start(after)`):
+ * evaluated while the cache's answer is being taken in, it delayed that paint.
  *
  * While the code loads the state is what the state machine would say: `connecting` after
  * `start()`, `closed` after `stop()`. A failed fetch of the code (offline right after a
@@ -46,12 +47,19 @@ export class DeferredDriver<M> implements Driver {
     return this.#driver?.state ?? this.#state
   }
 
-  start(): void {
+  /**
+   * `after`: fetch the code only once it settles (the store's first paint from its cache),
+   * `connecting` meanwhile. Code that is already here starts at once.
+   */
+  start(after?: Promise<unknown>): void {
     if (this.#driver) return this.#driver.start()
     if (this.#waiting) return
     this.#waiting = true
     this.#set({ status: 'connecting', error: null, attempt: 0 })
-    this.#load()
+    if (after === undefined || this.#module.loaded !== null) return this.#load()
+    void after.then(() => {
+      if (this.#waiting && !this.#driver) this.#load()
+    })
   }
 
   stop(): void {

@@ -8,8 +8,12 @@ import type { WatchRecord } from './types.js'
  */
 export class ConfirmedRecords<V> {
   #byKey = new Map<string, WatchRecord<V>>()
-  /** did+rkey → confirmed key, so deletes by did/rkey and optimistic settlement are O(1). */
-  #byAuthor = new Map<string, string>()
+  /**
+   * did+rkey → confirmed key, so deletes by did/rkey and optimistic settlement are O(1).
+   * Null until something asks: a cache seed of thousands of records paints without it (a
+   * string and a map entry per record on the first paint's path), and the first lookup builds it.
+   */
+  #byAuthor: Map<string, string> | null = new Map()
   #seenInSnapshot: Set<string> | null = null
 
   get size(): number {
@@ -21,12 +25,12 @@ export class ConfirmedRecords<V> {
   }
 
   hasAuthorKey(did: string, rkey: string): boolean {
-    return this.#byAuthor.has(authorKey(did, rkey))
+    return this.#authors().has(authorKey(did, rkey))
   }
 
   /** The confirmed record of that author and key, through the same index (no scan). */
   getByAuthor(did: string, rkey: string): WatchRecord<V> | undefined {
-    const key = this.#byAuthor.get(authorKey(did, rkey))
+    const key = this.#authors().get(authorKey(did, rkey))
     return key === undefined ? undefined : this.#byKey.get(key)
   }
 
@@ -37,32 +41,32 @@ export class ConfirmedRecords<V> {
     const existing = this.#byKey.get(key)
     if (existing && sameRecord(existing, record)) return false
     this.#byKey.set(key, record)
-    this.#byAuthor.set(authorKey(record.did, record.rkey), key)
+    this.#byAuthor?.set(authorKey(record.did, record.rkey), key)
     return true
   }
 
   /** Deletes by uri, or by did+rkey when the uri is unknown. Returns false if absent. */
   delete(target: { uri?: string | undefined; did: string; rkey: string }): boolean {
     const key = (target.uri && this.#byKey.has(target.uri) ? target.uri : undefined) ??
-      this.#byAuthor.get(authorKey(target.did, target.rkey))
+      this.#authors().get(authorKey(target.did, target.rkey))
     if (key === undefined) return false
     const record = this.#byKey.get(key)
     this.#byKey.delete(key)
-    if (record) this.#byAuthor.delete(authorKey(record.did, record.rkey))
+    if (record) this.#byAuthor?.delete(authorKey(record.did, record.rkey))
     return true
   }
 
   /** Adds records loaded from a cache without overriding anything the network already said. */
   seed(records: readonly WatchRecord<V>[]): boolean {
-    let changed = false
+    const byKey = this.#byKey
+    const before = byKey.size
     for (const record of records) {
       const key = confirmedKey(record)
-      if (this.#byKey.has(key)) continue
-      this.#byKey.set(key, record)
-      this.#byAuthor.set(authorKey(record.did, record.rkey), key)
-      changed = true
+      if (!byKey.has(key)) byKey.set(key, record)
     }
-    return changed
+    if (byKey.size === before) return false
+    this.#byAuthor = null // rebuilt by the first lookup, off the first paint's path
+    return true
   }
 
   beginSnapshot(): void {
@@ -86,7 +90,7 @@ export class ConfirmedRecords<V> {
     for (const [key, record] of this.#byKey) {
       if (seen.has(key) || keep?.(record)) continue
       this.#byKey.delete(key)
-      this.#byAuthor.delete(authorKey(record.did, record.rkey))
+      this.#byAuthor?.delete(authorKey(record.did, record.rkey))
       changed = true
     }
     return changed
@@ -94,7 +98,15 @@ export class ConfirmedRecords<V> {
 
   clear(): void {
     this.#byKey.clear()
-    this.#byAuthor.clear()
+    this.#byAuthor = new Map()
     this.#seenInSnapshot = null
+  }
+
+  #authors(): Map<string, string> {
+    if (this.#byAuthor === null) {
+      this.#byAuthor = new Map()
+      for (const [key, record] of this.#byKey) this.#byAuthor.set(authorKey(record.did, record.rkey), key)
+    }
+    return this.#byAuthor
   }
 }

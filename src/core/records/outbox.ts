@@ -13,6 +13,8 @@ export interface OutboxOptions {
   changed(): void
   /** A cache failure: reported, never thrown. */
   error(error: unknown): void
+  /** Entries already read from the cache (stored, so not unsaved), oldest first. */
+  initial?: readonly OutboxEntry<unknown>[] | undefined
 }
 
 interface Waiter {
@@ -40,6 +42,7 @@ export class Outbox {
 
   constructor(options: OutboxOptions) {
     this.#o = options
+    if (options.initial) this.#entries = [...options.initial].sort(byId)
   }
 
   entries(): readonly OutboxEntry<unknown>[] {

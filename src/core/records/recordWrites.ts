@@ -1,9 +1,9 @@
 import type { Environment } from '../environment.js'
-import { SyncError } from '../errors.js'
 import type { ConfirmedRecords } from './confirmedRecords.js'
 import type { OutboxEntry } from './outbox.js'
 import type { TapPoint } from '../eventTap.js'
 import { Outbox } from './outbox.js'
+import type { OutboxView } from './outboxView.js'
 import { OutboxSender } from './outboxSender.js'
 import { createSendLock } from './outboxLock.js'
 import type { RecordWriteRequest, RecordWriteResult } from './recordWriter.js'
@@ -24,6 +24,10 @@ export interface RecordWritesOptions<V> {
   changed(): void
   /** Where outbox changes are reported (`client.onEvent`). */
   tap?: TapPoint | undefined
+  /** How the entries show; made by the store, so records the first paint showed keep their objects. */
+  view: OutboxView<V>
+  /** The cache's entries as the store read them for its first paint: the outbox starts from them. */
+  preloaded?: readonly OutboxEntry<unknown>[] | undefined
 }
 
 type SendOne = (name: string, send: () => Promise<void>) => Promise<void>
@@ -59,7 +63,6 @@ export class RecordWrites<V> {
   #unwatch: (() => void) | null = null
   /** The author, once the app said so or a server answer named it. */
   #did: string | undefined
-  #views = new WeakMap<OutboxEntry<unknown>, WatchRecord<V>>()
 
   constructor(options: RecordWritesOptions<V>) {
     this.#o = options
@@ -73,6 +76,7 @@ export class RecordWrites<V> {
         options.tap?.tap.emit?.('outbox', options.tap, this.#outbox.entries())
       },
       error: (error) => options.options.onIgnoredError?.(error),
+      initial: options.preloaded,
     })
     const tap = options.tap
     if (tap) (tap.tap.outboxes ??= new Map()).set(tap.connection, () => this.#outbox.entries())
@@ -165,36 +169,7 @@ export class RecordWrites<V> {
    * put replaces the record it overwrites, a pending delete hides it).
    */
   merge(records: WatchRecord<V>[]): WatchRecord<V>[] {
-    const entries = this.#outbox.entries()
-    if (entries.length === 0) return records
-    const latest = new Map<string, OutboxEntry<unknown>>()
-    for (const entry of entries) latest.set(entry.rkey, entry)
-    const shown = records.filter((record) => {
-      const entry = latest.get(record.rkey)
-      return entry === undefined || (entry.did !== undefined && entry.did !== record.did)
-    })
-    for (const entry of latest.values()) if (entry.op === 'put') shown.push(this.#view(entry))
-    return shown
-  }
-
-  #view(entry: OutboxEntry<unknown>): WatchRecord<V> {
-    let view = this.#views.get(entry)
-    if (view) return view
-    const did = entry.did ?? this.#did ?? ''
-    const { collection } = this.#o
-    const error = entry.failed && entry.lastError ? new SyncError(entry.lastError.code, entry.lastError.message, entry.lastError.status === undefined ? undefined : { status: entry.lastError.status }) : undefined
-    view = {
-      uri: `at://${did}/${collection}/${entry.rkey}`,
-      did,
-      rkey: entry.rkey,
-      collection,
-      value: entry.value as V,
-      time_us: entry.time_us,
-      optimistic: entry.failed ? 'failed' : 'pending',
-      ...(error && { optimisticError: error }),
-    }
-    this.#views.set(entry, view)
-    return view
+    return this.#o.view.merge(records, this.#outbox.entries(), this.#did)
   }
 
   async #request(entry: OutboxEntry<unknown>): Promise<RecordWriteRequest> {

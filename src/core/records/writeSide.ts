@@ -6,6 +6,8 @@ import type { OptimisticRecords } from './optimisticRecords.js'
 import { newOutboxEntry } from './outboxEntry.js'
 import { checkRkey } from './recordKey.js'
 import type { RecordWrites } from './recordWrites.js'
+import { OutboxView } from './outboxView.js'
+import type { OutboxEntry } from '../cache/types.js'
 import type { TapPoint } from '../eventTap.js'
 import type { RecordStoreOptions, WatchRecord } from './types.js'
 
@@ -41,14 +43,19 @@ export class WriteSide<V> {
   #forgotten = false
   /** Writes made before the module arrived: shown, but not in the cache yet. */
   #waiting = 0
+  readonly #view: OutboxView<V>
+  /** The cache's outbox as the store read it for its first paint: shown until the module takes it over. */
+  #preloaded: readonly OutboxEntry<unknown>[] = []
 
   constructor(options: WriteSideOptions<V>) {
     this.#o = options
+    this.#view = new OutboxView<V>(options.collection)
   }
 
   /** Writes not accepted yet and not refused (a put waiting for the module is counted by the optimistic layer). */
   get pendingCount(): number {
-    return this.#forgotten ? 0 : (this.#writes?.pendingCount ?? 0)
+    if (this.#forgotten) return 0
+    return this.#writes?.pendingCount ?? this.#preloaded.filter((entry) => !entry.failed).length
   }
 
   /** Every write is in the cache. */
@@ -58,13 +65,23 @@ export class WriteSide<V> {
 
   /** Every write was accepted (none queued, pending or refused). */
   get isEmpty(): boolean {
-    return this.#forgotten || (this.#writes?.size ?? 0) === 0
+    return this.#forgotten || (this.#writes?.size ?? this.#preloaded.length) === 0
   }
 
-  start(): void {
+  /**
+   * Shows the outbox entries the store read from the cache (the last session's or another
+   * tab's writes) until the module arrives, which starts from them. Ignored once it is here.
+   */
+  preload(entries: readonly OutboxEntry<unknown>[]): void {
+    if (this.#writes === null) this.#preloaded = entries
+  }
+
+  /** `after`: fetch the module only once it settles (the store's first paint from its cache). */
+  start(after?: Promise<unknown>): void {
     this.#running = true
     if (this.#writes) this.#writes.start()
-    else void this.#load().catch(() => {})
+    else if (after === undefined) void this.#load().catch(() => {})
+    else void after.then(() => (this.#running ? this.#load() : undefined)).catch(() => {})
   }
 
   /** Resolves once every write is in the cache, those made while the module was still on its way too. */
@@ -79,7 +96,8 @@ export class WriteSide<V> {
   }
 
   merge(records: WatchRecord<V>[]): WatchRecord<V>[] {
-    return this.#forgotten ? records : (this.#writes?.merge(records) ?? records)
+    if (this.#forgotten) return records
+    return this.#writes?.merge(records) ?? this.#view.merge(records, this.#preloaded, this.#o.options.did)
   }
 
   /** `clearLocalData()`: drops every write from view and count; later writes throw `'closed'`. The store stops next. */
@@ -149,7 +167,8 @@ export class WriteSide<V> {
   #load(): Promise<RecordWrites<V>> {
     this.#loading ??= import('./recordWrites.js').then(
       ({ RecordWrites }) => {
-        const writes = new RecordWrites<V>(this.#o)
+        const writes = new RecordWrites<V>({ ...this.#o, view: this.#view, preloaded: this.#preloaded })
+        this.#preloaded = []
         this.#writes = writes
         if (this.#running) writes.start()
         this.#o.changed()
