@@ -1,4 +1,5 @@
 import { authorKey, confirmedKey, sameRecord } from './recordKey.js'
+import { SortedView } from './sortedView.js'
 import type { WatchRecord } from './types.js'
 
 /**
@@ -11,6 +12,11 @@ export class ConfirmedRecords<V> {
   /** did+rkey → confirmed key, so deletes by did/rkey and optimistic settlement are O(1). */
   #byAuthor = new Map<string, string>()
   #seenInSnapshot: Set<string> | null = null
+  readonly #view: SortedView<V>
+
+  constructor(compare: (a: WatchRecord<V>, b: WatchRecord<V>) => number) {
+    this.#view = new SortedView(compare)
+  }
 
   get size(): number {
     return this.#byKey.size
@@ -18,6 +24,11 @@ export class ConfirmedRecords<V> {
 
   values(): IterableIterator<WatchRecord<V>> {
     return this.#byKey.values()
+  }
+
+  /** Every record, sorted by the store's order. The array changes with the next edit: copy it to keep it. */
+  sorted(): readonly WatchRecord<V>[] {
+    return this.#view.read(() => this.#byKey.values())
   }
 
   hasAuthorKey(did: string, rkey: string): boolean {
@@ -36,6 +47,8 @@ export class ConfirmedRecords<V> {
     this.#seenInSnapshot?.add(key)
     const existing = this.#byKey.get(key)
     if (existing && sameRecord(existing, record)) return false
+    if (existing) this.#view.replaced(existing, record)
+    else this.#view.added(record)
     this.#byKey.set(key, record)
     this.#byAuthor.set(authorKey(record.did, record.rkey), key)
     return true
@@ -48,7 +61,10 @@ export class ConfirmedRecords<V> {
     if (key === undefined) return false
     const record = this.#byKey.get(key)
     this.#byKey.delete(key)
-    if (record) this.#byAuthor.delete(authorKey(record.did, record.rkey))
+    if (record) {
+      this.#byAuthor.delete(authorKey(record.did, record.rkey))
+      this.#view.removed(record)
+    }
     return true
   }
 
@@ -58,6 +74,7 @@ export class ConfirmedRecords<V> {
     for (const record of records) {
       const key = confirmedKey(record)
       if (this.#byKey.has(key)) continue
+      this.#view.added(record)
       this.#byKey.set(key, record)
       this.#byAuthor.set(authorKey(record.did, record.rkey), key)
       changed = true
@@ -87,6 +104,7 @@ export class ConfirmedRecords<V> {
       if (seen.has(key) || keep?.(record)) continue
       this.#byKey.delete(key)
       this.#byAuthor.delete(authorKey(record.did, record.rkey))
+      this.#view.removed(record)
       changed = true
     }
     return changed
@@ -95,6 +113,7 @@ export class ConfirmedRecords<V> {
   clear(): void {
     this.#byKey.clear()
     this.#byAuthor.clear()
+    this.#view.reset()
     this.#seenInSnapshot = null
   }
 }
