@@ -91,7 +91,7 @@ describe('first paint from the cache', () => {
 
 describe('ConfirmedRecords after a cache seed', () => {
   it('finds, deletes and settles by author and rkey (its author index is built on first use)', () => {
-    const confirmed = new ConfirmedRecords<Message>()
+    const confirmed = new ConfirmedRecords<Message>((a, b) => (b.time_us ?? 0) - (a.time_us ?? 0))
     expect(confirmed.seed([record('b', 'second', 2_000), record('a', 'first', 1_000)])).toBe(true)
     expect(confirmed.hasAuthorKey(DID, 'a')).toBe(true)
     expect(confirmed.getByAuthor(DID, 'b')?.value.text).toBe('second')

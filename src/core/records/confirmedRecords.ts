@@ -1,4 +1,5 @@
 import { authorKey, confirmedKey, sameRecord } from './recordKey.js'
+import { SortedView } from './sortedView.js'
 import type { WatchRecord } from './types.js'
 
 /**
@@ -15,6 +16,11 @@ export class ConfirmedRecords<V> {
    */
   #byAuthor: Map<string, string> | null = new Map()
   #seenInSnapshot: Set<string> | null = null
+  readonly #view: SortedView<V>
+
+  constructor(compare: (a: WatchRecord<V>, b: WatchRecord<V>) => number) {
+    this.#view = new SortedView(compare)
+  }
 
   get size(): number {
     return this.#byKey.size
@@ -22,6 +28,11 @@ export class ConfirmedRecords<V> {
 
   values(): IterableIterator<WatchRecord<V>> {
     return this.#byKey.values()
+  }
+
+  /** Every record, sorted by the store's order. The array changes with the next edit: copy it to keep it. */
+  sorted(): readonly WatchRecord<V>[] {
+    return this.#view.read(() => this.#byKey.values())
   }
 
   hasAuthorKey(did: string, rkey: string): boolean {
@@ -40,6 +51,8 @@ export class ConfirmedRecords<V> {
     this.#seenInSnapshot?.add(key)
     const existing = this.#byKey.get(key)
     if (existing && sameRecord(existing, record)) return false
+    if (existing) this.#view.replaced(existing, record)
+    else this.#view.added(record)
     this.#byKey.set(key, record)
     this.#byAuthor?.set(authorKey(record.did, record.rkey), key)
     return true
@@ -52,7 +65,10 @@ export class ConfirmedRecords<V> {
     if (key === undefined) return false
     const record = this.#byKey.get(key)
     this.#byKey.delete(key)
-    if (record) this.#byAuthor?.delete(authorKey(record.did, record.rkey))
+    if (record) {
+      this.#byAuthor?.delete(authorKey(record.did, record.rkey))
+      this.#view.removed(record)
+    }
     return true
   }
 
@@ -62,7 +78,9 @@ export class ConfirmedRecords<V> {
     const before = byKey.size
     for (const record of records) {
       const key = confirmedKey(record)
-      if (!byKey.has(key)) byKey.set(key, record)
+      if (byKey.has(key)) continue
+      this.#view.added(record)
+      byKey.set(key, record)
     }
     if (byKey.size === before) return false
     this.#byAuthor = null // rebuilt by the first lookup, off the first paint's path
@@ -91,6 +109,7 @@ export class ConfirmedRecords<V> {
       if (seen.has(key) || keep?.(record)) continue
       this.#byKey.delete(key)
       this.#byAuthor?.delete(authorKey(record.did, record.rkey))
+      this.#view.removed(record)
       changed = true
     }
     return changed
@@ -99,6 +118,7 @@ export class ConfirmedRecords<V> {
   clear(): void {
     this.#byKey.clear()
     this.#byAuthor = new Map()
+    this.#view.reset()
     this.#seenInSnapshot = null
   }
 

@@ -60,7 +60,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   /** The connection's code loads with the first start (deferredDriver.ts). */
   #driver: DeferredDriver<typeof RecordLink>
   #listeners = new Listeners()
-  #confirmed = new ConfirmedRecords<V>()
+  #confirmed: ConfirmedRecords<V>
   #optimistic = new OptimisticRecords<V>()
   #compare: (a: WatchRecord<V>, b: WatchRecord<V>) => number
   #writes: WriteSide<V>
@@ -88,6 +88,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     this.url = resolveWatchUrl(options.url, options.baseUrl)
     this.collection = collectionFromWatchUrl(this.url) ?? ''
     this.#compare = options.compareRecords ?? compareNewestFirst
+    this.#confirmed = new ConfirmedRecords<V>(this.#compare)
     this.#gate = new SchemaPipe(options.schema)
     const tap = internals.tap && { tap: internals.tap, connection: this.url, kind: 'records' as const }
     const onChange = (state: MachineState): void => this.#onMachineChange(state)
@@ -139,7 +140,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
         key: options.cacheKey ?? options.url,
         maxRecords: options.cacheMaxRecords ?? 200,
         timers: this.#env,
-        current: () => [...this.#confirmed.values()].sort(this.#compare),
+        current: () => [...this.#confirmed.sorted()],
         saved: () => this.#listeners.notify(),
         error: (error) => this.#options.onIgnoredError?.(error),
       })
@@ -338,11 +339,15 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   }
 
   #buildRecords(): WatchRecord<V>[] {
-    const records = [...this.#confirmed.values()]
+    // The confirmed records come sorted (kept so from one event to the next); only the local
+    // user's pending writes, when there are any, need a sort (an adaptive one: the rest is in order).
+    const records = [...this.#confirmed.sorted()]
+    const confirmedCount = records.length
     for (const entry of this.#optimistic.values()) {
       if (!this.#confirmed.hasAuthorKey(entry.did, entry.rkey)) records.push(entry)
     }
-    return this.#writes.merge(records).sort(this.#compare)
+    const merged = this.#writes.merge(records)
+    return merged === records && records.length === confirmedCount ? records : merged.sort(this.#compare)
   }
 
   #readCache(persister: RecordPersister<V>): Promise<CachedState<V>> {
