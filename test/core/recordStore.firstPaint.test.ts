@@ -89,6 +89,38 @@ describe('first paint from the cache', () => {
   })
 })
 
+describe('a slow cache read', () => {
+  it('is not written over before it has been read (no save of what this session has so far)', async () => {
+    const inner = await seededCache()
+    const saved: string[][] = []
+    let releaseRead!: () => void
+    const readGate = new Promise<void>((resolve) => (releaseRead = resolve))
+    const cache: RecordCache = {
+      ...inner,
+      loadRecords: async <V,>(key: string) => {
+        await readGate
+        return inner.loadRecords<V>(key)
+      },
+      saveRecords: (key, records) => {
+        saved.push(records.map((r) => r.rkey))
+        return inner.saveRecords(key, records)
+      },
+    }
+    const store = createRecordStore<Message>({ url: URL, cache, reconnect: false })
+    stores.push(store)
+    store.start()
+    // Past the paint's head start (100 ms), the write code's load (which marks the records
+    // changed) and the cache's write delay (250 ms) after it.
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    expect(saved).toEqual([])
+    releaseRead()
+    await pollUntil(() => store.getSnapshot().records.length === 2, 'the cached records to paint')
+    await store.stop()
+    expect((await inner.loadRecords<Message>(URL))?.map((r) => r.rkey).sort()).toEqual(['a', 'b'])
+    expect(saved.every((rkeys) => rkeys.length === 2)).toBe(true)
+  })
+})
+
 describe('ConfirmedRecords after a cache seed', () => {
   it('finds, deletes and settles by author and rkey (its author index is built on first use)', () => {
     const confirmed = new ConfirmedRecords<Message>((a, b) => (b.time_us ?? 0) - (a.time_us ?? 0))

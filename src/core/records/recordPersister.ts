@@ -32,6 +32,8 @@ export class RecordPersister<V> {
   #timer: unknown = null
   #chain: Promise<void> = Promise.resolve()
   #dirty = false
+  /** Saves wait for this (the last session's records being read); null when nothing is held. */
+  #hold: Promise<void> | null = null
 
   constructor(options: RecordPersisterOptions<V>) {
     this.#options = options
@@ -52,10 +54,23 @@ export class RecordPersister<V> {
     return !this.#dirty
   }
 
+  /**
+   * Holds every save until `read` (the read of the last session's records) has settled. A save
+   * before it would write what this session has so far (often nothing) over records nobody has
+   * read yet: a slow cache and the write code's first change did exactly that.
+   */
+  holdUntil(read: Promise<unknown>): void {
+    const hold: Promise<void> = read.then(
+      () => this.#release(hold),
+      () => this.#release(hold),
+    )
+    this.#hold = hold
+  }
+
   /** Saves the current records soon, coalesced with a save already scheduled. */
   schedule(): void {
     this.#dirty = true
-    if (this.#timer !== null) return
+    if (this.#timer !== null || this.#hold !== null) return
     this.#timer = this.#options.timers.setTimeout(() => {
       this.#timer = null
       this.#write()
@@ -64,6 +79,7 @@ export class RecordPersister<V> {
 
   /** Writes a scheduled save now, and resolves when every write so far has landed (or failed and been reported). */
   async flush(): Promise<void> {
+    if (this.#hold !== null) await this.#hold
     if (this.#timer !== null) {
       this.#options.timers.clearTimeout(this.#timer)
       this.#timer = null
@@ -75,6 +91,12 @@ export class RecordPersister<V> {
   /** Forgets the stored records (access was revoked). Failures go to `error`. */
   clear(): void {
     this.#options.cache.deleteRecords(this.#options.key).catch((error: unknown) => this.#options.error(error))
+  }
+
+  #release(hold: Promise<void>): void {
+    if (this.#hold !== hold) return
+    this.#hold = null
+    if (this.#dirty) this.schedule()
   }
 
   #write(): void {

@@ -177,7 +177,9 @@ export class WatchRecordStore<V> implements RecordStore<V> {
       // The write and connection code is fetched once the cache has painted: evaluated while
       // the cache's answer was being taken in, it made the first paint 1.6× slower (bench
       // case 4). A slow cache holds the network back for PAINT_HEAD_START_MS at most.
-      painted = headStart(this.#paintFromCache(read), this.#env)
+      const paint = this.#paintFromCache(read)
+      this.#persister.holdUntil(paint)
+      painted = headStart(paint, this.#env)
     }
     this.#writes.start(painted)
     // The transport's code loads beside the connection's, not after it.
