@@ -24,11 +24,14 @@ export class PacedInbox<M> {
   /** When this task started handling messages; null once the task is over. */
   #sliceStart: number | null = null
   #timer: unknown = null
+  readonly #now: () => number
 
-  constructor(handle: (message: M) => void, env: Pick<Environment, 'setTimeout' | 'clearTimeout'>, sliceMs = MESSAGE_SLICE_MS) {
+  /** `clock` is for tests: a spin on the real clock takes longer whenever the machine is busy. */
+  constructor(handle: (message: M) => void, env: Pick<Environment, 'setTimeout' | 'clearTimeout'>, sliceMs = MESSAGE_SLICE_MS, clock: () => number = now) {
     this.#handle = handle
     this.#env = env
     this.#sliceMs = sliceMs
+    this.#now = clock
   }
 
   /** Messages waiting for a later task. */
@@ -54,7 +57,7 @@ export class PacedInbox<M> {
 
   /** Starts timing this task's slice on first use; true once it is used up. */
   #sliceSpent(): boolean {
-    const time = now()
+    const time = this.#now()
     if (this.#sliceStart === null) {
       this.#sliceStart = time
       // The slice ends with the turn of the event loop, not at the next microtask: in Node

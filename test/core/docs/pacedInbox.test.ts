@@ -42,10 +42,13 @@ describe('PacedInbox', () => {
 
   it('gives the socket reads of one event-loop turn one slice between them, not one each', async () => {
     const handled: number[] = []
+    // Each message takes 3/5 of a slice on this clock: a spin on the real clock would run
+    // longer whenever the machine is loaded, and the second message would wait too.
+    let clock = 0
     const inbox = new PacedInbox<number>((message) => {
       handled.push(message)
-      busy((MESSAGE_SLICE_MS * 3) / 5)
-    }, defaultEnvironment)
+      clock += (MESSAGE_SLICE_MS * 3) / 5
+    }, defaultEnvironment, MESSAGE_SLICE_MS, () => clock)
     // Node hands each socket read to its own callback, with microtasks after it, but runs
     // every read that is ready (and the due timers) before the loop turns again.
     inbox.push(1)
