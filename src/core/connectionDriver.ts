@@ -1,6 +1,5 @@
 import { SyncError } from './errors.js'
 import type { Environment } from './environment.js'
-import { defaultEnvironment } from './environment.js'
 import type { BackoffOptions, MachineEvent, MachineState } from './machine.js'
 import { backoffDelay, initialMachineState, transition } from './machine.js'
 import type { TapPoint } from './eventTap.js'
@@ -34,7 +33,11 @@ export interface ConnectionDriverOptions {
    * `opened` within it as a failed one (a half-open path swallows the request). Off when undefined.
    */
   heartbeatMs?: number | undefined
-  environment?: Environment | undefined
+  /**
+   * Required, not defaulted: the driver loads after the page (deferredDriver.ts), and importing
+   * defaultEnvironment here would make environment.ts a chunk of its own, shared with the page.
+   */
+  environment: Environment
   onChange: (state: MachineState, previous: MachineState) => void
   /** Where transitions and the backoff chosen are reported (`client.onEvent`). */
   tap?: TapPoint | undefined
@@ -59,7 +62,7 @@ export class ConnectionDriver {
 
   constructor(options: ConnectionDriverOptions) {
     this.#options = options
-    this.#env = options.environment ?? defaultEnvironment
+    this.#env = options.environment
   }
 
   get state(): MachineState {
