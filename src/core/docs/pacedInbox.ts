@@ -12,6 +12,17 @@ export const MESSAGE_SLICE_MS = 10
 const now: () => number = () => globalThis.performance?.now() ?? Date.now()
 
 /**
+ * Runs `callback` once the current task is over. Node runs every socket read that is ready in
+ * one turn of its event loop, each followed by its microtasks, so there the task ends at
+ * `setImmediate`, after this turn's reads (a slice per read let one turn block for two slices
+ * or more: bench case 5, live burst). A browser runs each WebSocket message as a task of its
+ * own, so the task ends with its microtasks; a timer would not do there, as a background tab
+ * runs timers once a second or less often, and every message would wait for one.
+ */
+const whenTaskEnds: (callback: () => void) => void =
+  typeof globalThis.setImmediate === 'function' ? (callback) => void globalThis.setImmediate(callback) : (callback) => queueMicrotask(callback)
+
+/**
  * Hands messages to `handle` in arrival order, at once while the current task has spent
  * less than `sliceMs` on them (so a lone relayed change is applied without a hop), and
  * otherwise in later tasks, `sliceMs` at a time, so input and rendering get a turn between.
@@ -60,13 +71,9 @@ export class PacedInbox<M> {
     const time = this.#now()
     if (this.#sliceStart === null) {
       this.#sliceStart = time
-      // The slice ends with the turn of the event loop, not at the next microtask: in Node
-      // one turn runs the due timers (a drain) and then every socket read that is ready, each
-      // followed by its microtasks, and a slice per read made one turn block for two slices
-      // or more (bench case 5, live burst: 20 ms of CPU between two turns).
-      this.#env.setTimeout(() => {
+      whenTaskEnds(() => {
         this.#sliceStart = null
-      }, 0)
+      })
     }
     return time - this.#sliceStart >= this.#sliceMs
   }

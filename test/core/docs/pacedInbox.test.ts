@@ -63,6 +63,23 @@ describe('PacedInbox', () => {
     expect(handled).toEqual([1, 2, 3])
   })
 
+  it('ends a slice with its task, without waiting for a timer (a background tab runs timers late)', async () => {
+    const handled: number[] = []
+    let clock = 0
+    // Timers that never fire, as in a background tab that has not run its timers yet.
+    const lateTimers = { setTimeout: () => 0, clearTimeout: () => {} }
+    const inbox = new PacedInbox<number>((message) => {
+      handled.push(message)
+      clock += MESSAGE_SLICE_MS * 2
+    }, lateTimers, MESSAGE_SLICE_MS, () => clock)
+    inbox.push(1)
+    await new Promise((resolve) => setTimeout(resolve, 5)) // a later task
+    // The first task spent two slices; this is a new task, so its lone message goes at once.
+    inbox.push(2)
+    expect(handled).toEqual([1, 2])
+    expect(inbox.waiting).toBe(0)
+  })
+
   it('drops what waits when cleared', async () => {
     const handled: number[] = []
     const inbox = new PacedInbox<number>((message) => {
