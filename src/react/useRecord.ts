@@ -1,6 +1,7 @@
 'use client'
 import { useCallback, useDebugValue, useMemo } from 'react'
 import type { SyncError } from '../core/errors.js'
+import { findRecord } from '../core/records/recordLookup.js'
 import type { RecordSnapshot, WatchRecord } from '../core/records/types.js'
 import { useSyncContext } from './context.js'
 import { recordStoreFor, retainingSource, serverRecordSource } from './recordStoreSources.js'
@@ -45,9 +46,10 @@ export function useRecord<V = Record<string, unknown>>(
     [client, store],
   )
   // A record the server re-sends unchanged keeps its object, so Object.is is the right test.
+  // Every mounted useRecord runs this on each change; findRecord's index keeps it O(1) each.
   const select = useCallback(
     (snapshot: RecordSnapshot<V>): RecordState<V> => ({
-      record: snapshot.records.find((record) => record.rkey === rkey && (did === undefined || record.did === did)),
+      record: findRecord(snapshot.records, rkey, did),
       thrown: shouldThrow(snapshot.error, throwOnError, false) ? snapshot.error : null,
     }),
     [rkey, did, throwOnError],

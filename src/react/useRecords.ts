@@ -93,6 +93,8 @@ const noActions: RecordActions<never> = {
  *   selector: (records) => records.find((r) => r.rkey === rkey)?.value.text,
  * }).records   // re-renders only when this record's text changes
  * ```
+ * A selector runs for every mounted component on every change: for one record per row of a
+ * long list, `useRecord(url, rkey)` finds it by key instead of each row scanning the list.
  */
 export function useRecords<V = Record<string, unknown>, S = readonly WatchRecord<V>[]>(
   url: string,

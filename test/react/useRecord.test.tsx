@@ -1,5 +1,5 @@
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import type { SyncClient } from '../../src/core/client.js'
 import { useRecord } from '../../src/react/useRecord.js'
@@ -66,6 +66,36 @@ describe('useRecord', () => {
 
     await deleteMessage(server.url, room, 'target')
     await waitFor(() => expect(screen.getByTestId('one').textContent).toBe('none'))
+  })
+
+  it('looks each mounted row up by key: an update scans the record list for none of them', async () => {
+    const ROWS = 40
+    const room = newRoom()
+    const url = watchUrl(room)
+    const key = (i: number) => `row${String(i).padStart(2, '0')}`
+    for (let i = 0; i < ROWS; i++) await putMessage(server.url, room, `v0 ${i}`, key(i))
+    client = testClient(server.url)
+    const renders = new Map<string, number>()
+    function Row({ rkey }: { rkey: string }) {
+      const record = useRecord<Message>(url, rkey, ALICE)
+      renders.set(rkey, (renders.get(rkey) ?? 0) + 1)
+      return <li data-testid={rkey}>{record?.value.text ?? 'none'}</li>
+    }
+    render(<ul>{Array.from({ length: ROWS }, (_, i) => <Row key={i} rkey={key(i)} />)}</ul>, { wrapper: withClient(client) })
+    await waitFor(() => expect(screen.getAllByRole('listitem').map((item) => item.textContent)).toEqual(Array.from({ length: ROWS }, (_, i) => `v0 ${i}`)))
+    const before = new Map(renders)
+
+    // Counts finds over the store's record list (its records carry our collection), whoever calls them.
+    const find = vi.spyOn(Array.prototype, 'find')
+    try {
+      await putMessage(server.url, room, 'v1', key(7))
+      await waitFor(() => expect(screen.getByTestId(key(7)).textContent).toBe('v1'))
+      const scans = find.mock.contexts.filter((list) => Array.isArray(list) && list.length >= ROWS && (list[0] as { collection?: unknown } | undefined)?.collection === COLLECTION)
+      expect(scans.length).toBe(0)
+    } finally {
+      find.mockRestore()
+    }
+    for (let i = 0; i < ROWS; i++) expect(renders.get(key(i))).toBe((before.get(key(i)) ?? 0) + (i === 7 ? 1 : 0))
   })
 
   it('matches the author when did is given', async () => {
