@@ -3,6 +3,8 @@ import type { Environment } from './environment.js'
 import type { BackoffOptions, MachineEvent, MachineState } from './machine.js'
 import { backoffDelay, initialMachineState, transition } from './machine.js'
 import type { TapPoint } from './eventTap.js'
+import type { SilenceWatch } from './silenceWatch.js'
+import { createSilenceWatch } from './silenceWatch.js'
 
 /** What a transport may tell the driver about one connection attempt. */
 export interface ConnectAttempt {
@@ -57,12 +59,17 @@ export class ConnectionDriver {
   #abort: AbortController | null = null
   #transport: TransportHandle | null = null
   #retryTimer: unknown = null
-  #heartbeatTimer: unknown = null
+  /** The heartbeat watchdog of the current attempt; stopped whenever an attempt ends. */
+  #heartbeat: SilenceWatch
+  #heartbeatMessages: Record<'did not open' | 'silent', string> | null = null
   #unlisten: Array<() => void> = []
 
   constructor(options: ConnectionDriverOptions) {
     this.#options = options
     this.#env = options.environment
+    this.#heartbeat = createSilenceWatch(this.#env, (message) => {
+      if (this.#abort !== null) this.#onLost(new SyncError('network', message), true)
+    })
   }
 
   get state(): MachineState {
@@ -171,17 +178,12 @@ export class ConnectionDriver {
   #armHeartbeat(phase: 'did not open' | 'silent' = 'silent'): void {
     const window = this.#options.heartbeatMs
     if (window === undefined) return
-    if (this.#heartbeatTimer !== null) this.#env.clearTimeout(this.#heartbeatTimer)
-    const id = this.#attemptId
-    this.#heartbeatTimer = this.#env.setTimeout(() => {
-      this.#heartbeatTimer = null
-      if (id !== this.#attemptId || this.#abort === null) return
-      const error = new SyncError(
-        'network',
-        phase === 'silent' ? `No data or keepalive for ${window} ms; reconnecting` : `The connection did not open within ${window} ms; reconnecting`,
-      )
-      this.#onLost(error, true)
-    }, window)
+    // Runs per chunk: the messages are made once, and the watch only re-arms a timer when needed.
+    const messages = (this.#heartbeatMessages ??= {
+      silent: `No data or keepalive for ${window} ms; reconnecting`,
+      'did not open': `The connection did not open within ${window} ms; reconnecting`,
+    })
+    this.#heartbeat.watch(window, messages[phase])
   }
 
   #onLost(error: SyncError | null, retry: boolean): void {
@@ -193,10 +195,7 @@ export class ConnectionDriver {
   }
 
   #teardownAttempt(): void {
-    if (this.#heartbeatTimer !== null) {
-      this.#env.clearTimeout(this.#heartbeatTimer)
-      this.#heartbeatTimer = null
-    }
+    this.#heartbeat.stop()
     const transport = this.#transport
     this.#transport = null
     this.#abort?.abort()

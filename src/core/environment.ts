@@ -5,6 +5,12 @@
 export interface Environment {
   setTimeout(callback: () => void, ms: number): unknown
   clearTimeout(handle: unknown): void
+  /**
+   * Milliseconds on any clock that moves with `setTimeout` (Date.now, or a fake clock). Optional:
+   * with it, silence deadlines are pushed back by a timestamp per chunk instead of a
+   * clearTimeout + setTimeout per chunk; without it they re-arm every time, as before.
+   */
+  now?(): number
   random(): number
   /** Calls `callback` when the device comes back online; returns an unsubscribe function. */
   onOnline(callback: () => void): () => void
@@ -26,6 +32,8 @@ const noop = (): void => {}
 export const defaultEnvironment: Environment = {
   setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+  // Date.now, not performance.now: fake timers move Date but not performance by default.
+  now: () => Date.now(),
   random: () => Math.random(),
   onOnline(callback) {
     if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return noop

@@ -155,6 +155,26 @@ describe('ConnectionDriver', () => {
     expect(t.closed).toEqual([0])
   })
 
+  it('pushes the heartbeat deadline back per chunk without a timer call, and still sees silence', async () => {
+    const t = setup({ heartbeatMs: 1000 })
+    const calls = { setTimeout: 0, clearTimeout: 0 }
+    const { setTimeout: set, clearTimeout: clear } = t.environment
+    t.environment.setTimeout = (callback, ms) => (calls.setTimeout++, set(callback, ms))
+    t.environment.clearTimeout = (handle) => (calls.clearTimeout++, clear(handle))
+    t.environment.now = () => Date.now()
+    t.driver.start()
+    t.last().opened()
+    for (let chunk = 0; chunk < 50; chunk++) t.last().alive()
+    expect(calls).toEqual({ setTimeout: 1, clearTimeout: 0 })
+    await vi.advanceTimersByTimeAsync(900)
+    t.last().alive()
+    await vi.advanceTimersByTimeAsync(999)
+    expect(t.driver.state.status).toBe('snapshot')
+    await vi.advanceTimersByTimeAsync(1)
+    expect(t.driver.state.status).toBe('reconnecting')
+    expect(t.driver.state.error?.message).toMatch(/No data or keepalive for 1000 ms/)
+  })
+
   it('ends in closed when reconnect is off, and start() after stop() starts again', () => {
     const t = setup({ reconnect: false })
     t.driver.start()

@@ -53,6 +53,13 @@ describe('createSseParser', () => {
     expect(parse(['id: 7\nretry: 10\nfoo: bar\ndata: x\n\n']).events).toEqual([{ event: 'message', data: 'x' }])
   })
 
+  it('takes only the exact field names: not their prefixes, extensions or other cases', () => {
+    const { events } = parse(['event: kept\neventx: no\nevents: no\nEvent: no\ndat: no\ndatas: no\nDATA: no\ndata: x\nevent\n\n'])
+    // The bare `event` line (no colon) sets an empty name, which dispatches as 'message'.
+    expect(events).toEqual([{ event: 'message', data: 'x' }])
+    expect(parse(['event: kept\ndatum: no\ndata: y\n\n']).events).toEqual([{ event: 'kept', data: 'y' }])
+  })
+
   it('strips a leading byte order mark', () => {
     expect(parse(['\uFEFFdata: x\n\n']).events).toEqual([{ event: 'message', data: 'x' }])
   })
