@@ -1,12 +1,10 @@
 import * as A from '@automerge/automerge'
 import { describe, expect, it } from 'vitest'
-import { memoryDocStorage } from '../../../src/server/docs/index.js'
 import type { ServerMessage } from '../../../src/server/docs/protocol.js'
-import type { PeerLink } from '../../../src/server/docs/syncedDocument.js'
-import { SyncedDocument } from '../../../src/server/docs/syncedDocument.js'
+import type { PeerLink, SyncedDocument } from '../../../src/server/docs/syncedDocument.js'
 import { changesMessage, markSent, predictedHeads } from '../../../src/server/docs/earlyRelay.js'
 import { peek } from '../../../src/server/docs/syncPeek.js'
-import { docWith, newDocumentId } from './helpers.js'
+import { docWith, syncedDocumentForTest } from './helpers.js'
 
 type Doc = A.Doc<Record<string, unknown>>
 
@@ -57,20 +55,10 @@ class Client {
 
 function setup() {
   const base = docWith({ n: 0 })
-  const document: SyncedDocument = new SyncedDocument({
-    documentId: newDocumentId(),
-    doc: A.clone(base),
-    serverPeerId: 'server',
-    storage: memoryDocStorage(),
+  const document: SyncedDocument = syncedDocumentForTest(A.clone(base), {
     // No write finishes during a test: every change stays unacknowledged, so only readers hear the server's heads.
     saveDebounceMs: 60_000,
-    reportError: (error) => {
-      throw error
-    },
-    onIdle: () => {},
-    maxDocumentBytes: 64 * 1024 * 1024,
     maxSyncMessageBytes: 0,
-    size: 0,
   })
   const a = new Client('a', A.clone(base), () => document)
   const b = new Client('b', A.clone(base), () => document)

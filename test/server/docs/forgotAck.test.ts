@@ -1,10 +1,8 @@
 import * as A from '@automerge/automerge'
 import { describe, expect, it } from 'vitest'
-import { memoryDocStorage } from '../../../src/server/docs/index.js'
 import type { ServerMessage } from '../../../src/server/docs/protocol.js'
 import type { PeerLink } from '../../../src/server/docs/syncedDocument.js'
-import { SyncedDocument } from '../../../src/server/docs/syncedDocument.js'
-import { docWith, newDocumentId } from './helpers.js'
+import { docWith, syncedDocumentForTest } from './helpers.js'
 
 /**
  * Found by the soak (seed 869858146, under load): a document client that was live and had
@@ -16,20 +14,7 @@ import { docWith, newDocumentId } from './helpers.js'
  */
 describe('a peer that forgot what the server has', () => {
   it('is told the server heads, so saved.server turns true without another edit', async () => {
-    const document = new SyncedDocument({
-      documentId: newDocumentId(),
-      doc: A.init(),
-      serverPeerId: 'server',
-      storage: memoryDocStorage(),
-      saveDebounceMs: 0,
-      reportError: (error) => {
-        throw error
-      },
-      onIdle: () => {},
-      maxDocumentBytes: 64 * 1024 * 1024,
-      maxSyncMessageBytes: 64 * 1024,
-      size: 0,
-    })
+    const document = syncedDocumentForTest(A.init())
     const inbox: ServerMessage[] = []
     const peer: PeerLink = { peerId: 'p', send: (message) => void inbox.push(message), sendError: () => {} }
     document.attach(peer)

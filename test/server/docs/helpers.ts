@@ -9,6 +9,8 @@ import { Decoder, Encoder } from 'cbor-x'
 import { WebSocket, WebSocketServer } from 'ws'
 import { createDocSyncService, memoryDocStorage } from '../../../src/server/docs/index.js'
 import type { DocStorage, DocSyncService, DocSyncServiceOptions } from '../../../src/server/docs/index.js'
+import type { SyncedDocumentOptions } from '../../../src/server/docs/syncedDocument.js'
+import { SyncedDocument } from '../../../src/server/docs/syncedDocument.js'
 
 export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -237,4 +239,26 @@ export function docWith(value: Record<string, unknown>): A.Doc<Record<string, un
 export async function stored(storage: DocStorage, documentId: string): Promise<Record<string, unknown> | undefined> {
   const binary = await storage.loadDoc(documentId)
   return binary && (A.toJS(A.load(binary)) as Record<string, unknown>)
+}
+
+/**
+ * One document as the server holds it, driven by hand (no sockets): memory storage, a fresh
+ * id, any reported error thrown into the test, and the server's size limits.
+ */
+export function syncedDocumentForTest(doc: A.Doc<unknown>, options: Partial<SyncedDocumentOptions> = {}): SyncedDocument {
+  return new SyncedDocument({
+    documentId: newDocumentId(),
+    doc,
+    serverPeerId: 'server',
+    storage: memoryDocStorage(),
+    saveDebounceMs: 0,
+    reportError: (error) => {
+      throw error
+    },
+    onIdle: () => {},
+    maxDocumentBytes: 64 * 1024 * 1024,
+    maxSyncMessageBytes: 64 * 1024,
+    size: 0,
+    ...options,
+  })
 }

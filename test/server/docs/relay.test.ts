@@ -2,11 +2,9 @@ import * as A from '@automerge/automerge'
 import { Encoder } from 'cbor-x'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Message } from './helpers.js'
-import { memoryDocStorage } from '../../../src/server/docs/index.js'
 import type { ServerMessage } from '../../../src/server/docs/protocol.js'
 import type { PeerLink } from '../../../src/server/docs/syncedDocument.js'
-import { SyncedDocument } from '../../../src/server/docs/syncedDocument.js'
-import { closeAll, delay, docWith, newDocumentId, RawPeer, startDocServer, until } from './helpers.js'
+import { closeAll, delay, docWith, newDocumentId, RawPeer, startDocServer, syncedDocumentForTest, until } from './helpers.js'
 
 afterEach(closeAll)
 
@@ -30,20 +28,7 @@ describe('relay', () => {
     // automerge-repo's DocSynchronizer waits up to 100 ms before it relays; we must not. Said
     // structurally, not with a clock: B's message is sent before receiveSync returns.
     const base = docWith({ n: 0 })
-    const document = new SyncedDocument({
-      documentId: newDocumentId(),
-      doc: A.clone(base),
-      serverPeerId: 'server',
-      storage: memoryDocStorage(),
-      saveDebounceMs: 60_000,
-      reportError: (error) => {
-        throw error
-      },
-      onIdle: () => {},
-      maxDocumentBytes: 64 * 1024 * 1024,
-      maxSyncMessageBytes: 64 * 1024,
-      size: 0,
-    })
+    const document = syncedDocumentForTest(A.clone(base), { saveDebounceMs: 60_000 })
     const sent: Record<string, ServerMessage[]> = { a: [], b: [] }
     const link = (peerId: 'a' | 'b'): PeerLink => ({ peerId, send: (message) => void sent[peerId]!.push(message), sendError: () => {} })
     const [a, b] = [link('a'), link('b')]
