@@ -1,6 +1,7 @@
 import { SyncError } from '../errors.js'
 import type { LeaseTimers } from './broadcastLease.js'
 import { runWithLease } from './broadcastLease.js'
+import { globalTimers } from '../silenceWatch.js'
 
 /**
  * Who sends the outbox when several tabs share one: each tab's store asks for the lock before
@@ -43,18 +44,11 @@ export interface SendLockEnvironment {
 
 export const DEFAULT_LEASE_MS = 5000
 
-/**
- * defaultEnvironment's timers, written out: this module loads with the write code, and
- * importing environment.ts from here would split it into a chunk shared with the page.
- */
-const globalTimers: LeaseTimers = {
-  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
-  random: () => Math.random(),
-}
+/** The global timers, looked up at call time; Math.random spreads the lease retries. */
+const leaseTimers: LeaseTimers = { ...globalTimers, random: () => Math.random() }
 
 export function createSendLock(env: SendLockEnvironment = {}): SendLock {
-  const { timers = globalTimers, leaseMs = DEFAULT_LEASE_MS } = env
+  const { timers = leaseTimers, leaseMs = DEFAULT_LEASE_MS } = env
   if (!(Number.isFinite(leaseMs) && leaseMs > 0)) throw new SyncError('bad-input', `leaseMs must be a positive number of milliseconds, not ${leaseMs}`)
   return async (name, send, options = {}) => {
     // Prefixed: Web Locks refuse names starting with '-', and the prefix keeps apps' own locks apart.

@@ -22,21 +22,21 @@ import { sameHeads } from './syncPeek.js'
 /** Readers that got a peer's changes before the server applied them, and the heads they were told. */
 export interface EarlyRelay<Peer> {
   heads: A.Heads
-  peers: Peer[]
+  peers: Set<Peer>
 }
 
 /** Sends the message's changes, unapplied, to `readers`; null (nothing sent) when the heads after applying are not known. */
 export function relayEarly<Peer>(serverHeads: A.Heads, message: PeekedMessage | null, readers: Iterable<Peer>, send: (peer: Peer, data: Uint8Array) => void): EarlyRelay<Peer> | null {
   const heads = predictedHeads(serverHeads, message)
   if (heads === null) return null
-  const peers: Peer[] = []
+  const peers = new Set<Peer>()
   let data: Uint8Array | undefined
   for (const peer of readers) {
     data ??= changesMessage(heads, message!.changes)
     send(peer, data)
-    peers.push(peer)
+    peers.add(peer)
   }
-  return peers.length === 0 ? null : { heads, peers }
+  return peers.size === 0 ? null : { heads, peers }
 }
 
 /**

@@ -207,10 +207,10 @@ export class SyncedDocument {
   }
 
   /** Sends the changes since `since` to every subscribed peer but `author` (and those in `done`). */
-  #relay(since: A.Heads, author?: PeerLink, done?: readonly PeerLink[]): void {
+  #relay(since: A.Heads, author?: PeerLink, done?: ReadonlySet<PeerLink>): void {
     let changes: Uint8Array[] | undefined
     for (const [peer, state] of this.#peers) {
-      if (peer === author || !state.subscribed || done?.includes(peer)) continue
+      if (peer === author || !state.subscribed || done?.has(peer)) continue
       if (!this.#awaitingSave.has(peer)) {
         this.#syncTo(peer, state)
         continue
