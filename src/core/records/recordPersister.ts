@@ -12,8 +12,11 @@ export interface RecordPersisterOptions<V> {
   /** Most records kept, from the start of `current()`. */
   maxRecords: number
   timers: Timers
-  /** The confirmed records in sort order; read when a write starts, so a burst of changes makes one write. */
-  current(): WatchRecord<V>[]
+  /**
+   * The confirmed records in sort order; read when a write starts, so a burst of changes makes
+   * one write. Copied then (the first `maxRecords`), so the array may change afterwards.
+   */
+  current(): readonly WatchRecord<V>[]
   /** What is in the cache caught up with the records (`isSaved` answers true again). */
   saved(): void
   error(error: unknown): void

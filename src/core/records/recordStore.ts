@@ -140,7 +140,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
         key: options.cacheKey ?? options.url,
         maxRecords: options.cacheMaxRecords ?? 200,
         timers: this.#env,
-        current: () => [...this.#confirmed.sorted()],
+        current: () => this.#confirmed.sorted(),
         saved: () => this.#listeners.notify(),
         error: (error) => this.#options.onIgnoredError?.(error),
       })
