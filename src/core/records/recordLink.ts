@@ -9,6 +9,7 @@ import type { RecordStoreOptions, RecordTransport } from './types.js'
 import type { ConnectAttempt } from '../connectionDriver.js'
 
 export { backoffDelay } from '../machine.js'
+export { applyWatchEvents } from './watchEvents.js'
 
 /**
  * The live half of a record store, loaded with its first `start()` (see deferredDriver.ts):
