@@ -18,6 +18,7 @@ export { applyWatchEvents } from './watchEvents.js'
  */
 export function recordDriver<V>(
   url: string,
+  collection: string | undefined,
   options: RecordStoreOptions<V>,
   /** Passed in, not imported: the store loads it too, at its start (recordTransports.ts). */
   transport: LazyModule<RecordTransport>,
@@ -27,7 +28,7 @@ export function recordDriver<V>(
   tap: TapPoint | undefined,
 ): ConnectionDriver {
   return new ConnectionDriver({
-    connect: (attempt) => connectRecords(attempt, url, options, transport, environment, handlers(attempt), tap),
+    connect: (attempt) => connectRecords(attempt, url, collection, options, transport, environment, handlers(attempt), tap),
     reconnect: options.reconnect,
     // The WebSocket transport watches silence itself: only some servers send keepalives there.
     heartbeatMs: options.transport === 'ws' ? undefined : (options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),

@@ -19,10 +19,10 @@ import { compareNewestFirst } from './recordKey.js'
 import type { HistoryPager } from './historyPager.js'
 import { SchemaPipe } from './schemaPipe.js'
 import { toSyncError } from '../errors.js'
-import { collectionFromWatchUrl } from '../../wire/watchRecords.js'
+import { collectionFromWatchUrl } from '../../wire/watchEndpoint.js'
 import type { CachedState } from './cachePaint.js'
 import { headStart, readCache } from './cachePaint.js'
-import type { OptimisticInput, RecordSnapshot, RecordStore, RecordStoreOptions, WatchRecord } from './types.js'
+import type { OptimisticInput, RecordSnapshot, RecordStore, RecordStoreOptions, WatchEvent, WatchRecord } from './types.js'
 import type { WatchEventTarget } from './watchEvents.js'
 
 export interface RecordSaveState {
@@ -100,6 +100,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
       (link) =>
         link.recordDriver(
           this.url,
+          this.collection || undefined,
           options,
           transportModule(options.transport),
           this.#env,
@@ -266,10 +267,10 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     // Calls share the pager's request; the first ones also share its loading. Pages are applied
     // as watch events are, by the connection's code: loaded here for a store never started.
     this.#pagerLoad ??= Promise.all([import('./olderRecords.js'), recordLink.load()]).then(
-      ([module, link]) =>
-        (this.#pager = module.olderRecords(this.url, this.collection, this.#options, this.#gate, this.#cursor, (batch) =>
-          link.applyWatchEvents(this.#eventTarget, batch),
-        )),
+      ([module, link]) => {
+        const apply = (batch: readonly WatchEvent<V>[]): void => link.applyWatchEvents(this.#eventTarget, batch)
+        return (this.#pager = module.olderRecords(this.url, this.collection, this.#options, this.#gate, this.#cursor, apply, compareNewestFirst))
+      },
       (error: unknown) => {
         this.#pagerLoad = undefined
         throw toSyncError(error) // 'network'
