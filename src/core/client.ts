@@ -12,7 +12,8 @@ import type { RecordSupport } from './records/recordSupport.js'
 import { watchRecordSupport } from './records/recordSupport.js'
 import type { DocSupport } from './docs/docSupport.js'
 import type { SharedDocuments } from './docs/sharedDocuments.js'
-import { CredentialWatch } from './credentialWatch.js'
+import type { CredentialWatch } from './credentialWatch.js'
+import { LazyModule } from './lazyModule.js'
 import { StoreRegistry } from './storeRegistry.js'
 import { Listeners } from './subscribable.js'
 import type { EventTap } from './eventTap.js'
@@ -44,7 +45,13 @@ export class SyncClient {
   #status: SyncStatus = 'idle'
   /** Made by the first document hook, from the support it passes in. */
   #documents: SharedDocuments | null = null
-  #credentials: CredentialWatch | null
+  /**
+   * With a `token`: loaded by the first token read, which a connect makes (after first paint),
+   * as most of it only matters once a connection is parked on `unauthorized`.
+   */
+  #credentials: LazyModule<CredentialWatch> | null
+  /** What connections read the token through (undefined without a `token`). */
+  #readToken: (() => Promise<string>) | undefined
   /** What stores see of `options.cache`: `clearLocalData()` cuts the old stores off from it. */
   readonly #cache: ClearableCache<RecordCache | (RecordCache & DocCache)> | null
   /** Record stores `clearLocalData()` closed: a component still holding one must not restart it. */
@@ -67,8 +74,16 @@ export class SyncClient {
         : // Another tab cleared the cache: what this client shows belonged to the user who left.
           createClearableCache(options.cache, () => void this.#forgetStores(false).catch((error: unknown) => options.onIgnoredError?.(error)))
     this.#env = options.environment ?? defaultEnvironment
-    this.#credentials =
-      options.token === undefined ? null : new CredentialWatch(options.token, this.#env, options.credentialCheckMs ?? 10_000, () => this.reauthenticate())
+    const { token } = options
+    const credentials = (this.#credentials =
+      token === undefined
+        ? null
+        : new LazyModule(() =>
+            import('./credentialWatch.js').then(
+              ({ CredentialWatch }) => new CredentialWatch(token, this.#env, options.credentialCheckMs ?? 10_000, () => this.reauthenticate()),
+            ),
+          ))
+    this.#readToken = credentials ? () => credentials.load().then((watch) => watch.read()) : undefined
     this.#records = new StoreRegistry<WatchRecordStore<unknown>>({
       environment: this.#env,
       releaseDelayMs: options.releaseDelayMs ?? 1000,
@@ -95,7 +110,7 @@ export class SyncClient {
     this.#cache?.listen()
     this.#documents ??= support.createDocuments({
       url: options.url,
-      token: this.#credentials?.read,
+      token: this.#readToken,
       cache: this.#cache?.cache,
       reconnect: options.reconnect,
       heartbeatMs: options.heartbeatMs,
@@ -160,7 +175,7 @@ export class SyncClient {
       store = records.createStore(url, request as RecordStoreRequest<unknown>, {
         options: this.options,
         cache: this.#cache?.cache,
-        readToken: this.#credentials?.read,
+        readToken: this.#readToken,
         environment: this.#env,
         tap: this.#tap,
       })
@@ -274,11 +289,18 @@ export class SyncClient {
   async close(): Promise<void> {
     const stores = this.#records.clear()
     this.#cache?.stopListening()
-    this.#credentials?.dispose()
+    this.#credentials?.loaded?.dispose()
     for (const unlisten of this.#running.values()) unlisten()
     this.#running.clear()
     await Promise.all([...stores.map((store) => store.stop()), this.#documents?.close(), this.#forgetting])
     this.#recompute()
+  }
+
+  #setParked(parked: boolean): void {
+    const credentials = this.#credentials
+    if (credentials?.loaded) credentials.loaded.setParked(parked)
+    // Parked before any token was read (connecting reads it, so hardly ever): watch once loaded.
+    else if (parked) void credentials?.load().then(() => this.#recompute(), () => {})
   }
 
   #recompute(): void {
@@ -295,7 +317,7 @@ export class SyncClient {
       statusRank = Math.min(statusRank, STATUS_PRIORITY.indexOf(snapshot.status))
       parked ||= isParkedUnauthorized(snapshot)
     }
-    this.#credentials?.setParked(parked)
+    this.#setParked(parked)
     const documents = this.#documents?.summarize() ?? { pending: 0, savedLocal: true }
     pending += documents.pending
     savedLocal &&= documents.savedLocal

@@ -7,7 +7,8 @@ export type TokenSource = string | (() => Promise<string>)
  * `unauthorized`, asks the token source now and then (and when the device comes back online
  * or to the tab) whether a different token is available. When one is, `onFreshToken` restarts
  * the parked connections. A refused token is never retried by itself: that would hammer the
- * server with credentials it has already turned down.
+ * server with credentials it has already turned down. A client loads this module with its
+ * first token read (client.ts).
  */
 export class CredentialWatch {
   readonly #source: TokenSource

@@ -1,7 +1,6 @@
 'use client'
-// The shim is CommonJS: a default import is the form every bundler and Node's ESM loader agree on.
-import { useMemo } from 'react'
-import withSelector from 'use-sync-external-store/shim/with-selector.js'
+import { useEffect, useMemo, useRef } from 'react'
+import { useSyncExternalStore } from './syncExternalStore.js'
 
 /** The useSyncExternalStore contract, plus the snapshot to use while rendering on a server. */
 export interface ExternalStore<T> {
@@ -14,8 +13,8 @@ export interface ExternalStore<T> {
 /**
  * The one place syncline subscribes to a store; every hook, presence included, reads through it.
  *
- * React's own `useSyncExternalStoreWithSelector` (from `use-sync-external-store`, whose shim
- * also brings `useSyncExternalStore` to React 17): `selector` runs only when the store hands
+ * What React's `useSyncExternalStoreWithSelector` (use-sync-external-store/with-selector) does,
+ * written here as ESM (see syncExternalStore.ts): `selector` runs only when the store hands
  * out a new snapshot reference, and when `isEqual(previous, next)` holds the previous
  * selection is returned unchanged, so React sees the same value and skips the re-render.
  * Selectors and comparators may be inline functions. The selection it compares against is
@@ -29,5 +28,29 @@ export function useStore<T, S>(
 ): S {
   // Stores may be class instances whose getters read `this`; bind them once per store.
   const [getSnapshot, getServerSnapshot] = useMemo(() => [() => store.getSnapshot(), () => store.getServerSnapshot()] as const, [store])
-  return withSelector.useSyncExternalStoreWithSelector(store.subscribe, getSnapshot, getServerSnapshot, selector, isEqual)
+  const committed = useRef<{ selection: S } | null>(null)
+  const [getSelection, getServerSelection] = useMemo(() => {
+    // The last snapshot this render's selector saw, and what it selected from it.
+    const memo: { last?: { snapshot: T; selection: S } } = {}
+    const select = (snapshot: T): S => {
+      const last = memo.last
+      if (last === undefined) {
+        const next = selector(snapshot)
+        // A new selector (an inline one, every render) keeps the committed selection if equal.
+        const selection = committed.current !== null && isEqual(committed.current.selection, next) ? committed.current.selection : next
+        memo.last = { snapshot, selection }
+        return selection
+      }
+      if (Object.is(last.snapshot, snapshot)) return last.selection
+      const next = selector(snapshot)
+      memo.last = { snapshot, selection: isEqual(last.selection, next) ? last.selection : next }
+      return memo.last.selection
+    }
+    return [() => select(getSnapshot()), () => select(getServerSnapshot())]
+  }, [getSnapshot, getServerSnapshot, selector, isEqual])
+  const selection = useSyncExternalStore(store.subscribe, getSelection, getServerSelection)
+  useEffect(() => {
+    committed.current = { selection }
+  }, [selection])
+  return selection
 }

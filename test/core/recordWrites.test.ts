@@ -73,7 +73,7 @@ describe('record writes through the outbox, against the reference server', () =>
     const room = newRoom()
     const store = open(server.url, room, {
       token: 'carol',
-      mintTicket: () => mintWatchTicket({ watchUrl: watchUrl(room), baseUrl: server.url, readToken: () => Promise.resolve('carol'), fetch }),
+      mintTicket: () => mintWatchTicket({ watchUrl: watchUrl(room), collection: 'com.example.message', baseUrl: server.url, readToken: () => Promise.resolve('carol'), fetch }),
     })
     await until(store, (s) => s.status === 'live')
     const record = await store.put({ text: 'who am I' }, { rkey: 'note-1' })

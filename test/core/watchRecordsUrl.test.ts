@@ -43,6 +43,7 @@ describe('watchRecordsUrl', () => {
 describe('listRecordsUrl', () => {
   it('keeps the watch path prefix and query, and replaces the watch-only parameters', () => {
     const url = listRecordsUrl('https://api.example.com/proxy/xrpc/com.example.message.watchRecords?roomUri=r%201&mode=ws&ticket=old&limit=5&filter=x', {
+      collection: 'com.example.message',
       cursor: 'c/1',
       limit: 20,
       ticket: 'fresh',

@@ -34,6 +34,7 @@ describe('mintWatchTicket', () => {
     const { url, bodies } = await ticketEndpoint()
     const ticket = await mintWatchTicket({
       watchUrl: `/xrpc/com.example.message.watchRecords?${param}=${encodeURIComponent(room)}`,
+      collection: 'com.example.message',
       baseUrl: url,
       readToken: () => Promise.resolve('tok'),
       fetch,

@@ -1,11 +1,12 @@
 import { act, cleanup, render } from '@testing-library/react'
-import { startTransition, Suspense, use, useState, version } from 'react'
+import { startTransition, Suspense, use, useLayoutEffect, useState, version } from 'react'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SyncError } from '../../src/core/errors.js'
 import { shallowEqual } from '../../src/react/shallowEqual.js'
 import { useRecords } from '../../src/react/useRecords.js'
 import type { ExternalStore } from '../../src/react/useStore.js'
 import { useStore } from '../../src/react/useStore.js'
+import { useSubscribedSnapshot } from '../../src/react/syncExternalStore.js'
 
 interface Counter {
   a: number
@@ -125,6 +126,58 @@ describe('useStore', () => {
     expect(listeners.size).toBe(1)
     unmount()
     expect(listeners.size).toBe(0)
+  })
+})
+
+// React 17's path (syncExternalStore.ts), tested here on whatever React runs the tests.
+describe('the useSyncExternalStore fallback for React 17', () => {
+  it('shows each new snapshot, including one made between the render and the subscription', () => {
+    let state = { value: 1 }
+    const listeners = new Set<() => void>()
+    const getSnapshot = () => state
+    const subscribe = (listener: () => void): (() => void) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    }
+    function Reader() {
+      return <span>{useSubscribedSnapshot(subscribe, getSnapshot).value}</span>
+    }
+    // The store moves on after Reader's render and layout effect, before it subscribes, unannounced.
+    function Mover(): null {
+      useLayoutEffect(() => {
+        state = { value: 7 }
+      }, [])
+      return null
+    }
+    const { container, unmount } = render(
+      <>
+        <Reader />
+        <Mover />
+      </>,
+    )
+    expect(container.textContent).toBe('7')
+    state = { value: 3 }
+    act(() => listeners.forEach((listener) => listener()))
+    expect(container.textContent).toBe('3')
+    unmount()
+    expect(listeners.size).toBe(0)
+  })
+
+  it('re-renders when a notified snapshot is new, and not when it is the same reference', () => {
+    const { store, set, listeners } = counterStore({ a: 1, b: 1 })
+    let renders = 0
+    function Reader() {
+      renders++
+      return <span>{useSubscribedSnapshot(store.subscribe, store.getSnapshot).a}</span>
+    }
+    const { container } = render(<Reader />)
+    expect(container.textContent).toBe('1')
+    const before = renders
+    act(() => listeners.forEach((listener) => listener())) // told, but the snapshot is the same object
+    expect(renders).toBe(before)
+    set({ a: 2 })
+    expect(container.textContent).toBe('2')
+    expect(renders).toBe(before + 1)
   })
 })
 

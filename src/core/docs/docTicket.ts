@@ -2,7 +2,7 @@ import type { Environment } from '../environment.js'
 import { SyncError } from '../errors.js'
 import { describeEndpoint, responseError } from '../records/httpErrors.js'
 import { DOCUMENTS_TOPIC } from '../../wire/tickets.js'
-import { TICKET_METHOD } from '../../wire/watchRecords.js'
+import { TICKET_METHOD } from '../../wire/xrpcMethods.js'
 
 /** How the document socket proves who it is: a short-lived ticket, or (fallback) the token itself. */
 export type SocketCredential = { ticket: string } | { token: string } | Record<string, never>

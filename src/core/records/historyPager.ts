@@ -1,4 +1,3 @@
-import { compareNewestFirst } from '../../wire/watchRecords.js'
 import { SyncError, toSyncError } from '../errors.js'
 import type { RecordPage } from './listRecordsPage.js'
 import type { WatchRecord } from './types.js'
@@ -13,6 +12,11 @@ export interface HistoryPagerOptions<V> {
   merge(records: readonly WatchRecord<V>[]): void
   /** Where the last snapshot ended, when the pager comes after it (undefined: none yet). */
   cursor?: string | null | undefined
+  /**
+   * The server's order, `compareNewestFirst`: passed in by the store, which has it, so this
+   * lazily loaded code shares no module with the page (see wire/watchRecords.ts).
+   */
+  serverOrder(a: Position, b: Position): number
 }
 
 /**
@@ -57,7 +61,7 @@ export class HistoryPager<V> {
   }
 
   snapshotRecord(record: WatchRecord<V>): void {
-    if (this.#snapshotOldest === undefined || compareNewestFirst(record, this.#snapshotOldest) > 0) this.#snapshotOldest = record
+    if (this.#snapshotOldest === undefined || this.#options.serverOrder(record, this.#snapshotOldest) > 0) this.#snapshotOldest = record
   }
 
   /**
@@ -77,13 +81,14 @@ export class HistoryPager<V> {
     const floor = this.#floor
     // No loaded page reaches past this snapshot (or the pager loaded while it was under way,
     // and did not see its records): its cursor is where history goes on.
-    if (floor === undefined || oldest === undefined || this.#cursor === undefined || compareNewestFirst(floor, oldest) <= 0) {
+    if (floor === undefined || oldest === undefined || this.#cursor === undefined || this.#options.serverOrder(floor, oldest) <= 0) {
       this.#cursor = cursor
       this.#floor = undefined
       this.#generation++
       return undefined
     }
-    return (record) => compareNewestFirst(record, oldest) > 0 && compareNewestFirst(record, floor) <= 0
+    const { serverOrder } = this.#options
+    return (record) => serverOrder(record, oldest) > 0 && serverOrder(record, floor) <= 0
   }
 
   /** Access ended (`member.removed`): forget the history; a page on its way is dropped. */
@@ -118,7 +123,7 @@ export class HistoryPager<V> {
     if (generation !== this.#generation) return this.#cursor !== null && this.#cursor !== undefined
     this.#cursor = page.cursor
     let oldest = this.#floor
-    for (const record of page.records) if (oldest === undefined || compareNewestFirst(record, oldest) > 0) oldest = record
+    for (const record of page.records) if (oldest === undefined || this.#options.serverOrder(record, oldest) > 0) oldest = record
     this.#floor = oldest
     this.#options.merge(page.records)
     // A page of malformed records only is still a step back, if the server has more.

@@ -1,4 +1,4 @@
-import { LIST_RECORDS_METHOD, WATCH_RECORDS_METHOD } from '../../wire/watchRecords.js'
+import { LIST_RECORDS_METHOD } from '../../wire/xrpcMethods.js'
 import { errorMessage, SyncError } from '../errors.js'
 import { describeEndpoint, responseError } from './httpErrors.js'
 import { parseWatchEvent } from './parseWatchEvent.js'
@@ -8,6 +8,7 @@ import type { RecordStoreOptions, WatchRecord } from './types.js'
 export interface PageRequest {
   /** The absolute watchRecords URL; the page comes from its collection's listRecords. */
   readonly watchUrl: string
+  /** The collection `watchUrl` watches (`collectionFromWatchUrl`); '' when it names none. */
   readonly collection: string
   readonly cursor: string
   readonly limit: number
@@ -27,14 +28,14 @@ export interface RecordPage<V> {
 /**
  * The listRecords URL next to a watch: same path prefix and query (the room, any filter),
  * the last segment `<collection>.listRecords`, and this page's cursor and limit. A watch's own
- * `mode`, `ticket`, `cursor` and `limit` do not carry over.
+ * `mode`, `ticket`, `cursor` and `limit` do not carry over. A URL that names no collection
+ * keeps its path. The collection comes from the caller, which has it, rather than from reading
+ * the URL again here: see wire/watchRecords.ts.
  */
-export function listRecordsUrl(watchUrl: string, request: Pick<PageRequest, 'cursor' | 'limit' | 'ticket'>): string {
+export function listRecordsUrl(watchUrl: string, request: Pick<PageRequest, 'collection' | 'cursor' | 'limit' | 'ticket'>): string {
   const url = new URL(watchUrl)
   const slash = url.pathname.lastIndexOf('/')
-  const method = url.pathname.slice(slash + 1)
-  const suffix = `.${WATCH_RECORDS_METHOD}`
-  if (method.endsWith(suffix)) url.pathname = `${url.pathname.slice(0, slash + 1)}${method.slice(0, -suffix.length)}.${LIST_RECORDS_METHOD}`
+  if (request.collection !== '') url.pathname = `${url.pathname.slice(0, slash + 1)}${request.collection}.${LIST_RECORDS_METHOD}`
   for (const name of ['mode', 'ticket', 'cursor', 'limit']) url.searchParams.delete(name)
   url.searchParams.set('cursor', request.cursor)
   url.searchParams.set('limit', String(request.limit))

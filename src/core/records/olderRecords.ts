@@ -2,7 +2,7 @@ import { SyncError } from '../errors.js'
 import { HistoryPager } from './historyPager.js'
 import { fetchOlderPage } from './listRecordsPage.js'
 import type { SchemaPipe } from './schemaPipe.js'
-import type { RecordStoreOptions, WatchEvent } from './types.js'
+import type { RecordStoreOptions, WatchEvent, WatchRecord } from './types.js'
 
 /** How many older records one `loadOlder()` asks for, unless `historyPageSize` says otherwise. */
 export const DEFAULT_HISTORY_PAGE_SIZE = 100
@@ -22,11 +22,14 @@ export function olderRecords<V>(
   gate: SchemaPipe<V>,
   cursor: string | null | undefined,
   apply: (batch: readonly WatchEvent<V>[]) => void,
+  /** `compareNewestFirst` (see HistoryPagerOptions.serverOrder). */
+  serverOrder: (a: WatchRecord<V>, b: WatchRecord<V>) => number,
 ): HistoryPager<V> {
   const limit = options.historyPageSize ?? DEFAULT_HISTORY_PAGE_SIZE
   if (!Number.isInteger(limit) || limit < 1) throw new SyncError('bad-input', `historyPageSize must be a positive integer (got ${String(limit)})`)
   return new HistoryPager<V>({
     merge: (records) => apply(records.map((record) => ({ kind: 'record.created', data: { record } }))),
     cursor,
+    serverOrder,
     fetchPage: (from) => fetchOlderPage({ watchUrl, collection, options, gate, cursor: from, limit }) })
 }

@@ -1,6 +1,6 @@
 import { SyncError } from '../errors.js'
 import type { WatchEvent, WatchRecord } from './types.js'
-import { isWatchFrameKind } from '../../wire/watchRecords.js'
+import { isWatchFrameKind } from '../../wire/watchFrames.js'
 
 /** What a transport knows about the stream that a frame may leave out. */
 export interface WatchEventContext {
@@ -72,7 +72,6 @@ export function parseWatchEvent<V = Record<string, unknown>>(
   }
 }
 
-export { collectionFromWatchUrl } from '../../wire/watchRecords.js'
 
 function checkRecord<V>(record: Fields, collection: string | undefined): WatchRecord<V> | string {
   if (record.value === undefined) return 'has no "value"'

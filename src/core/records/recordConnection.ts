@@ -23,6 +23,8 @@ export interface RecordStreamHandlers<V> {
 export function connectRecords<V>(
   attempt: ConnectAttempt,
   url: string,
+  /** The collection `url` watches; undefined when it names none. */
+  collection: string | undefined,
   options: RecordStoreOptions<V>,
   module: LazyModule<RecordTransport>,
   timers: Timers,
@@ -39,6 +41,7 @@ export function connectRecords<V>(
     if (closed) return
     handle = transport<V>({
       url,
+      collection,
       ticket,
       fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
       WebSocket: options.WebSocket,

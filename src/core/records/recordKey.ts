@@ -1,4 +1,4 @@
-import { isValidRkey } from '../../wire/watchRecords.js'
+import { isValidRkey } from '../../wire/watchEndpoint.js'
 import { SyncError } from '../errors.js'
 import type { WatchRecord } from './types.js'
 
@@ -22,7 +22,7 @@ export function authorKey(did: string, rkey: string): string {
   return `${did}\u0000${rkey}`
 }
 
-export { compareNewestFirst } from '../../wire/watchRecords.js'
+export { compareNewestFirst } from '../../wire/watchEndpoint.js'
 
 /**
  * Whether a re-sent record carries nothing new, so the old object can be kept and components

@@ -9,6 +9,7 @@ import type { RecordStoreOptions, RecordTransport } from './types.js'
 import type { ConnectAttempt } from '../connectionDriver.js'
 
 export { backoffDelay } from '../machine.js'
+export { applyWatchEvents } from './watchEvents.js'
 
 /**
  * The live half of a record store, loaded with its first `start()` (see deferredDriver.ts):
@@ -17,6 +18,7 @@ export { backoffDelay } from '../machine.js'
  */
 export function recordDriver<V>(
   url: string,
+  collection: string | undefined,
   options: RecordStoreOptions<V>,
   /** Passed in, not imported: the store loads it too, at its start (recordTransports.ts). */
   transport: LazyModule<RecordTransport>,
@@ -26,7 +28,7 @@ export function recordDriver<V>(
   tap: TapPoint | undefined,
 ): ConnectionDriver {
   return new ConnectionDriver({
-    connect: (attempt) => connectRecords(attempt, url, options, transport, environment, handlers(attempt), tap),
+    connect: (attempt) => connectRecords(attempt, url, collection, options, transport, environment, handlers(attempt), tap),
     reconnect: options.reconnect,
     // The WebSocket transport watches silence itself: only some servers send keepalives there.
     heartbeatMs: options.transport === 'ws' ? undefined : (options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),

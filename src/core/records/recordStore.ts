@@ -1,9 +1,7 @@
-import type { ConnectAttempt } from '../connectionDriver.js'
 import { DeferredDriver } from '../deferredDriver.js'
 import { LazyModule } from '../lazyModule.js'
 import type { Environment } from '../environment.js'
 import { defaultEnvironment } from '../environment.js'
-import { SyncError } from '../errors.js'
 import type { MachineState } from '../machine.js'
 import { checkHeartbeatMs } from '../heartbeatOption.js'
 import { Listeners } from '../subscribable.js'
@@ -21,17 +19,11 @@ import { compareNewestFirst } from './recordKey.js'
 import type { HistoryPager } from './historyPager.js'
 import { SchemaPipe } from './schemaPipe.js'
 import { toSyncError } from '../errors.js'
-import { collectionFromWatchUrl } from '../../wire/watchRecords.js'
+import { collectionFromWatchUrl } from '../../wire/watchEndpoint.js'
 import type { CachedState } from './cachePaint.js'
 import { headStart, readCache } from './cachePaint.js'
-import type {
-  OptimisticInput,
-  RecordSnapshot,
-  RecordStore,
-  RecordStoreOptions,
-  WatchEvent,
-  WatchRecord,
-} from './types.js'
+import type { OptimisticInput, RecordSnapshot, RecordStore, RecordStoreOptions, WatchEvent, WatchRecord } from './types.js'
+import type { WatchEventTarget } from './watchEvents.js'
 
 export interface RecordSaveState {
   /** Writes still waiting for the server (outbox entries not refused, plus `addOptimistic` entries). */
@@ -76,6 +68,8 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   /** `closeAndForget()` ran: this store never starts, paints or takes a write again. */
   #forgotten = false
   #gate: SchemaPipe<V>
+  /** What watch events change here, for the connection's code to apply them (watchEvents.ts). */
+  #eventTarget: WatchEventTarget<V>
   /** Loaded by the first loadOlder(); until then only the snapshot's cursor is kept. */
   #pager: HistoryPager<V> | undefined
   #pagerLoad: Promise<HistoryPager<V>> | undefined
@@ -89,6 +83,15 @@ export class WatchRecordStore<V> implements RecordStore<V> {
     this.collection = collectionFromWatchUrl(this.url) ?? ''
     this.#compare = options.compareRecords ?? compareNewestFirst
     this.#confirmed = new ConfirmedRecords<V>(this.#compare)
+    this.#eventTarget = {
+      confirmed: this.#confirmed,
+      optimistic: () => this.#optimistic,
+      pager: () => this.#pager,
+      setCursor: (cursor) => void (this.#cursor = cursor),
+      caughtUp: () => void (this.#networkCaughtUp = true),
+      changed: () => this.#recordsChanged(),
+      clearCache: () => this.#persister?.clear(),
+    }
     this.#gate = new SchemaPipe(options.schema)
     const tap = internals.tap && { tap: internals.tap, connection: this.url, kind: 'records' as const }
     const onChange = (state: MachineState): void => this.#onMachineChange(state)
@@ -97,6 +100,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
       (link) =>
         link.recordDriver(
           this.url,
+          this.collection || undefined,
           options,
           transportModule(options.transport),
           this.#env,
@@ -108,7 +112,7 @@ export class WatchRecordStore<V> implements RecordStore<V> {
                   this.#options.onIgnoredError?.(error)
                   attempt.problem(error)
                 },
-                (valid) => this.#apply(valid, attempt),
+                (valid) => link.applyWatchEvents(this.#eventTarget, valid, attempt),
               ),
             // An empty batch: the snapshot is abandoned only after the batches still being checked.
             ended: () => this.#gate.events([], () => {}, () => this.#confirmed.abandonSnapshot()),
@@ -260,63 +264,19 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   }
 
   loadOlder(): Promise<boolean> {
-    // Calls share the pager's request; the first ones also share its loading.
-    this.#pagerLoad ??= import('./olderRecords.js').then(
-      (module) => (this.#pager = module.olderRecords(this.url, this.collection, this.#options, this.#gate, this.#cursor, (batch) => this.#apply(batch))),
+    // Calls share the pager's request; the first ones also share its loading. Pages are applied
+    // as watch events are, by the connection's code: loaded here for a store never started.
+    this.#pagerLoad ??= Promise.all([import('./olderRecords.js'), recordLink.load()]).then(
+      ([module, link]) => {
+        const apply = (batch: readonly WatchEvent<V>[]): void => link.applyWatchEvents(this.#eventTarget, batch)
+        return (this.#pager = module.olderRecords(this.url, this.collection, this.#options, this.#gate, this.#cursor, apply, compareNewestFirst))
+      },
       (error: unknown) => {
         this.#pagerLoad = undefined
         throw toSyncError(error) // 'network'
       },
     )
     return this.#pagerLoad.then((pager) => pager.loadOlder())
-  }
-
-  /** `attempt` is the connection a batch came on; an older page (`record.created` only) comes on none. */
-  #apply(batch: readonly WatchEvent<V>[], attempt?: ConnectAttempt): void {
-    let changed = false
-    for (const event of batch) {
-      switch (event.kind) {
-        case 'snapshot.start':
-          this.#confirmed.beginSnapshot()
-          this.#pager?.beginSnapshot()
-          break
-        case 'snapshot.record':
-        case 'record.created': {
-          const record = event.data.record
-          if (event.kind === 'snapshot.record') this.#pager?.snapshotRecord(record)
-          changed = this.#confirmed.upsert(record) || changed
-          changed = this.#optimistic.settle(record.did, record.rkey) || changed
-          this.#networkCaughtUp ||= event.kind === 'record.created'
-          break
-        }
-        case 'snapshot.end':
-          // Only the window this snapshot covers is reconciled: older loaded pages stay.
-          changed = this.#confirmed.endSnapshot(this.#pager ? this.#pager.endSnapshot(event.data.cursor) : void (this.#cursor = event.data.cursor || null)) || changed
-          this.#networkCaughtUp = true
-          if (changed) this.#recordsChanged()
-          changed = false
-          // Records first, then the status: a listener that sees `live` sees the full list.
-          attempt?.caughtUp()
-          break
-        case 'record.deleted':
-          changed = this.#confirmed.delete(event.data) || changed
-          changed = this.#optimistic.settle(event.data.did, event.data.rkey) || changed
-          break
-        case 'member.removed':
-          // Access was revoked: what we showed is no longer ours to show, here or in the cache.
-          this.#confirmed.clear()
-          this.#pager?.reset()
-          this.#cursor = undefined
-          this.#recordsChanged()
-          this.#persister?.clear()
-          attempt?.lost(new SyncError('forbidden', 'Access to this collection was revoked (member.removed)'), { retry: false })
-          return
-        case 'error':
-          attempt?.problem(new SyncError('unavailable', `Server reported: ${event.data.message}`))
-          break
-      }
-    }
-    if (changed) this.#recordsChanged()
   }
 
   #onMachineChange(state: MachineState): void {

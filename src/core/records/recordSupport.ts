@@ -5,6 +5,7 @@ import { definedOptions } from '../definedOptions.js'
 import type { Environment } from '../environment.js'
 import type { EventTap } from '../eventTap.js'
 import type { WatchRecordStore } from './recordStore.js'
+import { collectionFromWatchUrl } from '../../wire/watchEndpoint.js'
 import { createRecordStore } from './recordStore.js'
 import { schemaKey } from './schemaKey.js'
 
@@ -44,15 +45,18 @@ export const watchRecordSupport: RecordSupport = {
         schema: request.schema as StandardSchemaV1<unknown, unknown> | undefined,
         // Loaded by the first connection, alongside its transport (recordConnection.ts waits for both at once).
         ...(readToken !== undefined && {
-          mintTicket: () =>
-            import('./ticket.js').then(({ mintWatchTicket }) =>
+          mintTicket: () => {
+            const baseUrl = recordsBaseUrl ?? (typeof location === 'undefined' ? undefined : location.origin)
+            return import('./ticket.js').then(({ mintWatchTicket }) =>
               mintWatchTicket({
                 watchUrl: url,
+                collection: collectionFromWatchUrl(url, baseUrl) ?? '',
                 readToken,
-                baseUrl: recordsBaseUrl ?? (typeof location === 'undefined' ? undefined : location.origin),
+                baseUrl,
                 fetch: fetch ?? globalThis.fetch.bind(globalThis),
               }),
-            ),
+            )
+          },
         }),
       },
       { environment, tap },

@@ -1,7 +1,7 @@
 import { SyncError } from '../errors.js'
 import { createTransportLifecycle } from '../transportLifecycle.js'
 import { describeEndpoint, errorMessage, hasContentType, watchResponseError, withQuery } from './httpErrors.js'
-import { collectionFromWatchUrl, parseWatchEvent } from './parseWatchEvent.js'
+import { parseWatchEvent } from './parseWatchEvent.js'
 import { createSseParser, DEFAULT_MAX_EVENT_LENGTH } from './sseParser.js'
 import type { RecordTransport, RecordTransportOptions, WatchEvent } from './types.js'
 
@@ -14,7 +14,7 @@ import type { RecordTransport, RecordTransportOptions, WatchEvent } from './type
 export const sseTransport: RecordTransport = <V>(options: RecordTransportOptions<V>) => {
   const { sink } = options
   const endpoint = describeEndpoint(options.url)
-  const context = { collection: collectionFromWatchUrl(options.url) }
+  const context = { collection: options.collection }
   const abort = new AbortController()
   let reader: ReadableStreamDefaultReader<Uint8Array> | null = null
   /** Ends once: by an error (reported to the sink) or quietly (closed by the caller or the signal). */

@@ -1,9 +1,13 @@
-import { collectionFromWatchUrl } from '../../wire/watchRecords.js'
 import { SyncError } from '../errors.js'
 
 export interface TicketRequest {
   /** The watchRecords URL the ticket is for (relative to `baseUrl`). */
   readonly watchUrl: string
+  /**
+   * The collection it watches (`collectionFromWatchUrl`, '' for none): given by the caller,
+   * which has it, so this lazily loaded chunk shares no module with the page.
+   */
+  readonly collection: string
   readonly baseUrl: string | undefined
   readonly readToken: () => Promise<string>
   readonly fetch: typeof fetch
@@ -15,10 +19,9 @@ export interface TicketRequest {
  * @throws SyncError `'unauthorized'` (401), `'forbidden'` (403), `'network'` (other HTTP
  * failures) or `'protocol'` (an answer without a ticket).
  */
-export async function mintWatchTicket({ watchUrl, baseUrl, readToken, fetch: fetchImpl }: TicketRequest): Promise<string> {
+export async function mintWatchTicket({ watchUrl, collection, baseUrl, readToken, fetch: fetchImpl }: TicketRequest): Promise<string> {
   const bearer = await readToken()
   const endpoint = new URL(watchUrl, baseUrl)
-  const collection = collectionFromWatchUrl(endpoint) ?? ''
   const roomUri = endpoint.searchParams.get('roomUri') ?? endpoint.searchParams.get('spaceUri') ?? ''
   const response = await fetchImpl(new URL('/xrpc/realtime.ticket', endpoint), {
     method: 'POST',

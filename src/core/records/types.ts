@@ -167,6 +167,12 @@ export interface RecordTransportSink<V> {
 export interface RecordTransportOptions<V> {
   /** Absolute http(s) URL of the watchRecords endpoint, without a ticket. */
   url: string
+  /**
+   * The collection `url` watches (`collectionFromWatchUrl`), for records that come without a
+   * uri; undefined when it names none. Passed in, as the store knows it already: the transport
+   * chunks import nothing the page also imports.
+   */
+  collection: string | undefined
   ticket?: string | undefined
   fetch: typeof fetch
   WebSocket?: typeof WebSocket | undefined

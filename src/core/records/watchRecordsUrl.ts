@@ -1,4 +1,4 @@
-import { isValidCollection, WATCH_RECORDS_METHOD } from '../../wire/watchRecords.js'
+import { isValidCollection, WATCH_RECORDS_METHOD } from '../../wire/watchEndpoint.js'
 import { SyncError } from '../errors.js'
 
 /**

@@ -4,7 +4,7 @@ import { globalTimers, onPing } from '../silenceWatch.js'
 import { createTransportLifecycle } from '../transportLifecycle.js'
 import { closeError, releaseSocket } from '../socketClose.js'
 import { describeEndpoint, errorMessage, watchResponseError, withQuery } from './httpErrors.js'
-import { collectionFromWatchUrl, parseWatchEvent } from './parseWatchEvent.js'
+import { parseWatchEvent } from './parseWatchEvent.js'
 import type { RecordTransport, RecordTransportOptions, WatchEvent } from './types.js'
 
 
@@ -35,7 +35,7 @@ interface Handshake {
 export const wsTransport: RecordTransport = <V>(options: RecordTransportOptions<V>) => {
   const { sink } = options
   const endpoint = describeEndpoint(options.url)
-  const context = { collection: collectionFromWatchUrl(options.url) }
+  const context = { collection: options.collection }
   const abort = new AbortController()
   let socket: WebSocket | null = null
   /** Ends once: by an error (reported to the sink) or quietly (closed by the caller or the signal). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { SyncError } from '../../../src/core/errors.js'
-import { collectionFromWatchUrl, parseWatchEvent } from '../../../src/core/records/parseWatchEvent.js'
+import { parseWatchEvent } from '../../../src/core/records/parseWatchEvent.js'
+import { collectionFromWatchUrl } from '../../../src/wire/watchRecords.js'
 import { COLLECTION, record } from './helpers.js'
 
 const protocol = (result: unknown): string => {

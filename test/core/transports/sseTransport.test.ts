@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { sseTransport } from '../../../src/core/records/sseTransport.js'
-import { WATCH_PATH, closeAll, delay, frame, rawServer, record, recordingSink } from './helpers.js'
+import { COLLECTION, WATCH_PATH, closeAll, delay, frame, rawServer, record, recordingSink } from './helpers.js'
 
 afterEach(closeAll)
 
@@ -18,6 +18,7 @@ async function connect(handler: Parameters<typeof rawServer>[0], options: { tick
   const abort = new AbortController()
   const handle = sseTransport({
     url: server.url + WATCH_PATH,
+    collection: COLLECTION,
     ticket: options.ticket,
     fetch: globalThis.fetch,
     signal: abort.signal,
@@ -145,7 +146,7 @@ describe('sseTransport', () => {
     const url = server.url + WATCH_PATH
     await server.close()
     const t = recordingSink()
-    sseTransport({ url, fetch: globalThis.fetch, signal: new AbortController().signal, sink: t.sink })
+    sseTransport({ url, collection: COLLECTION, fetch: globalThis.fetch, signal: new AbortController().signal, sink: t.sink })
     await t.until(() => t.closed().length > 0)
     expect(t.closed()[0]).toMatchObject({ code: 'network' })
     expect(t.closed()[0]!.cause).toBeDefined()
@@ -182,7 +183,7 @@ describe('sseTransport', () => {
   it('does nothing with an already aborted signal', async () => {
     const server = await rawServer((_request, response) => stream(response))
     const t = recordingSink()
-    sseTransport({ url: server.url + WATCH_PATH, fetch: globalThis.fetch, signal: AbortSignal.abort(), sink: t.sink })
+    sseTransport({ url: server.url + WATCH_PATH, collection: COLLECTION, fetch: globalThis.fetch, signal: AbortSignal.abort(), sink: t.sink })
     await delay(30)
     expect(server.requests).toHaveLength(0)
     expect(t.calls).toEqual([])

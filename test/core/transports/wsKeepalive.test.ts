@@ -56,6 +56,7 @@ async function connect(body: unknown, onSocket: (socket: WsSocket) => void, opti
   const recorder = recordingSink()
   const handle = wsTransport({
     url: server.url + WATCH_PATH,
+    collection: COLLECTION,
     fetch: globalThis.fetch,
     WebSocket: WebSocketImpl,
     signal: new AbortController().signal,
@@ -120,6 +121,7 @@ describe('keepalives on a records watch socket', () => {
     const recorder = recordingSink()
     wsTransport({
       url: server.url + WATCH_PATH,
+      collection: COLLECTION,
       fetch: globalThis.fetch,
       WebSocket: WebSocketImpl,
       signal: new AbortController().signal,

@@ -23,6 +23,7 @@ async function watchWith(allowedSocketOrigins?: readonly string[]) {
   const recorder = recordingSink()
   wsTransport({
     url: endpoint.url + WATCH_PATH,
+    collection: COLLECTION,
     fetch: globalThis.fetch,
     WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
     ...(allowedSocketOrigins !== undefined && { allowedSocketOrigins }),
@@ -55,6 +56,7 @@ describe('wsTransport socket origins', () => {
     const recorder = recordingSink()
     wsTransport({
       url: endpoint.url + WATCH_PATH,
+      collection: COLLECTION,
       fetch: globalThis.fetch,
       WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
       allowedSocketOrigins: [elsewhere.url],

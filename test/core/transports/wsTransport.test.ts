@@ -38,6 +38,7 @@ async function connect(
   const abort = new AbortController()
   const handle = wsTransport({
     url: server.url + WATCH_PATH,
+    collection: COLLECTION,
     ticket: options.ticket,
     fetch: globalThis.fetch,
     WebSocket: 'WebSocket' in options ? options.WebSocket : WebSocketImpl,
