@@ -79,11 +79,9 @@ export class ConfirmedRecords<V> {
     for (const record of records) {
       const key = confirmedKey(record)
       if (byKey.has(key)) continue
+      this.#view.added(record)
       byKey.set(key, record)
-      if (before) this.#view.added(record)
     }
-    // Into an empty store (the first paint) the view takes them in one go, usually without a sort.
-    if (!before) this.#view.adopt([...byKey.values()])
     if (byKey.size === before) return false
     this.#byAuthor = null // rebuilt by the first lookup, off the first paint's path
     return true

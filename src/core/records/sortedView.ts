@@ -17,16 +17,15 @@ const MAX_CHANGES = 16
  */
 export class SortedView<V> {
   readonly #compare: (a: WatchRecord<V>, b: WatchRecord<V>) => number
-  /** When each record's key was first added (see above); only read for ties, through `#turnOf`. */
+  /** When each record's key was first added (see above); only read for ties, through `#turns()`. */
   readonly #turn = new WeakMap<WatchRecord<V>, number>()
   #nextTurn = 0
   /**
-   * Records adopted in one go (a cache seed), whose turns are `#batchStart` + their index, not
-   * yet in `#turn`: 10,000 WeakMap entries were a fifth of the cached first paint's own work,
-   * and a tie (the only reader) may never come. Moved into `#turn` before it is next used.
+   * Added records whose turns, the next ones in this order, are not in `#turn` yet: a cache seed
+   * of 10,000 records made as many WeakMap entries on the first paint's path (a fifth of its own
+   * work), for ties that may never come. Moved in when a turn is read or a record leaves.
    */
-  #batch: readonly WatchRecord<V>[] = []
-  #batchStart = 0
+  #unnumbered: WatchRecord<V>[] = []
   /** Null: to be sorted from scratch at the next read. Mutated in place; callers copy it. */
   #sorted: WatchRecord<V>[] | null = null
   #added: WatchRecord<V>[] = []
@@ -38,8 +37,7 @@ export class SortedView<V> {
 
   /** A record under a key that was not there. */
   added(record: WatchRecord<V>): void {
-    this.#settleBatch()
-    this.#turn.set(record, this.#nextTurn++)
+    this.#unnumbered.push(record)
     if (this.#sorted === null) return
     // The same object back after it left: it has a new turn, so it cannot stay where it was.
     if (this.#gone.has(record)) return this.reset()
@@ -49,8 +47,8 @@ export class SortedView<V> {
 
   /** `record` now stands under `old`'s key, in its turn. */
   replaced(old: WatchRecord<V>, record: WatchRecord<V>): void {
-    this.#settleBatch()
-    this.#turn.set(record, this.#turn.get(old) ?? this.#nextTurn++)
+    const turns = this.#turns()
+    turns.set(record, turns.get(old) ?? this.#nextTurn++)
     if (this.#sorted === null) return
     if (this.#gone.has(record)) return this.reset()
     this.#gone.add(old)
@@ -59,44 +57,25 @@ export class SortedView<V> {
   }
 
   removed(record: WatchRecord<V>): void {
+    this.#turns() // holds no record that has left
     if (this.#sorted === null) return
     this.#gone.add(record)
     this.#limit()
   }
 
-  /**
-   * `records`, in insertion order, are now all there are (none seen under its key before): a
-   * cache seed into an empty store. A cache holds them in the order it was saved in, so when
-   * one pass finds them in order they are adopted as they are, without a sort.
-   */
-  adopt(records: readonly WatchRecord<V>[]): void {
-    this.#settleBatch()
-    this.#batch = records
-    this.#batchStart = this.#nextTurn
-    this.#nextTurn += records.length
-    this.reset()
-    // Ties keep insertion order, the array's: `<= 0` between neighbours is the sorted order.
-    for (let i = 1; i < records.length; i++) if (this.#compare(records[i - 1]!, records[i]!) > 0) return
-    this.#sorted = records.slice()
-  }
-
   /** Many records changed at once: the next read sorts them all. */
   reset(): void {
+    this.#turns()
     this.#sorted = null
     this.#added = []
     this.#gone.clear()
   }
 
-  #settleBatch(): void {
-    // Over any older entry: the same object may have been here before, and its adopted turn is the newer.
-    if (this.#batch.length === 0) return
-    this.#batch.forEach((record, index) => this.#turn.set(record, this.#batchStart + index))
-    this.#batch = []
-  }
-
-  #turnOf(record: WatchRecord<V>): number {
-    this.#settleBatch()
-    return this.#turn.get(record) ?? 0
+  #turns(): WeakMap<WatchRecord<V>, number> {
+    // Over any older entry: an object back after it left has a new turn.
+    for (const record of this.#unnumbered) this.#turn.set(record, this.#nextTurn++)
+    this.#unnumbered.length = 0
+    return this.#turn
   }
 
   #limit(): void {
@@ -140,5 +119,5 @@ export class SortedView<V> {
   }
 
   readonly #order = (a: WatchRecord<V>, b: WatchRecord<V>): number =>
-    this.#compare(a, b) || this.#turnOf(a) - this.#turnOf(b)
+    this.#compare(a, b) || (this.#turns().get(a) ?? 0) - (this.#turn.get(b) ?? 0)
 }
