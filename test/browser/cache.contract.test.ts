@@ -182,6 +182,15 @@ describe.each(fullCaches)('%s cache clear', (_name, make) => {
 })
 
 describe('indexedDB schema', () => {
+  it('opens (and so creates) its database as soon as it is made, before the first read asks for it', async () => {
+    const dbName = `eager-${Date.now()}-${dbCounter++}`
+    const cache = createIndexedDBCache({ dbName })
+    // Nothing is asked of the cache: the open runs while the app renders, not after.
+    await expect.poll(async () => (await indexedDB.databases()).some((database) => database.name === dbName)).toBe(true)
+    expect(await cache.loadRecords('room')).toBeUndefined()
+    cache.close()
+  })
+
   it('upgrades a version 2 database to version 3, keeping its records and documents, and adds the outbox', async () => {
     const dbName = `upgrade-v2-${Date.now()}-${dbCounter++}`
     const v2 = await openDB(dbName, 2, {

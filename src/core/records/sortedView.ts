@@ -17,9 +17,15 @@ const MAX_CHANGES = 16
  */
 export class SortedView<V> {
   readonly #compare: (a: WatchRecord<V>, b: WatchRecord<V>) => number
-  /** When each record's key was first added (see above); only read for ties. */
+  /** When each record's key was first added (see above); only read for ties, through `#turns()`. */
   readonly #turn = new WeakMap<WatchRecord<V>, number>()
   #nextTurn = 0
+  /**
+   * Added records whose turns, the next ones in this order, are not in `#turn` yet: a cache seed
+   * of 10,000 records made as many WeakMap entries on the first paint's path (a fifth of its own
+   * work), for ties that may never come. Moved in when a turn is read or a record leaves.
+   */
+  #unnumbered: WatchRecord<V>[] = []
   /** Null: to be sorted from scratch at the next read. Mutated in place; callers copy it. */
   #sorted: WatchRecord<V>[] | null = null
   #added: WatchRecord<V>[] = []
@@ -31,7 +37,7 @@ export class SortedView<V> {
 
   /** A record under a key that was not there. */
   added(record: WatchRecord<V>): void {
-    this.#turn.set(record, this.#nextTurn++)
+    this.#unnumbered.push(record)
     if (this.#sorted === null) return
     // The same object back after it left: it has a new turn, so it cannot stay where it was.
     if (this.#gone.has(record)) return this.reset()
@@ -41,7 +47,8 @@ export class SortedView<V> {
 
   /** `record` now stands under `old`'s key, in its turn. */
   replaced(old: WatchRecord<V>, record: WatchRecord<V>): void {
-    this.#turn.set(record, this.#turn.get(old) ?? this.#nextTurn++)
+    const turns = this.#turns()
+    turns.set(record, turns.get(old) ?? this.#nextTurn++)
     if (this.#sorted === null) return
     if (this.#gone.has(record)) return this.reset()
     this.#gone.add(old)
@@ -50,6 +57,7 @@ export class SortedView<V> {
   }
 
   removed(record: WatchRecord<V>): void {
+    this.#turns() // holds no record that has left
     if (this.#sorted === null) return
     this.#gone.add(record)
     this.#limit()
@@ -57,9 +65,17 @@ export class SortedView<V> {
 
   /** Many records changed at once: the next read sorts them all. */
   reset(): void {
+    this.#turns()
     this.#sorted = null
     this.#added = []
     this.#gone.clear()
+  }
+
+  #turns(): WeakMap<WatchRecord<V>, number> {
+    // Over any older entry: an object back after it left has a new turn.
+    for (const record of this.#unnumbered) this.#turn.set(record, this.#nextTurn++)
+    this.#unnumbered.length = 0
+    return this.#turn
   }
 
   #limit(): void {
@@ -103,5 +119,5 @@ export class SortedView<V> {
   }
 
   readonly #order = (a: WatchRecord<V>, b: WatchRecord<V>): number =>
-    this.#compare(a, b) || (this.#turn.get(a) ?? 0) - (this.#turn.get(b) ?? 0)
+    this.#compare(a, b) || (this.#turns().get(a) ?? 0) - (this.#turn.get(b) ?? 0)
 }
