@@ -71,8 +71,9 @@ export class SortedView<V> {
     let sorted = this.#sorted
     if (sorted === null || !this.#applyChanges(sorted)) sorted = [...all()].sort(this.#order)
     this.#sorted = sorted
-    this.#added = []
-    this.#gone.clear()
+    // Emptied in place: a read per live event would otherwise make an array each time.
+    this.#added.length = 0
+    if (this.#gone.size > 0) this.#gone.clear()
     return sorted
   }
 
