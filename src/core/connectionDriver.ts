@@ -202,9 +202,8 @@ export class ConnectionDriver {
     this.#transport = null
     // First, so that nothing the abort sets off (listeners run at once) counts as the attempt's.
     this.#attemptId++
-    const abort = this.#abort
+    this.#abort?.abort()
     this.#abort = null
-    abort?.abort()
     transport?.close()
   }
 

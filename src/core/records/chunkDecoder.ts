@@ -15,19 +15,17 @@ const STREAM = { stream: true } as const
  */
 export function createChunkDecoder(): (bytes: Uint8Array) => string {
   const streaming = new TextDecoder()
-  let whole: TextDecoder | null = null
-  /** The streaming decoder has given out text, so a BOM from now on is text. */
-  let begun = false
-  /** The streaming decoder holds no partial character and has begun: the next chunk may go whole. */
+  const whole = new TextDecoder('utf-8', { ignoreBOM: true })
+  /**
+   * The last chunk the streaming decoder had ended in ASCII (so it holds nothing back, and has
+   * given out text: its BOM is dealt with), and so did every chunk since.
+   */
   let settled = false
   return (bytes) => {
-    const length = bytes.byteLength
-    if (length === 0) return ''
-    const endsWhole = bytes[length - 1]! < 0x80
-    if (settled && endsWhole) return (whole ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(bytes)
-    const text = streaming.decode(bytes, STREAM)
-    begun ||= text.length > 0
-    settled = begun && endsWhole
-    return text
+    // An empty chunk counts as not whole: it goes to the streaming decoder, which returns ''.
+    const endsWhole = bytes[bytes.byteLength - 1]! < 0x80
+    if (settled && endsWhole) return whole.decode(bytes)
+    settled = endsWhole
+    return streaming.decode(bytes, STREAM)
   }
 }

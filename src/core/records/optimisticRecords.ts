@@ -38,7 +38,7 @@ export class OptimisticRecords<V> {
   /** Drops the entry a confirmed record (or a delete) stands for. */
   settle(did: string, rkey: string): boolean {
     // Most stores hold no optimistic entry: no key string per confirmed record then.
-    return this.#entries.size > 0 && this.#entries.delete(authorKey(did, rkey))
+    return this.size > 0 && this.#entries.delete(authorKey(did, rkey))
   }
 
   markFailed(rkey: string, error: Error, did?: string): boolean {

@@ -78,7 +78,7 @@ function checkRecord<V>(record: Fields, collection: string | undefined): WatchRe
   if (record.value === undefined) return 'has no "value"'
   // The common case, a complete record (what the reference server sends), is returned as is
   // without working out its keys: no copy, and no object made, on every event's path.
-  if (isNonEmptyString(record.uri) && isNonEmptyString(record.did) && isNonEmptyString(record.rkey) && isNonEmptyString(record.collection)) {
+  if (nonEmptyString(record.uri) && nonEmptyString(record.did) && nonEmptyString(record.rkey) && nonEmptyString(record.collection)) {
     return record as unknown as WatchRecord<V>
   }
   const keys = recordKeys(record, typeof record.collection === 'string' && record.collection ? record.collection : collection)
@@ -120,10 +120,6 @@ function parseAtUri(uri: string): { did: string; collection: string; rkey: strin
   const parts = uri.slice(5).split('/')
   if (parts.length !== 3 || !parts[0] || !parts[1] || !parts[2]) return undefined
   return { did: parts[0], collection: parts[1], rkey: parts[2] }
-}
-
-function isNonEmptyString(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0
 }
 
 function nonEmptyString(value: unknown): string | undefined {

@@ -100,19 +100,19 @@ export class WatchRecordStore<V> implements RecordStore<V> {
           options,
           transportModule(options.transport),
           this.#env,
-          (attempt) => {
-            // Made once per attempt, not per batch.
-            const report = (error: SyncError): void => {
-              this.#options.onIgnoredError?.(error)
-              attempt.problem(error)
-            }
-            const apply = (valid: readonly WatchEvent<V>[]): void => this.#apply(valid, attempt)
-            return {
-              events: (batch) => this.#gate.events(batch, report, apply),
-              // An empty batch: the snapshot is abandoned only after the batches still being checked.
-              ended: () => this.#gate.events([], () => {}, () => this.#confirmed.abandonSnapshot()),
-            }
-          },
+          (attempt) => ({
+            events: (batch) =>
+              this.#gate.events(
+                batch,
+                (error) => {
+                  this.#options.onIgnoredError?.(error)
+                  attempt.problem(error)
+                },
+                (valid) => this.#apply(valid, attempt),
+              ),
+            // An empty batch: the snapshot is abandoned only after the batches still being checked.
+            ended: () => this.#gate.events([], () => {}, () => this.#confirmed.abandonSnapshot()),
+          }),
           onChange,
           tap,
         ),
@@ -343,12 +343,10 @@ export class WatchRecordStore<V> implements RecordStore<V> {
   #buildRecords(): WatchRecord<V>[] {
     // The confirmed records come sorted (kept so from one event to the next); only the local
     // user's pending writes, when there are any, need a sort (an adaptive one: the rest is in order).
-    const records = this.#confirmed.sorted().slice()
+    const records = [...this.#confirmed.sorted()]
     const confirmedCount = records.length
-    if (this.#optimistic.size > 0) {
-      for (const entry of this.#optimistic.values()) {
-        if (!this.#confirmed.hasAuthorKey(entry.did, entry.rkey)) records.push(entry)
-      }
+    for (const entry of this.#optimistic.values()) {
+      if (!this.#confirmed.hasAuthorKey(entry.did, entry.rkey)) records.push(entry)
     }
     const merged = this.#writes.merge(records)
     return merged === records && records.length === confirmedCount ? records : merged.sort(this.#compare)

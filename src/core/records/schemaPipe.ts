@@ -26,8 +26,6 @@ export class SchemaPipe<V> {
   }
 
   events(batch: readonly WatchEvent<V>[], report: (error: SyncError) => void, apply: (batch: readonly WatchEvent<V>[]) => void): void {
-    // Nothing waiting: straight through, without a closure per batch (this is every live event's path).
-    if (!this.#waiting) return this.#gate ? this.#gate.events(batch, report, apply) : apply(batch)
     this.run(() => (this.#gate ? this.#gate.events(batch, report, apply) : apply(batch)))
   }
 

@@ -71,9 +71,8 @@ export class SortedView<V> {
     let sorted = this.#sorted
     if (sorted === null || !this.#applyChanges(sorted)) sorted = [...all()].sort(this.#order)
     this.#sorted = sorted
-    // Emptied in place: a read per live event would otherwise make an array each time.
-    this.#added.length = 0
-    if (this.#gone.size > 0) this.#gone.clear()
+    this.#added = []
+    this.#gone.clear()
     return sorted
   }
 
