@@ -34,7 +34,7 @@ export class ConfirmedRecords<V> {
 
   /** Every record, sorted by the store's order. The array changes with the next edit: copy it to keep it. */
   sorted(): readonly WatchRecord<V>[] {
-    return this.#view.read(() => this.#byKey.values())
+    return this.#view.read(this.#byKey)
   }
 
   hasAuthorKey(did: string, rkey: string): boolean {
