@@ -110,7 +110,9 @@ export class ConnectionDriver {
     const id = ++this.#attemptId
     const abort = new AbortController()
     this.#abort = abort
-    const current = (): boolean => id === this.#attemptId && !abort.signal.aborted
+    // The attempt's id moves on before its signal aborts (#teardownAttempt), so the id alone
+    // says whether it is current: this runs per network chunk, and the signal's getter is not free.
+    const current = (): boolean => id === this.#attemptId
     const attempt: ConnectAttempt = {
       signal: abort.signal,
       opened: () => {
@@ -198,9 +200,10 @@ export class ConnectionDriver {
     this.#heartbeat.stop()
     const transport = this.#transport
     this.#transport = null
+    // First, so that nothing the abort sets off (listeners run at once) counts as the attempt's.
+    this.#attemptId++
     this.#abort?.abort()
     this.#abort = null
-    this.#attemptId++
     transport?.close()
   }
 

@@ -142,6 +142,27 @@ describe('ConnectionDriver', () => {
     expect(t.closed).toContain(0)
   })
 
+  it('ignores what an attempt reports while its signal is aborting (the abort listeners run at once)', () => {
+    const t = setup({ reconnect: { initialDelayMs: 10 } })
+    t.driver.start()
+    const first = t.last()
+    first.opened()
+    first.caughtUp()
+    // A transport that, as it is torn down, still says something (a last chunk, an error).
+    first.signal.addEventListener('abort', () => {
+      first.alive()
+      first.caughtUp()
+      first.lost(new SyncError('network', 'late'))
+    })
+    const before = t.statuses.length
+    t.driver.stop()
+    // Straight to closed: the late `lost` did not pass through reconnecting (nor open another attempt).
+    expect(t.statuses.slice(before)).toEqual(['closed'])
+    expect(t.attempts).toHaveLength(1)
+    expect(t.driver.state.error).toBeNull()
+    expect(first.signal.aborted).toBe(true)
+  })
+
   it('treats silence past the heartbeat window as a dead connection', async () => {
     const t = setup({ heartbeatMs: 1000 })
     t.driver.start()

@@ -37,7 +37,8 @@ export class OptimisticRecords<V> {
 
   /** Drops the entry a confirmed record (or a delete) stands for. */
   settle(did: string, rkey: string): boolean {
-    return this.#entries.delete(authorKey(did, rkey))
+    // Most stores hold no optimistic entry: no key string per confirmed record then.
+    return this.size > 0 && this.#entries.delete(authorKey(did, rkey))
   }
 
   markFailed(rkey: string, error: Error, did?: string): boolean {

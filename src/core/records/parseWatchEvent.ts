@@ -75,6 +75,11 @@ export function parseWatchEvent<V = Record<string, unknown>>(
 
 function checkRecord<V>(record: Fields, collection: string | undefined): WatchRecord<V> | string {
   if (record.value === undefined) return 'has no "value"'
+  // The common case, a complete record (what the reference server sends), is returned as is
+  // without working out its keys: no copy, and no object made, on every event's path.
+  if (nonEmptyString(record.uri) && nonEmptyString(record.did) && nonEmptyString(record.rkey) && nonEmptyString(record.collection)) {
+    return record as unknown as WatchRecord<V>
+  }
   const keys = recordKeys(record, typeof record.collection === 'string' && record.collection ? record.collection : collection)
   if (typeof keys === 'string') return keys
   // The common case (a complete record) is returned as is: no copy on the snapshot hot path.

@@ -82,10 +82,10 @@ export class SortedView<V> {
     if (this.#added.length + this.#gone.size > MAX_CHANGES) this.reset()
   }
 
-  /** The records in order; `all` lists them in insertion order when a full sort is due. */
-  read(all: () => Iterable<WatchRecord<V>>): readonly WatchRecord<V>[] {
+  /** The records in order; `all` holds them in insertion order, for when a full sort is due. */
+  read(all: { values(): Iterable<WatchRecord<V>> }): readonly WatchRecord<V>[] {
     let sorted = this.#sorted
-    if (sorted === null || !this.#applyChanges(sorted)) sorted = [...all()].sort(this.#order)
+    if (sorted === null || !this.#applyChanges(sorted)) sorted = [...all.values()].sort(this.#order)
     this.#sorted = sorted
     this.#added = []
     this.#gone.clear()

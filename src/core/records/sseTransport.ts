@@ -1,6 +1,7 @@
 import { SyncError } from '../errors.js'
 import { createTransportLifecycle } from '../transportLifecycle.js'
 import { describeEndpoint, errorMessage, hasContentType, watchResponseError, withQuery } from './httpErrors.js'
+import { createChunkDecoder } from './chunkDecoder.js'
 import { parseWatchEvent } from './parseWatchEvent.js'
 import { createSseParser, DEFAULT_MAX_EVENT_LENGTH } from './sseParser.js'
 import type { RecordTransport, RecordTransportOptions, WatchEvent } from './types.js'
@@ -37,7 +38,7 @@ export const sseTransport: RecordTransport = <V>(options: RecordTransportOptions
   }
   const maxLength = options.maxEventLength ?? DEFAULT_MAX_EVENT_LENGTH
   const parser = createSseParser(
-    ({ event, data }) => {
+    (event, data) => {
       if (life.done) return
       options.tap?.tap.emit?.('frame', options.tap, 'in', event, data, data)
       const parsed = parseWatchEvent<V>(event, data, context)
@@ -87,7 +88,7 @@ export const sseTransport: RecordTransport = <V>(options: RecordTransportOptions
     if (life.done) return void reader.cancel().catch(() => {})
     if (life.open()) sink.opened()
 
-    const decoder = new TextDecoder()
+    const decode = createChunkDecoder()
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>
       try {
@@ -98,7 +99,7 @@ export const sseTransport: RecordTransport = <V>(options: RecordTransportOptions
       }
       if (life.done) return
       if (chunk.done) break
-      parser.feed(decoder.decode(chunk.value, { stream: true }))
+      parser.feed(decode(chunk.value))
       flush()
       if (life.done) return
       sink.alive()

@@ -5,7 +5,7 @@ import type { SseEvent } from '../../../src/core/records/sseParser.js'
 function parse(chunks: readonly string[]): { events: SseEvent[]; comments: number } {
   const events: SseEvent[] = []
   let comments = 0
-  const parser = createSseParser((event) => events.push(event), () => comments++)
+  const parser = createSseParser((event, data) => events.push({ event, data }), () => comments++)
   for (const chunk of chunks) parser.feed(chunk)
   return { events, comments }
 }
@@ -106,7 +106,7 @@ describe('createSseParser', () => {
     const length = 4_000_000
     const piece = 'x'.repeat(16_384)
     const events: SseEvent[] = []
-    const parser = createSseParser((event) => events.push(event), { maxLength: 2 * length })
+    const parser = createSseParser((event, data) => events.push({ event, data }), { maxLength: 2 * length })
     let scanned = 0
     const indexOf = String.prototype.indexOf
     String.prototype.indexOf = function (this: string, search: string, from?: number) {
@@ -133,7 +133,7 @@ describe('createSseParser', () => {
   ])('stops at maxLength, once, for %s', (_name, chunks) => {
     const events: SseEvent[] = []
     const tooLong: number[] = []
-    const parser = createSseParser((event) => events.push(event), { maxLength: 100, onTooLong: (length) => tooLong.push(length) })
+    const parser = createSseParser((event, data) => events.push({ event, data }), { maxLength: 100, onTooLong: (length) => tooLong.push(length) })
     parser.feed('data: ok\n\n')
     for (const chunk of chunks) parser.feed(chunk)
     parser.feed('\n\ndata: after\n\n')
@@ -144,7 +144,7 @@ describe('createSseParser', () => {
 
   it('accepts lines and events of exactly maxLength', () => {
     const events: SseEvent[] = []
-    const parser = createSseParser((event) => events.push(event), { maxLength: 100, onTooLong: () => events.push({ event: 'too long', data: '' }) })
+    const parser = createSseParser((event, data) => events.push({ event, data }), { maxLength: 100, onTooLong: () => events.push({ event: 'too long', data: '' }) })
     parser.feed(`data:${'x'.repeat(45)}`)
     parser.feed(`${'x'.repeat(50)}\n\n`)
     expect(events).toEqual([{ event: 'message', data: 'x'.repeat(95) }])
