@@ -12,7 +12,9 @@ export interface ExternalStore<T> {
 }
 
 /**
- * The one place syncline subscribes to a store; every hook, presence included, reads through it.
+ * The one place syncline subscribes to a store; every hook, presence included, reads through it
+ * (or through `useStoreValue` in useStoreValue.ts, for stores that hand out the selection
+ * themselves; it is a module of its own so that apps without a selector hook load no selector shim).
  *
  * React's own `useSyncExternalStoreWithSelector` (from `use-sync-external-store`, whose shim
  * also brings `useSyncExternalStore` to React 17): `selector` runs only when the store hands
@@ -31,3 +33,4 @@ export function useStore<T, S>(
   const [getSnapshot, getServerSnapshot] = useMemo(() => [() => store.getSnapshot(), () => store.getServerSnapshot()] as const, [store])
   return withSelector.useSyncExternalStoreWithSelector(store.subscribe, getSnapshot, getServerSnapshot, selector, isEqual)
 }
+

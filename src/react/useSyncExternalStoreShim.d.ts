@@ -1,5 +1,5 @@
-// The shim ships no types and @types/use-sync-external-store is not a dependency; this is
-// the one function syncline uses, as React documents it.
+// The shim ships no types and @types/use-sync-external-store is not a dependency; these are
+// the functions syncline uses, as React documents them.
 declare module 'use-sync-external-store/shim/with-selector.js' {
   const withSelector: { useSyncExternalStoreWithSelector: typeof useSyncExternalStoreWithSelector }
   export default withSelector
@@ -10,4 +10,14 @@ declare module 'use-sync-external-store/shim/with-selector.js' {
     selector: (snapshot: Snapshot) => Selection,
     isEqual?: (a: Selection, b: Selection) => boolean,
   ): Selection
+}
+
+declare module 'use-sync-external-store/shim/index.js' {
+  const shim: { useSyncExternalStore: typeof useSyncExternalStore }
+  export default shim
+  export function useSyncExternalStore<Snapshot>(
+    subscribe: (onStoreChange: () => void) => () => void,
+    getSnapshot: () => Snapshot,
+    getServerSnapshot?: () => Snapshot,
+  ): Snapshot
 }
