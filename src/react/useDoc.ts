@@ -1,20 +1,21 @@
 'use client'
 import type { Doc } from '@automerge/automerge/slim'
-import { useCallback, useDebugValue, useMemo, useState } from 'react'
+import { useDebugValue, useMemo, useState } from 'react'
 import type { SyncClient } from '../core/client.js'
-import { automergeDocSupport } from '../core/docs/docSupport.js'
 import { parseDocumentUrl } from '../core/docs/documentId.js'
-import type { DocSnapshot, DocStatus, DocStore } from '../core/docs/types.js'
+import type { DocStatus, DocStore } from '../core/docs/types.js'
 import { SyncError } from '../core/errors.js'
 import type { SyncStatus } from '../core/machine.js'
 import { useSyncContext } from './context.js'
 import { debugLabel } from './debugLabel.js'
+import type { DocState, DocView, InfoField } from './docSource.js'
+import { DocHookState, DocSource, idleSource } from './docSource.js'
 import { isServerRender } from './recordStoreSources.js'
 import { suspendUntilSettled } from './suspendUntilSettled.js'
 import type { ThrowOnError } from './throwOnError.js'
 import { mayThrow, shouldThrow } from './throwOnError.js'
 import type { ExternalStore } from './useStore.js'
-import { useStore } from './useStore.js'
+import { useStoreValue } from './useStoreValue.js'
 
 export interface UseDocOptions<T, S> {
   /**
@@ -54,28 +55,6 @@ export interface DocInfo {
 /** Changes the document locally and at once; the change syncs at the end of the task. */
 export type ChangeDoc<T> = (fn: (doc: T) => void) => void
 
-interface DocView<T> {
-  readonly doc: DocSnapshot<T>
-  readonly status: SyncStatus
-  readonly connectionError: SyncError | null
-}
-
-interface DocState<S> {
-  selection: S | undefined
-  status: SyncStatus
-  docStatus: DocStatus
-  savedLocal: boolean
-  savedServer: boolean
-  error: SyncError | null
-}
-
-const LOADING: DocSnapshot<never> = Object.freeze({ doc: undefined, status: 'loading', saved: Object.freeze({ local: true, server: true }), error: null })
-const IDLE_VIEW: DocView<never> = Object.freeze({ doc: LOADING, status: 'idle', connectionError: null })
-const idleSource: ExternalStore<DocView<never>> = {
-  subscribe: () => () => {},
-  getSnapshot: () => IDLE_VIEW,
-  getServerSnapshot: () => IDLE_VIEW,
-}
 const wholeDoc = <T>(doc: Doc<T>): Doc<T> => doc
 const noDocument: ChangeDoc<never> = () => {
   throw new SyncError('bad-input', 'useDoc was given no document, so there is nothing to change')
@@ -112,22 +91,16 @@ export function useDoc<T, S>(urlOrId: string | undefined, options: UseDocOptions
   // The `info` fields this component has read. A status or saved-state change re-renders
   // only components that read it: a row that selects its item ignores the saved flag
   // flickering as remote changes reach the cache. (TanStack Query tracks its results alike.)
-  const [readFields] = useState(() => new Set<InfoField>())
+  const [hook] = useState(newHookState)
+  const { readFields } = hook
   // An error that may be thrown must re-render this component even if it never reads it.
   if (mayThrow(throwOnError, suspense)) readFields.add('error')
-  const selectState = useMemo(() => docStateSelector(selector), [selector])
-  const isStateEqual = useCallback(
-    (a: DocState<S>, b: DocState<S>) =>
-      (a.selection === undefined || b.selection === undefined ? a.selection === b.selection : isEqual(a.selection, b.selection)) &&
-      (a.docStatus === b.docStatus || !readFields.has('docStatus')) &&
-      (a.status === b.status || !readFields.has('status')) &&
-      ((a.savedLocal === b.savedLocal && a.savedServer === b.savedServer) || !readFields.has('saved')) &&
-      (a.error === b.error || !readFields.has('error')),
-    [isEqual, readFields],
-  )
-  const state = useStore(source ?? (idleSource as unknown as ExternalStore<DocView<T>>), selectState, isStateEqual)
+  // Read by useSyncExternalStore itself, with no selector layer: with a long list of rows, each
+  // row's hooks are most of a one-row commit (bench case 3).
+  const reader = hook.readerFor(source ?? (idleSource as unknown as ExternalStore<DocView<T>>), selector, isEqual)
+  const state = useStoreValue(reader)
 
-  const change = useMemo<ChangeDoc<T>>(() => (source === null ? noDocument : (fn) => source.store.change(fn)), [source])
+  const change: ChangeDoc<T> = source === null ? noDocument : source.change
   const url = source?.store.url
   const info = useMemo(() => trackedInfo(state, url, readFields), [state, url, readFields])
   useDebugValue(state, docDebugLabel)
@@ -146,7 +119,7 @@ function docDebugLabel(state: DocState<unknown>): string {
   return `${state.docStatus}, ${debugLabel({ status: state.status, saved: { local: state.savedLocal, server: state.savedServer } })}`
 }
 
-type InfoField = 'status' | 'docStatus' | 'saved' | 'error'
+const newHookState = (): DocHookState => new DocHookState()
 
 /** `DocInfo` whose getters note which fields the component reads. */
 function trackedInfo(state: DocState<unknown>, url: string | undefined, readFields: Set<InfoField>): DocInfo {
@@ -176,76 +149,4 @@ function trackedInfo(state: DocState<unknown>, url: string | undefined, readFiel
 function isSettled(client: SyncClient, store: DocStore<unknown>): boolean {
   const { status, error } = store.getSnapshot()
   return status !== 'loading' || error !== null || client.docConnection?.getSnapshot().status === 'closed'
-}
-
-/**
- * The document and its connection as one snapshot, so one `useSyncExternalStore` reads
- * both; the same object comes back while neither part changed, as React requires.
- * Subscribing retains the document's shared store. A store left unused long enough is
- * closed by the client (say, while a Suspense boundary hid this component), so subscribing
- * again opens the document anew.
- */
-class DocSource<T> implements ExternalStore<DocView<T>> {
-  readonly #client: SyncClient
-  readonly #urlOrId: string
-  #store: DocStore<T>
-  #last: DocView<T> = IDLE_VIEW as unknown as DocView<T>
-
-  constructor(client: SyncClient, urlOrId: string) {
-    this.#client = client
-    this.#urlOrId = urlOrId
-    this.#store = client.getDocStore<T>(urlOrId, automergeDocSupport)
-  }
-
-  get store(): DocStore<T> {
-    return this.#store
-  }
-
-  subscribe = (listener: () => void): (() => void) => {
-    if (!this.#client.isDocStoreOpen(this.#store as DocStore<unknown>)) this.#store = this.#client.getDocStore<T>(this.#urlOrId, automergeDocSupport)
-    const store = this.#store
-    // Listen before retaining: retaining starts the connection, and no state may be missed.
-    const unsubscribeDoc = store.subscribe(listener)
-    const unsubscribeConnection = this.#client.docConnection?.subscribe(listener)
-    const release = this.#client.retain(store as DocStore<unknown>)
-    return () => {
-      unsubscribeDoc()
-      unsubscribeConnection?.()
-      release()
-    }
-  }
-
-  getSnapshot = (): DocView<T> => {
-    const doc = this.#store.getSnapshot()
-    const connection = this.#client.docConnection?.getSnapshot()
-    const status = connection?.status ?? 'idle'
-    const connectionError = connection?.error ?? null
-    const last = this.#last
-    if (last.doc !== doc || last.status !== status || last.connectionError !== connectionError) this.#last = { doc, status, connectionError }
-    return this.#last
-  }
-
-  getServerSnapshot = (): DocView<T> => IDLE_VIEW as unknown as DocView<T>
-}
-
-/** Runs `selector` only when the document itself changed, not for status-only updates. */
-function docStateSelector<T, S>(selector: (doc: Doc<T>) => S): (view: DocView<T>) => DocState<S> {
-  let last: { doc: Doc<T>; selected: S } | null = null
-  return ({ doc: snapshot, status, connectionError }) => {
-    const doc = snapshot.doc
-    let selection: S | undefined
-    if (doc === undefined) selection = undefined
-    else {
-      if (last === null || last.doc !== doc) last = { doc, selected: selector(doc) }
-      selection = last.selected
-    }
-    return {
-      selection,
-      status,
-      docStatus: snapshot.status,
-      savedLocal: snapshot.saved.local,
-      savedServer: snapshot.saved.server,
-      error: snapshot.error ?? connectionError,
-    }
-  }
 }

@@ -1,25 +1,26 @@
 'use client'
-import { useCallback, useDebugValue, useMemo } from 'react'
-import type { SyncError } from '../core/errors.js'
+import { useDebugValue, useMemo } from 'react'
+import type { SyncClient } from '../core/client.js'
+import { SyncError } from '../core/errors.js'
 import { findRecord } from '../core/records/recordLookup.js'
 import type { RecordSnapshot, WatchRecord } from '../core/records/types.js'
 import { useSyncContext } from './context.js'
-import { recordStoreFor, retainingSource, serverRecordSource } from './recordStoreSources.js'
+import { recordStoreFor, retainingSource } from './recordStoreSources.js'
+import type { ThrowOnError } from './throwOnError.js'
 import { shouldThrow } from './throwOnError.js'
 import type { UseRecordsOptions } from './useRecords.js'
 import type { ExternalStore } from './useStore.js'
-import { useStore } from './useStore.js'
+import { useStoreValue } from './useStoreValue.js'
 
 /** `throwOnError` throws the watch's errors to the nearest error boundary; without it, `useRecord` throws none. */
 export type UseRecordOptions<V> = Pick<UseRecordsOptions<V>, 'transport' | 'schema' | 'throwOnError'>
 
-interface RecordState<V> {
-  readonly record: WatchRecord<V> | undefined
-  /** The watch's error when `throwOnError` wants it thrown, else null: other errors do not re-render. */
-  readonly thrown: SyncError | null
-}
+/** What a row reads: its record, or the watch's error when `throwOnError` wants it thrown (a record is never a SyncError). */
+type Picked<V> = WatchRecord<V> | undefined | SyncError
 
-const isSameState = <V>(a: RecordState<V>, b: RecordState<V>): boolean => a.record === b.record && a.thrown === b.thrown
+const nothing = (): undefined => undefined
+/** On a server there is no store, and while hydrating a row shows what the server did: no record. */
+const serverReader: ExternalStore<Picked<never>> = { subscribe: () => () => {}, getSnapshot: nothing, getServerSnapshot: nothing }
 
 /**
  * One record of a watch, by rkey (and author, when several users may use the same rkey):
@@ -40,26 +41,50 @@ export function useRecord<V = Record<string, unknown>>(
 ): WatchRecord<V> | undefined {
   const { client } = useSyncContext('useRecord')
   const { transport, schema, throwOnError } = options
-  const store = useMemo(() => recordStoreFor<V>(client, url, transport, schema), [client, url, transport, schema])
-  const source = useMemo(
-    () => (store === null ? (serverRecordSource as ExternalStore<RecordSnapshot<V>>) : retainingSource(client, store)),
-    [client, store],
-  )
-  // A record the server re-sends unchanged keeps its object, so Object.is is the right test.
-  // Every mounted useRecord runs this on each change; findRecord's index keeps it O(1) each.
-  const select = useCallback(
-    (snapshot: RecordSnapshot<V>): RecordState<V> => ({
-      record: findRecord(snapshot.records, rkey, did),
-      thrown: shouldThrow(snapshot.error, throwOnError, false) ? snapshot.error : null,
-    }),
-    [rkey, did, throwOnError],
-  )
-  const { record, thrown } = useStore(source, select, isSameState)
-  useDebugValue(record, recordDebugLabel)
-  if (thrown !== null) throw thrown
-  return record
+  // One memo and one useSyncExternalStore: with a long list, every row's hooks run once per
+  // render of it, and this is all of them (bench case 3 measures a row's render against React alone).
+  const reader = useMemo(() => recordReader<V>(client, url, transport, schema, rkey, did, throwOnError), [client, url, transport, schema, rkey, did, throwOnError])
+  const picked = useStoreValue(reader)
+  useDebugValue(picked, recordDebugLabel)
+  if (picked instanceof SyncError) throw picked
+  return picked
 }
 
-function recordDebugLabel(record: WatchRecord<unknown> | undefined): string {
-  return record === undefined ? 'no such record' : record.optimistic === undefined ? 'saved to server' : record.optimistic
+/**
+ * The row's record as its own tiny store: `getSnapshot` hands out the record object itself, so
+ * React's own Object.is test is the "did this record change" test (an unchanged record keeps
+ * its object across snapshots). It looks again only when the store hands out a new snapshot,
+ * and findRecord's index keeps that O(1) for every mounted row.
+ */
+function recordReader<V>(
+  client: SyncClient,
+  url: string,
+  transport: 'sse' | 'ws' | undefined,
+  schema: UseRecordOptions<V>['schema'],
+  rkey: string,
+  did: string | undefined,
+  throwOnError: ThrowOnError | undefined,
+): ExternalStore<Picked<V>> {
+  const store = recordStoreFor<V>(client, url, transport, schema)
+  if (store === null) return serverReader
+  let seen: RecordSnapshot<V> | null = null
+  let picked: Picked<V>
+  return {
+    subscribe: retainingSource(client, store).subscribe,
+    getSnapshot: () => {
+      const snapshot = store.getSnapshot()
+      if (snapshot !== seen) {
+        seen = snapshot
+        // Other errors are not this row's to show, so they do not re-render it.
+        picked = shouldThrow(snapshot.error, throwOnError, false) ? snapshot.error : findRecord(snapshot.records, rkey, did)
+      }
+      return picked
+    },
+    getServerSnapshot: nothing,
+  }
+}
+
+function recordDebugLabel(picked: Picked<unknown>): string {
+  if (picked instanceof SyncError) return `error: ${picked.code}`
+  return picked === undefined ? 'no such record' : picked.optimistic === undefined ? 'saved to server' : picked.optimistic
 }

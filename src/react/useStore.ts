@@ -11,7 +11,9 @@ export interface ExternalStore<T> {
 }
 
 /**
- * The one place syncline subscribes to a store; every hook, presence included, reads through it.
+ * The one place syncline subscribes to a store; every hook, presence included, reads through it
+ * (or through `useStoreValue` in useStoreValue.ts, for stores that hand out the selection
+ * themselves; it is a module of its own so that apps without a selector hook load no selector shim).
  *
  * What React's `useSyncExternalStoreWithSelector` (use-sync-external-store/with-selector) does,
  * written here as ESM (see syncExternalStore.ts): `selector` runs only when the store hands
@@ -54,3 +56,4 @@ export function useStore<T, S>(
   }, [selection])
   return selection
 }
+

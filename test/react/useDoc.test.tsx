@@ -187,6 +187,27 @@ describe('useDoc against the reference server', () => {
     release()
   })
 
+  it('keeps an equal selection\'s object when an inline selector changes identity on every render', async () => {
+    const url = await seedDocument({ title: 'kept', items: [] })
+    const seen: Array<{ title: string } | undefined> = []
+    function KeptTitle() {
+      const [, setTick] = useState(0)
+      // A new selector and comparator each render, each selection a new object: the hook must
+      // hand back the object it gave before while the selections are equal.
+      const [picked] = useDoc<TodoList, { title: string }>(url, { selector: (doc) => ({ title: doc.title }), isEqual: (a, b) => a.title === b.title })
+      seen.push(picked)
+      return <button type="button" data-testid="kept" onClick={() => setTick((tick) => tick + 1)}>{picked?.title ?? 'loading'}</button>
+    }
+    render(<Wrapper client={newClient()}><KeptTitle /></Wrapper>)
+    await waitFor(() => expect(screen.getByTestId('kept').textContent).toBe('kept'), { timeout: OPEN_TIMEOUT_MS })
+    const first = seen[seen.length - 1]
+    act(() => screen.getByTestId('kept').click())
+    act(() => screen.getByTestId('kept').click())
+    expect(seen.length).toBeGreaterThanOrEqual(3)
+    expect(seen[seen.length - 1]).toBe(first)
+    expect(seen[seen.length - 2]).toBe(first)
+  })
+
   it('suspends until the document is ready', async () => {
     const url = await seedDocument({ title: 'suspended', items: [] })
     function Suspending() {
