@@ -7,7 +7,7 @@ import type { DocSync, OutgoingSync } from './docSync.js'
  * hop 1: it was about a quarter of A's part of a relay, after a microtask wait).
  *
  * When the server has shown it has exactly what we had before the change (its heads and the
- * heads we share are our previous heads, it needs nothing, nothing is in flight), Automerge's
+ * heads we share are our previous heads, and it needs nothing), Automerge's
  * message for the change is known in advance: our new heads, a `have` of the shared heads
  * with a Bloom filter of the one new change, no `need`, and the change itself. This builds
  * that message from `getLastLocalChange` and records in the sync state what
@@ -26,7 +26,6 @@ interface RuntimeSyncState {
   readonly theirHeads?: Heads | null
   readonly theirNeed?: Heads | null
   readonly theirHave?: ReadonlyArray<{ readonly lastSync: Heads }> | null
-  readonly inFlight?: boolean
   readonly haveResponded?: boolean
   readonly readOnly?: boolean
   readonly peerReadOnly?: boolean
@@ -42,7 +41,8 @@ export function localChangeMessage<T>(A: Automerge, doc: Doc<T>, sync: DocSync, 
   const state = sync.state as unknown as RuntimeSyncState
   // One change on top of what both sides have: it is the only head, and the one to send.
   if (!sync.roundDone || heads.length !== 1 || previous.length === 0) return null
-  if (state.inFlight || state.haveResponded !== true || state.readOnly === true || state.peerReadOnly === true) return null
+  // A message in flight does not hold a new change back: Automerge waits only while the heads are unchanged.
+  if (state.haveResponded !== true || state.readOnly === true || state.peerReadOnly === true) return null
   if (!sameHeads(state.sharedHeads, previous) || !state.theirHeads || !sameHeads(state.theirHeads, previous)) return null
   if ((state.theirNeed?.length ?? 0) > 0) return null
   // Automerge answers a `have` it cannot place with a sync reset instead: left to it.

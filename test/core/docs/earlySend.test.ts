@@ -55,26 +55,30 @@ describe('bloomFilter', () => {
 
 describe('localChangeMessage', () => {
   it('builds the message generateSyncMessage would send for a lone change, and leaves the sync state as it would', async () => {
-    const { A, client, clientState } = await inSync()
+    const { A, client, clientState: settled } = await inSync()
     const { doc, previous, heads } = changeOf(A, client, 1)
-    const early = localChangeMessage(A, doc, syncOf(clientState), previous, heads)
-    expect(early).not.toBeNull()
-    const [sync, message] = early!
-    const [generatedState, generated] = A.generateSyncMessage(doc, clientState)
-    expect(message.type).toBe('sync')
-    // Automerge 3 writes the change as a one-change document chunk; ours is the change chunk
-    // itself, which every Automerge reads. Everything else is the same.
-    const { changes, ...rest } = A.decodeSyncMessage(message.data)
-    const { changes: generatedChanges, ...generatedRest } = A.decodeSyncMessage(generated!)
-    expect(rest).toEqual(generatedRest)
-    expect(changes).toEqual([A.getLastLocalChange(doc)])
-    expect(generatedChanges).toHaveLength(1)
-    expect(A.decodeChange(changes[0]!).hash).toBe(heads[0])
-    const state = sync.state as unknown as Record<string, unknown>
-    const expected = generatedState as unknown as Record<string, unknown>
-    for (const field of ['sharedHeads', 'lastSentHeads', 'theirHeads', 'theirNeed', 'inFlight', 'haveResponded']) expect(state[field], field).toEqual(expected[field])
-    // Sent once: generating now sends nothing more, as after the generated message.
-    expect(A.generateSyncMessage(doc, sync.state)[1]).toBeNull()
+    // In flight or not: Automerge sends a change whatever is in flight.
+    for (const inFlight of [false, true]) {
+      const clientState = { ...settled, inFlight } as SyncState
+      const early = localChangeMessage(A, doc, syncOf(clientState), previous, heads)
+      expect(early).not.toBeNull()
+      const [sync, message] = early!
+      const [generatedState, generated] = A.generateSyncMessage(doc, clientState)
+      expect(message.type).toBe('sync')
+      // Automerge 3 writes a small document's changes as one document chunk; ours is the change
+      // chunk itself, which every Automerge reads. Everything else is the same.
+      const { changes, ...rest } = A.decodeSyncMessage(message.data)
+      const { changes: generatedChanges, ...generatedRest } = A.decodeSyncMessage(generated!)
+      expect(rest).toEqual(generatedRest)
+      expect(changes).toEqual([A.getLastLocalChange(doc)])
+      expect(generatedChanges).toHaveLength(1)
+      expect(A.decodeChange(changes[0]!).hash).toBe(heads[0])
+      const state = sync.state as unknown as Record<string, unknown>
+      const expected = generatedState as unknown as Record<string, unknown>
+      for (const field of ['sharedHeads', 'lastSentHeads', 'theirHeads', 'theirNeed', 'inFlight', 'haveResponded']) expect(state[field], field).toEqual(expected[field])
+      // Sent once: generating now sends nothing more, as after the generated message.
+      expect(A.generateSyncMessage(doc, sync.state)[1]).toBeNull()
+    }
   })
 
   it('sends the change after a server message with an empty have, where generateSyncMessage sends only heads', async () => {
@@ -94,7 +98,6 @@ describe('localChangeMessage', () => {
     const variant = (fields: Record<string, unknown>) => syncOf({ ...state, ...fields } as unknown as SyncState)
     const cases: Array<[string, DocSync]> = [
       ['first round not done', syncOf(clientState, false)],
-      ['a message in flight', variant({ inFlight: true })],
       ['the server needs something', variant({ theirNeed: [previous[0]] })],
       ['the server has heads we lack', variant({ theirHeads: ['00'.repeat(32)] })],
       ['the server lacks a change of ours', variant({ sharedHeads: [] })],
