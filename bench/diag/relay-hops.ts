@@ -7,7 +7,8 @@
  * pause, so both see the machine in the same state. Prints, per pair, the end-to-end p50
  * and the p50 of each hop of case 1's breakdown, plus, inside the client hops, Automerge's
  * own calls (change, generateSyncMessage, receiveSyncMessage, timed by wrapping them).
- *   N=300 edits per pair (default), BASE=<ref>, SAME=1 (both pairs run this worktree's code).
+ *   N=300 edits per pair (default), BASE=<ref> (the code to compare against), SAME=1 (both
+ *   pairs run this worktree's code: the noise floor).
  */
 import { execSync } from 'node:child_process'
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs'
@@ -132,7 +133,7 @@ const callAfter = (calls: Array<[number, number]>, t: number, before: number): [
 /** Case 1's hops, plus Automerge's calls inside hops 1 and 5. */
 function hops(pair: Pair, server: readonly TraceEvent[]): Record<string, number> {
   const columns: Record<string, number[]> = {
-    total: [], '1 A change→send': [], '  A.change': [], '  change end→generate': [], '  generateSyncMessage': [], '  generate end→send': [],
+    total: [], '1 A change→send': [], '  A.change': [], '  change end→send': [], '  (edits sent by generate)': [], '  generateSyncMessage': [],
     '2 loopback': [], '3 server': [], '4 loopback+B loop': [], '5 B receive→seen': [], '  receive→receiveSyncMessage': [], '  receiveSyncMessage': [], '  receive end→seen': [],
   }
   for (const edit of pair.marks) {
@@ -150,9 +151,9 @@ function hops(pair: Pair, server: readonly TraceEvent[]): Record<string, number>
     columns.total!.push(edit.seen - edit.change)
     columns['1 A change→send']!.push(aSend.t - edit.change)
     if (change) columns['  A.change']!.push(change[1] - change[0])
-    if (change && generate) columns['  change end→generate']!.push(generate[0] - change[1])
+    if (change) columns['  change end→send']!.push(aSend.t - change[1])
+    columns['  (edits sent by generate)']!.push(generate ? 1 : 0)
     if (generate) columns['  generateSyncMessage']!.push(generate[1] - generate[0])
-    if (generate) columns['  generate end→send']!.push(aSend.t - generate[1])
     columns['2 loopback']!.push(serverReceive.t - aSend.t)
     columns['3 server']!.push(serverSend.t - serverReceive.t)
     columns['4 loopback+B loop']!.push(bReceive.t - serverSend.t)
@@ -163,7 +164,8 @@ function hops(pair: Pair, server: readonly TraceEvent[]): Record<string, number>
       columns['  receive end→seen']!.push(edit.seen - receive[1])
     }
   }
-  return Object.fromEntries(Object.entries(columns).map(([name, samples]) => [name, samples.length === 0 ? Number.NaN : median(samples)]))
+  const count = columns['  (edits sent by generate)']!
+  return Object.fromEntries(Object.entries(columns).map(([name, samples]) => [name, samples === count ? count.reduce((sum, one) => sum + one, 0) : samples.length === 0 ? Number.NaN : median(samples)]))
 }
 
 const server = await startChild<{ url: string }>(new URL('../lib/syncline-server.ts', import.meta.url).pathname, { args: ['--trace-relay'] })
@@ -190,7 +192,7 @@ try {
   console.log(`${N} edits per pair, alternating; p50 in ms`)
   console.log(`${'metric'.padEnd(30)}${results.map((r) => r.name.padStart(9)).join('')}   new/base`)
   for (const name of names) {
-    const values = results.map((r) => (r as Record<string, number>)[name]!)
+    const values = results.map((r) => (r as unknown as Record<string, number>)[name]!)
     console.log(`${name.padEnd(30)}${values.map((v) => v.toFixed(3).padStart(9)).join('')}   ${(values[1]! / values[0]!).toFixed(2)}`)
   }
   await Promise.allSettled(pairs.flatMap((pair) => [pair.a.close(), pair.b.close()]))
