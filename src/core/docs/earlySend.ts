@@ -51,7 +51,7 @@ export function localChangeMessage<T>(A: Automerge, doc: Doc<T>, sync: DocSync, 
   if (!state.theirCapabilities?.includes('message-v2')) return null
   const change = A.getLastLocalChange(doc)
   if (!change) return null
-  const message = { heads, need: [], have: [{ lastSync: previous, bloom: bloomFilter(heads) }], changes: [change], type: 'v2', supportedCapabilities: supportedCapabilities(A) }
+  const message = { heads, need: [], have: [{ lastSync: state.sharedHeads, bloom: bloomFilter(heads) }], changes: [change], type: 'v2', supportedCapabilities: supportedCapabilities(A) }
   const data = A.encodeSyncMessage(message as Parameters<Automerge['encodeSyncMessage']>[0])
   return [{ ...sync, state: markSent(sync.state, heads) }, { type: 'sync', data }]
 }
