@@ -96,7 +96,7 @@ export function bloomFilter(hashes: readonly string[]): Uint8Array {
 /** The `index`th 32-bit little-endian word of a hex hash. */
 function littleEndianWord(hash: string, index: number): number {
   let word = 0
-  for (let byte = 3; byte >= 0; byte--) word = word * 256 + parseInt(hash.substr(index * 8 + byte * 2, 2), 16)
+  for (let byte = 3; byte >= 0; byte--) word = word * 256 + parseInt(hash.slice(index * 8 + byte * 2, index * 8 + byte * 2 + 2), 16)
   return word
 }
 
