@@ -156,7 +156,13 @@ export class DocSynchronizer<T> {
     const session = this.#link.session()
     // A new session starts from a fresh sync state: generateSyncMessage's job.
     if (session === null || !this.started || this.#sync!.session !== session.id) return false
-    const early = localChangeMessage(this.#A!, doc, this.#sync!, previous, heads)
+    let early: ReturnType<typeof localChangeMessage>
+    try {
+      early = localChangeMessage(this.#A!, doc, this.#sync!, previous, heads)
+    } catch {
+      // Automerge refusing our own message must not throw out of change(): the usual way sends it.
+      return false
+    }
     if (early === null) return false
     const [sync, message] = early
     // Not sent, the change is not marked sent either: the usual way sends it.

@@ -153,6 +153,26 @@ describe('DocSynchronizer', () => {
     expect(all.sort()).toEqual([...made].sort())
     expect(t.received.at(-1)).toMatchObject({ serverHasOurs: true })
   })
+
+  it('sends a change the usual way when building its message at once throws, and does not throw out of changed()', async () => {
+    const t = await setUp(null)
+    const { A } = t
+    t.connect()
+    t.setDoc(A.from<Note>({ text: 'a' }))
+    const refusing = { ...A, getLastLocalChange: () => { throw new Error('refused') } } as typeof A
+    t.sync.start(refusing)
+    t.sync.ready()
+    t.sync.syncNow()
+    await settle(t)
+    const previous = A.getHeads(t.doc())
+    t.setDoc(A.change(t.doc(), (d) => void (d.text = 'b')))
+    expect(() => t.sync.changed(t.doc(), previous, A.getHeads(t.doc()))).not.toThrow()
+    expect(t.sent).toHaveLength(0)
+    await Promise.resolve()
+    expect(t.sent).toHaveLength(1)
+    await settle(t)
+    expect(t.received.at(-1)).toMatchObject({ serverHasOurs: true })
+  })
 })
 
 /** Rounds (and the replies they schedule) until neither side has more to say; what was sent goes through `seen`. */
