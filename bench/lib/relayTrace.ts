@@ -90,7 +90,7 @@ export interface EditMarks {
 }
 
 export const HOPS = [
-  "A change → A's socket send (A.change, A's listeners, microtask, generateSyncMessage, CBOR)",
+  "A change → A's socket send (A.change, the change's sync message built without generateSyncMessage, CBOR; A's listeners run after)",
   'A send → server receive (loopback, ws framing, server event loop)',
   'server receive → server send to B (decode, measure, receiveSyncMessage, generateSyncMessage for B, CBOR)',
   "server send → B receive (loopback, ws framing, client event loop)",

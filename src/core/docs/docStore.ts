@@ -122,9 +122,11 @@ export class DocumentStore<T> implements DocStore<T> {
     if (this.#heads.length === 0) {
       throw new SyncError('bad-input', `${this.url} is ${docStatus(this.#state())}: there is no document to change yet`)
     }
+    const previous = this.#heads
     if (!this.#setDoc(engine.A.change(doc, fn))) return
     this.#savedServer = false
-    this.#sync!.scheduleSend()
+    // Sent (when it can go at once) before the listeners run: they may take a while to render.
+    this.#sync!.changed(this.#doc!, previous, this.#heads)
     this.#update()
   }
 

@@ -1,8 +1,9 @@
 import { errorMessage, SyncError } from '../errors.js'
-import type { Automerge, Doc } from './automerge.js'
+import type { Automerge, Doc, Heads } from './automerge.js'
 import type { KeptSyncState, SyncLink } from './sessionPort.js'
 import type { DocSync } from './docSync.js'
 import { finishesRound, initialSync, nextSyncMessage, receiveSyncMessage, serverHasOurs, syncForSession } from './docSync.js'
+import { localChangeMessage } from './earlySend.js'
 
 /** What the synchronizer reads and tells of the document it syncs (the store holds the document). */
 export interface SyncTarget<T> {
@@ -97,6 +98,16 @@ export class DocSynchronizer<T> {
     if (message) this.#link.session()?.send({ type: message.type, documentId: this.#target.documentId, data: message.data })
   }
 
+  /**
+   * A local change took `doc` from `previous` to `heads`. The first change of a task goes out
+   * at once when the server is known to have everything before it (earlySend.ts); the rest,
+   * and any change made in another state, wait for the end of the task and travel together.
+   */
+  changed(doc: Doc<T>, previous: Heads, heads: Heads): void {
+    if (!this.#sendScheduled && this.#sendAtOnce(doc, previous, heads)) return
+    this.scheduleSend()
+  }
+
   scheduleSend(): void {
     if (this.#sendScheduled) return
     this.#sendScheduled = true
@@ -139,6 +150,25 @@ export class DocSynchronizer<T> {
     this.#sync = { ...this.#sync!, roundDone: true }
     this.#target.unavailable()
     if (roundDone) this.#link.report({ type: 'round-done' })
+  }
+
+  #sendAtOnce(doc: Doc<T>, previous: Heads, heads: Heads): boolean {
+    const session = this.#link.session()
+    // A new session starts from a fresh sync state: generateSyncMessage's job.
+    if (session === null || !this.started || this.#sync!.session !== session.id) return false
+    let early: ReturnType<typeof localChangeMessage>
+    try {
+      early = localChangeMessage(this.#A!, doc, this.#sync!, previous, heads)
+    } catch {
+      // Automerge refusing our own message must not throw out of change(): the usual way sends it.
+      return false
+    }
+    if (early === null) return false
+    const [sync, message] = early
+    // Not sent, the change is not marked sent either: the usual way sends it.
+    if (!session.send({ type: message.type, documentId: this.#target.documentId, data: message.data })) return false
+    this.#sync = sync
+    return true
   }
 
   /** Runs `retry` once ready (unless stopped first); true when running now. */

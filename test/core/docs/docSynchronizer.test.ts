@@ -118,4 +118,93 @@ describe('DocSynchronizer', () => {
     t.sync.connected()
     expect(t.sent).toHaveLength(afterStop)
   })
+
+  it('sends the first change of a task at once, the later ones after it together, and every change exactly once', async () => {
+    const t = await setUp(null)
+    const { A } = t
+    t.connect()
+    // A history long enough that Automerge sends changes, not the whole document.
+    let start = A.from<Note>({ text: 'a' })
+    for (let i = 0; i < 40; i++) start = A.change(start, (d) => void (d.text = `a${i}`))
+    t.setDoc(start)
+    t.sync.start(A)
+    t.sync.ready()
+    t.sync.syncNow()
+    await settle(t)
+    const sentHashes = (): string[] => t.sent.flatMap((message) => A.decodeSyncMessage(message.data).changes.flatMap((chunk) => chunkHashes(A, chunk)))
+    const made: string[] = []
+    const change = (text: string): void => {
+      const previous = A.getHeads(t.doc())
+      t.setDoc(A.change(t.doc(), (d) => void (d.text = text)))
+      const heads = A.getHeads(t.doc())
+      made.push(heads[0]!)
+      t.sync.changed(t.doc(), previous, heads)
+    }
+    const all: string[] = []
+    for (const round of [['b'], ['c', 'd', 'e'], ['f', 'g']]) {
+      for (const text of round) change(text)
+      // The first one is out before the task ends (and before the store's listeners run).
+      expect(sentHashes()).toEqual([made[made.length - round.length]])
+      await Promise.resolve()
+      all.push(...sentHashes())
+      await settle(t, all, sentHashes)
+      expect(t.doc().text).toBe(round.at(-1))
+    }
+    expect(all.sort()).toEqual([...made].sort())
+    expect(t.received.at(-1)).toMatchObject({ serverHasOurs: true })
+  })
+
+  it('sends a change the usual way when building its message at once throws, and does not throw out of changed()', async () => {
+    const t = await setUp(null)
+    const { A } = t
+    t.connect()
+    t.setDoc(A.from<Note>({ text: 'a' }))
+    const refusing = { ...A, getLastLocalChange: () => { throw new Error('refused') } } as typeof A
+    t.sync.start(refusing)
+    t.sync.ready()
+    t.sync.syncNow()
+    await settle(t)
+    const previous = A.getHeads(t.doc())
+    t.setDoc(A.change(t.doc(), (d) => void (d.text = 'b')))
+    expect(() => t.sync.changed(t.doc(), previous, A.getHeads(t.doc()))).not.toThrow()
+    expect(t.sent).toHaveLength(0)
+    await Promise.resolve()
+    expect(t.sent).toHaveLength(1)
+    await settle(t)
+    expect(t.received.at(-1)).toMatchObject({ serverHasOurs: true })
+  })
 })
+
+/** Rounds (and the replies they schedule) until neither side has more to say; what was sent goes through `seen`. */
+async function settle(t: Awaited<ReturnType<typeof setUp>>, seen?: string[], hashes?: () => string[]): Promise<void> {
+  for (let round = 0; round < 20; round++) {
+    const replies = t.serverReplies()
+    for (const data of replies) t.sync.receive(data)
+    await Promise.resolve()
+    if (seen && hashes) seen.push(...hashes())
+    if (replies.length === 0 && t.sent.length === 0) return
+  }
+}
+
+/**
+ * The hashes of the changes in one entry of a sync message's `changes`: Automerge 3 writes
+ * change chunks back to back, or a document chunk (header: magic, checksum, type, LEB128 length).
+ */
+function chunkHashes(A: Awaited<ReturnType<typeof loadAutomerge>>, bytes: Uint8Array): string[] {
+  const CHANGE_CHUNK = 1
+  const hashes: string[] = []
+  for (let offset = 0; offset < bytes.length; ) {
+    let length = 0
+    let at = offset + 9
+    for (let shift = 0; ; shift += 7) {
+      const byte = bytes[at++]!
+      length += (byte & 0x7f) * 2 ** shift
+      if (byte < 0x80) break
+    }
+    const chunk = bytes.subarray(offset, at + length)
+    if (chunk[8] === CHANGE_CHUNK) hashes.push(A.decodeChange(chunk).hash!)
+    else hashes.push(...A.getChangesMetaSince(A.load(chunk, { allowMissingChanges: true }), []).map((change) => change.hash))
+    offset = at + length
+  }
+  return hashes
+}

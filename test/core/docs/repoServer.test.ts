@@ -1,5 +1,8 @@
+import * as A from '@automerge/automerge'
 import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
 import { generateDocumentId } from '../../../src/core/docs/documentId.js'
+import { decodeCbor } from '../../../src/wire/cbor.js'
 import { asAutomergeUrl, closeAll, connect, recordStatuses, repoClient, startRepoServer, until, untilHandle, untilServerHas } from './helpers.js'
 
 afterEach(closeAll)
@@ -64,6 +67,35 @@ describe('against a stock automerge-repo sync server', () => {
     // A burst of local changes in one task goes out together and arrives whole.
     for (let i = 0; i < 20; i++) store.change((doc) => void doc.items.push(`burst ${i}`))
     await untilHandle(handle, (doc) => doc.items.length === 22, 'the burst')
+  })
+
+  it('sends each lone edit in one message the stock server applies (earlySend.ts), and is told it is saved', async () => {
+    const server = await startRepoServer()
+    const peer = repoClient(server.url)
+    const handle = peer.create<Todo>({ title: 'shared', items: [] })
+    const sent: A.DecodedSyncMessage[] = []
+    class KeptWebSocket extends WebSocket {
+      override send(data: Uint8Array, ...rest: unknown[]): void {
+        const frame = decodeCbor(data) as { type?: string; data?: Uint8Array }
+        if (frame.type === 'sync' && frame.data) sent.push(A.decodeSyncMessage(frame.data))
+        ;(super.send as (...args: unknown[]) => void)(data, ...rest)
+      }
+    }
+    const connection = connect(server.url, { WebSocket: KeptWebSocket as unknown as typeof globalThis.WebSocket })
+    const store = connection.open<Todo>(handle.url)
+    await until(() => store.getSnapshot().doc, 'the document')
+    await until(() => connection.getSnapshot().status === 'live', 'live')
+    for (let i = 0; i < 5; i++) {
+      await until(() => store.getSnapshot().saved.server, 'saved on the server')
+      sent.length = 0
+      store.change((doc) => void doc.items.push(`edit ${i}`))
+      // Out before change() returns, with the change in it.
+      expect(sent.map((message) => message.changes.length)).toEqual([1])
+      await untilHandle(handle, (doc) => doc.items.length === i + 1, `the repo client to get edit ${i}`)
+      await until(() => store.getSnapshot().saved.server, 'saved on the server')
+      expect(sent.slice(1).every((message) => message.changes.length === 0), `edit ${i} sent once`).toBe(true)
+    }
+    expect([...handle.doc().items]).toEqual(['edit 0', 'edit 1', 'edit 2', 'edit 3', 'edit 4'])
   })
 
   it('marks an unknown document unavailable and keeps listening, so it turns ready once someone has it', async () => {
