@@ -91,7 +91,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', environment: 'node', include: ['test/wire/**/*.test.ts', 'test/docs/**/*.test.ts', 'test/core/**/*.test.ts', 'test/server/**/*.test.ts', 'test/soak/**/*.test.ts'] },
+        test: { name: 'unit', environment: 'node', include: ['test/wire/**/*.test.ts', 'test/docs/**/*.test.ts', 'test/core/**/*.test.ts', 'test/server/**/*.test.ts', 'test/soak/**/*.test.ts', 'test/bench/**/*.test.ts'] },
       },
       {
         extends: true,

@@ -24,10 +24,11 @@ let nextId = 1
  * `{ ready: … }` message when it is up, and answer `{ id, … }` requests with `{ id, result }`
  * or `{ id, error }`.
  */
-export async function startChild<Ready>(file: string, options: { args?: string[]; execArgv?: string[]; timeoutMs?: number } = {}): Promise<Child<Ready>> {
+export async function startChild<Ready>(file: string, options: { args?: string[]; execArgv?: string[]; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Child<Ready>> {
   const child = fork(file, options.args ?? [], {
     execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    ...(options.env && { env: { ...process.env, ...options.env } }),
   })
   children.add(child)
   child.once('exit', () => children.delete(child))

@@ -35,6 +35,8 @@ interface Edit {
   start: number
   remaining: number
   measured: boolean
+  /** Called once every other editor has seen it (the closed-loop mode waits for it). */
+  delivered?: () => void
 }
 
 let editors: Editor[][] = []
@@ -64,6 +66,7 @@ function observe(doc: number, reader: number, state: LoadDoc | undefined): void 
         inFlight.delete(id)
         if (edit.measured) samples.push(now - edit.start)
         lastArrival = now
+        edit.delivered?.()
       }
     }
     if (latest > row[writer]!) row[writer] = latest
@@ -179,7 +182,33 @@ async function run(ratePerPeer: number, seconds: number, drainMs: number) {
   return { samples, offered, undelivered, maxLateMs, cpuMs: (cpu.user + cpu.system) / 1000, wallMs, lastArrival }
 }
 
+/**
+ * Closed loop, for comparing servers' CPU per edit on a busy machine: on every document in
+ * parallel, `edits` edits one after the other (the writers take turns), each made once the
+ * previous one has reached every other editor. The server sees the message pattern of a low
+ * edit rate whatever the machine's load, so its CPU per edit compares across runs.
+ */
+async function closedLoop(edits: number) {
+  const cpuBefore = process.cpuUsage()
+  const wallBefore = performance.now()
+  await Promise.all(editors.map(async (doc, docIndex) => {
+    for (let i = 0; i < edits; i++) {
+      const peer = i % peersPerDoc
+      const seq = ++written[docIndex]![peer]!
+      await within(30_000, 'a closed-loop edit reaching every editor', new Promise<void>((resolve) => {
+        inFlight.set(`${docIndex}:${peer}:${seq}`, { start: performance.now(), remaining: peersPerDoc - 1, measured: false, delivered: resolve })
+        doc[peer]!.edit(seq)
+      }))
+    }
+  }))
+  const cpu = process.cpuUsage(cpuBefore)
+  return { offered: edits * editors.length, cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - wallBefore }
+}
+
 serveParent({ pid: process.pid }, {
+  closed(message) {
+    return closedLoop((message as unknown as { edits: number }).edits)
+  },
   async open(message) {
     const { impl, url, docs, peers } = message as unknown as { impl: 'syncline' | 'stock'; url: string; docs: number; peers: number }
     peersPerDoc = peers

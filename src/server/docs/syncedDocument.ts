@@ -10,6 +10,7 @@ import { splitSyncMessage } from './boundedSync.js'
 import type { PeekedMessage } from './syncPeek.js'
 import { peek, sameHeads } from './syncPeek.js'
 import { relayEarly, settleEarly } from './earlyRelay.js'
+import { surelyQuiet } from './quietSync.js'
 
 export type { PeerLink, SyncOutcome } from './documentTypes.js'
 export type SyncedDocumentOptions = DocumentOptions<SyncedDocument>
@@ -240,6 +241,8 @@ export class SyncedDocument {
   #syncTo(peer: PeerLink, state: PeerState): boolean {
     let sent = false
     for (let i = 0; i < MAX_MESSAGES_PER_TURN; i++) {
+      // Most calls here would say nothing; those are known without the wasm round trip.
+      if (surelyQuiet(state.syncState, this.#heads)) break
       const [syncState, data] = A.generateSyncMessage(this.#doc, state.syncState)
       state.syncState = syncState
       if (!data) break
@@ -260,7 +263,8 @@ export class SyncedDocument {
    * last shared with us, and its heads are not all in it. Only when we do hold them.
    */
   #forgotOurHeads({ heads, lastSync }: PeekedMessage): boolean {
-    return heads.length > 0 && A.hasHeads(this.#doc, heads) && !heads.every((head) => lastSync.includes(head))
+    // The plain comparison first: it settles most messages without a call into wasm.
+    return heads.length > 0 && !heads.every((head) => lastSync.includes(head)) && A.hasHeads(this.#doc, heads)
   }
 
   #sendSync(peer: PeerLink, data: Uint8Array): void {

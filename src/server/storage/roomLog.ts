@@ -138,10 +138,9 @@ function parseLine(row: string): LogLine | null {
 
 /** Write to a temporary file, flush, rename over: readers see the old or the new file, never half. */
 export async function replaceFile(directory: string, name: string, bytes: Uint8Array, fsync: boolean): Promise<void> {
-  await mkdir(directory, { recursive: true })
   const target = join(directory, name)
   const temporary = join(directory, `.${name}.${randomBytes(6).toString('hex')}.tmp`)
-  const handle = await open(temporary, 'w')
+  const handle = await openCreatingDirectory(directory, temporary)
   try {
     await handle.writeFile(bytes)
     if (fsync) await handle.datasync()
@@ -154,4 +153,18 @@ export async function replaceFile(directory: string, name: string, bytes: Uint8A
     await rm(temporary, { force: true })
     throw error
   }
+}
+
+/**
+ * Opens a new file for writing, making its directory only when it is missing: a document is
+ * written on every change, and a mkdir per write was a fifth of the main thread's storage work.
+ */
+async function openCreatingDirectory(directory: string, file: string): Promise<FileHandle> {
+  try {
+    return await open(file, 'w')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  await mkdir(directory, { recursive: true })
+  return open(file, 'w')
 }
