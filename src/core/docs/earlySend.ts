@@ -1,6 +1,7 @@
-import type { Automerge, Doc, Heads, SyncState } from './automerge.js'
+import type { Automerge, Doc, Heads } from './automerge.js'
 import { sameHeads } from './docPersister.js'
 import type { DocSync, OutgoingSync } from './docSync.js'
+import { markSent } from '../../wire/syncStateMarks.js'
 
 /**
  * Sending a local change the moment it is made, without `generateSyncMessage` (bench case 1,
@@ -53,17 +54,7 @@ export function localChangeMessage<T>(A: Automerge, doc: Doc<T>, sync: DocSync, 
   if (!change) return null
   const message = { heads, need: [], have: [{ lastSync: state.sharedHeads, bloom: bloomFilter(heads) }], changes: [change], type: 'v2', supportedCapabilities: supportedCapabilities(A) }
   const data = A.encodeSyncMessage(message as Parameters<Automerge['encodeSyncMessage']>[0])
-  return [{ ...sync, state: markSent(sync.state, heads) }, { type: 'sync', data }]
-}
-
-/**
- * The sync state as `generateSyncMessage` leaves it after sending the change at `heads`: the
- * change counts as sent (not sent again), its heads as last sent, a message as in flight.
- */
-function markSent(state: SyncState, heads: Heads): SyncState {
-  // At run time Automerge keeps `sentHashes` as a set-like object ({ [hash]: true }), whatever its type says.
-  const sentHashes = { ...(state.sentHashes as unknown as Record<string, true>), [heads[0]!]: true }
-  return { ...state, lastSentHeads: heads, sentHashes: sentHashes as unknown as Heads, inFlight: true } as SyncState
+  return [{ ...sync, state: markSent(sync.state, heads, [heads[0]!]) }, { type: 'sync', data }]
 }
 
 const BITS_PER_ENTRY = 10

@@ -1,4 +1,5 @@
 import * as A from '@automerge/automerge'
+import { markSent } from '../../wire/syncStateMarks.js'
 import type { PeekedMessage } from './syncPeek.js'
 import { sameHeads } from './syncPeek.js'
 
@@ -71,18 +72,6 @@ export function predictedHeads(serverHeads: A.Heads, message: PeekedMessage | nu
 export function changesMessage(heads: A.Heads, changes: Uint8Array[]): Uint8Array {
   const message: A.DecodedSyncMessage = { heads, need: [], have: [], changes }
   return A.encodeSyncMessage({ ...generatedFormat(), ...message })
-}
-
-/**
- * The reader's sync state as `generateSyncMessage` leaves it after sending these changes at
- * these heads: the changes count as sent (not sent again), the heads as last sent, and a
- * message as in flight (nothing more until the reader answers).
- */
-export function markSent(state: A.SyncState, heads: A.Heads, hashes: readonly string[]): A.SyncState {
-  // At run time Automerge keeps `sentHashes` as a set-like object ({ [hash]: true }), whatever its type says.
-  const sentHashes = { ...(state.sentHashes as unknown as Record<string, true>) }
-  for (const hash of hashes) sentHashes[hash] = true
-  return { ...state, lastSentHeads: heads, sentHashes: sentHashes as unknown as A.Heads, inFlight: true } as A.SyncState
 }
 
 /**
