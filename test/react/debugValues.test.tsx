@@ -20,6 +20,9 @@ vi.mock('react', async (importOriginal) => {
   const react = await importOriginal<typeof ReactModule>()
   return {
     ...react,
+    // Named even where it is undefined (React 17): Vitest's mock throws on reading a key it
+    // does not hold, and syncExternalStore.ts reads this one to choose its fallback.
+    useSyncExternalStore: react.useSyncExternalStore,
     useDebugValue: (value: unknown, format?: (value: never) => unknown) => {
       if (format !== undefined) debugValues.formatted++
       debugValues.shown.push(String(format === undefined ? value : format(value as never)))

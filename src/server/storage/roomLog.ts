@@ -88,12 +88,17 @@ export class RoomLog {
     const write = this.#queue.then(async () => {
       let text = `${JSON.stringify(line)}\n`
       if (this.#lines === 0) text = `${JSON.stringify({ op: 'scope', ...this.scope } satisfies LogLine)}\n${text}`
+      const creating = this.#lines === 0
       if (this.#handle === undefined) {
         await mkdir(dirname(this.file), { recursive: true })
         this.#handle = await open(this.file, 'a')
       }
       await this.#handle.appendFile(text)
-      if (this.#fsync) await this.#handle.datasync()
+      if (this.#fsync) {
+        await this.#handle.datasync()
+        // A new file's name lives in its directory, which the file's own flush does not cover.
+        if (creating) await syncDirectory(dirname(this.file))
+      }
       this.#lines += this.#lines === 0 ? 2 : 1
       apply()
       if (this.#lines > 2 * this.records.size + COMPACTION_SLACK) await this.#compact(this.#fsync)
@@ -152,6 +157,30 @@ export async function replaceFile(directory: string, name: string, bytes: Uint8A
   } catch (error) {
     await rm(temporary, { force: true })
     throw error
+  }
+  // The rename is a change to the directory: until the directory is flushed, a power cut can
+  // bring back the old file, and with it lose a write that was already acknowledged.
+  if (fsync) await syncDirectory(directory)
+}
+
+/** Platforms that cannot open a directory for flushing (Windows) skip it; other errors are real. */
+const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EACCES', 'EINVAL'])
+
+/** Flushes a directory's entries (new names, renames) to disk. */
+async function syncDirectory(directory: string): Promise<void> {
+  let handle: FileHandle
+  try {
+    handle = await open(directory, 'r')
+  } catch (error) {
+    if (DIRECTORY_SYNC_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) return
+    throw error
+  }
+  try {
+    await handle.sync()
+  } catch (error) {
+    if (!DIRECTORY_SYNC_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error
+  } finally {
+    await handle.close()
   }
 }
 
