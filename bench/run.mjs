@@ -19,7 +19,8 @@ const CASES = [
   { id: '1-doc-relay', title: '1. Document relay latency', timeoutMs: 140_000 },
   { id: '2-fanout', title: '2. Records fan-out', timeoutMs: 150_000 },
   { id: '3-rerender', title: '3. Re-render work', timeoutMs: 120_000 },
-  { id: '4-first-paint', title: '4. Cached first paint (Chromium)', timeoutMs: 150_000 },
+  // 117 s on a Xeon host; 150 s on an EPYC host (its 5 MB document loads take 7–9 s each).
+  { id: '4-first-paint', title: '4. Cached first paint (Chromium)', timeoutMs: 220_000 },
   { id: '5-apply-throughput', title: '5. Apply throughput', timeoutMs: 180_000 },
   { id: '6-bundle-size', title: '6. Bundle size', timeoutMs: 60_000 },
   { id: '7-server-capacity', title: '7. Server capacity', timeoutMs: 120_000 },
@@ -28,7 +29,7 @@ const CASES = [
   { id: '10-doc-capacity', title: '10. Documents capacity', timeoutMs: 160_000 },
   { id: '11-record-capacity', title: '11. Records capacity', timeoutMs: 100_000 },
 ]
-const TOTAL_BUDGET_MS = 9.5 * 60_000
+const TOTAL_BUDGET_MS = 11 * 60_000
 
 const args = process.argv.slice(2)
 const filters = args.filter((arg) => !arg.startsWith('--'))
