@@ -60,6 +60,20 @@ describe('fileStorage flushes the directory entries it changes', () => {
     await storage.close()
   })
 
+  it('flushes the storage directory after making its documents directory, and only then', async () => {
+    const storage = fileStorage(dir)
+    const rootSyncs = (): string[] => calls.log.filter((call) => call === `sync ${dir}`)
+    await storage.saveDoc('doc-1', new Uint8Array([1]))
+    expect(rootSyncs()).toHaveLength(1)
+    await storage.saveDoc('doc-1', new Uint8Array([2]))
+    await storage.saveDoc('doc-2', new Uint8Array([3]))
+    expect(rootSyncs()).toHaveLength(1)
+    await storage.putRecord(scope, record('a'))
+    // The records directory is new too.
+    expect(rootSyncs()).toHaveLength(2)
+    await storage.close()
+  })
+
   it("flushes the records directory after a room's log is created, and not on later appends", async () => {
     const storage = fileStorage(dir)
     await storage.putRecord(scope, record('a'))

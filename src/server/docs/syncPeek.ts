@@ -1,5 +1,10 @@
 import * as A from '@automerge/automerge'
 
+/**
+ * Heads equal in the same order, as Automerge's own sync code compares them (quietSync.ts
+ * mirrors its checks, and must not answer "equal" where Automerge would not). The client's
+ * `sameHeads` (docPersister.ts) compares them as sets, for its own bookkeeping.
+ */
 export function sameHeads(a: A.Heads, b: A.Heads): boolean {
   return a.length === b.length && a.every((head, i) => head === b[i])
 }

@@ -90,7 +90,7 @@ export class RoomLog {
       if (this.#lines === 0) text = `${JSON.stringify({ op: 'scope', ...this.scope } satisfies LogLine)}\n${text}`
       const creating = this.#lines === 0
       if (this.#handle === undefined) {
-        await mkdir(dirname(this.file), { recursive: true })
+        await makeDirectory(dirname(this.file), this.#fsync)
         this.#handle = await open(this.file, 'a')
       }
       await this.#handle.appendFile(text)
@@ -145,7 +145,7 @@ function parseLine(row: string): LogLine | null {
 export async function replaceFile(directory: string, name: string, bytes: Uint8Array, fsync: boolean): Promise<void> {
   const target = join(directory, name)
   const temporary = join(directory, `.${name}.${randomBytes(6).toString('hex')}.tmp`)
-  const handle = await openCreatingDirectory(directory, temporary)
+  const handle = await openCreatingDirectory(directory, temporary, fsync)
   try {
     await handle.writeFile(bytes)
     if (fsync) await handle.datasync()
@@ -188,12 +188,27 @@ async function syncDirectory(directory: string): Promise<void> {
  * Opens a new file for writing, making its directory only when it is missing: a document is
  * written on every change, and a mkdir per write was a fifth of the main thread's storage work.
  */
-async function openCreatingDirectory(directory: string, file: string): Promise<FileHandle> {
+async function openCreatingDirectory(directory: string, file: string, fsync: boolean): Promise<FileHandle> {
   try {
     return await open(file, 'w')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
-  await mkdir(directory, { recursive: true })
+  await makeDirectory(directory, fsync)
   return open(file, 'w')
+}
+
+/**
+ * `mkdir -p`, and with `fsync`, flushes the parent of each directory it made: a new
+ * directory's name is an entry in its parent, and a power cut could otherwise drop the
+ * directory with every file in it. Nothing is flushed when the directory was there.
+ */
+async function makeDirectory(directory: string, fsync: boolean): Promise<void> {
+  const firstMade = await mkdir(directory, { recursive: true })
+  if (!fsync || firstMade === undefined) return
+  // Deepest first: `directory`'s parent, up to the parent of the first directory made.
+  for (let made = directory; ; made = dirname(made)) {
+    await syncDirectory(dirname(made))
+    if (made === firstMade || dirname(made) === made) break
+  }
 }
