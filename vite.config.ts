@@ -137,6 +137,11 @@ export default defineConfig({
           name: 'browser',
           include: ['test/browser/**/*.test.{ts,tsx}'],
           globalSetup: ['test/browser/globalSetup.ts'],
+          // As for e2e: the waits are for explicit conditions, and 1 s (the default) is shorter
+          // than a loaded machine can take while the other projects share its 2 cores. In the
+          // loaded run of 2026-12-03, clearLocalData's first wait (a store going live, 0.2 s
+          // on its own, loaded or not) ran past 1 s with the whole suite alongside.
+          expect: { poll: { timeout: 15_000, interval: 50 } },
           browser: {
             enabled: true,
             headless: true,

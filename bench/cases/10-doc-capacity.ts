@@ -27,8 +27,12 @@ import type { RampStep } from '../lib/capacityVerdict.js'
 const DOCS = 50
 const PEERS = 4
 const LOAD_PROCESSES = 2
-/** Total edits/s over every editor, in steps. */
-const RATES = [25, 50, 100, 200, 300, 400, 600, 800, 1000, 1300, 1600]
+/**
+ * Total edits/s over every editor, in steps. 150 and 250 sit where this machine's figures
+ * fall (stock holds 25 at most at 50 ms, so the goal is decided near 250): with 200 → 300,
+ * a server that holds 250 was reported as 200.
+ */
+const RATES = [25, 50, 100, 150, 200, 250, 300, 400, 600, 800, 1000, 1300, 1600]
 /** One unmeasured step first: the first edits of each editor pay for JIT and first-use work. */
 const WARMUP = { rate: 25, seconds: 2 }
 const STEP_SECONDS = 4
