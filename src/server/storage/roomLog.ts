@@ -86,9 +86,9 @@ export class RoomLog {
   /** Appends a line, flushes it, then applies it to memory: memory never runs ahead of the disk. */
   #append(line: LogLine, apply: () => void): Promise<void> {
     const write = this.#queue.then(async () => {
-      let text = `${JSON.stringify(line)}\n`
-      if (this.#lines === 0) text = `${JSON.stringify({ op: 'scope', ...this.scope } satisfies LogLine)}\n${text}`
       const creating = this.#lines === 0
+      let text = `${JSON.stringify(line)}\n`
+      if (creating) text = `${JSON.stringify({ op: 'scope', ...this.scope } satisfies LogLine)}\n${text}`
       if (this.#handle === undefined) {
         await makeDirectory(dirname(this.file), this.#fsync)
         this.#handle = await open(this.file, 'a')
@@ -99,7 +99,7 @@ export class RoomLog {
         // A new file's name lives in its directory, which the file's own flush does not cover.
         if (creating) await syncDirectory(dirname(this.file))
       }
-      this.#lines += this.#lines === 0 ? 2 : 1
+      this.#lines += creating ? 2 : 1
       apply()
       if (this.#lines > 2 * this.records.size + COMPACTION_SLACK) await this.#compact(this.#fsync)
     })
